@@ -1,0 +1,98 @@
+"""The pure-Python reference backend: the path language in executable, readable form.
+
+It is organised as ``parser`` (path text to syntax tree), ``reader`` (get, exists,
+predicates, pipelines), ``writer`` (set, unset) and ``filters`` (the built-in filters and
+the custom filter registry). It is the specification the native backend is held to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from dictwalk.backends.python import filters, parser, reader, writer
+from dictwalk.errors import DictWalkParseError, DictWalkResolutionError
+
+__all__ = ["NAME", "exists", "get", "get_path_filter", "register_path_filter", "run_filter_function", "set", "unset"]
+
+NAME = "python"
+
+TData = TypeVar("TData")
+
+
+def _guard_depth(path: str) -> DictWalkResolutionError:
+    return DictWalkResolutionError(path, None, "RecursionError: the data is nested too deeply to walk.")
+
+
+def get(data: Any, path: str, default: Any = None, *, strict: bool = False) -> Any:
+    """Return the value at ``path`` in ``data``, or ``default`` when it does not resolve.
+
+    With ``strict=True`` a path that does not resolve raises DictWalkResolutionError.
+    """
+    try:
+        return reader.get(data, path, default, strict=strict)
+    except RecursionError:
+        raise _guard_depth(path) from None
+
+
+def exists(data: Any, path: str, *, strict: bool = False) -> bool:
+    """Return True when ``path`` resolves in ``data`` (as a strict ``get`` would)."""
+    try:
+        return reader.exists(data, path, strict=strict)
+    except RecursionError:
+        raise _guard_depth(path) from None
+
+
+def set(  # noqa: A001 - the public name of the operation
+    data: TData,
+    path: str,
+    value: Any,
+    *,
+    strict: bool = False,
+    create_missing: bool = True,
+    create_filter_match: bool = True,
+    overwrite_incompatible: bool = True,
+) -> TData:
+    """Write ``value`` at ``path`` in ``data``, in place, and return ``data``."""
+    try:
+        result: TData = writer.set_value(
+            data,
+            path,
+            value,
+            strict=strict,
+            create_missing=create_missing,
+            create_filter_match=create_filter_match,
+            overwrite_incompatible=overwrite_incompatible,
+        )
+    except RecursionError:
+        raise _guard_depth(path) from None
+    return result
+
+
+def unset(data: TData, path: str, *, strict: bool = False) -> TData:
+    """Remove what ``path`` selects in ``data``, in place, and return ``data``."""
+    try:
+        result: TData = writer.unset_value(data, path, strict=strict)
+    except RecursionError:
+        raise _guard_depth(path) from None
+    return result
+
+
+def run_filter_function(path_filter: str, value: Any) -> Any:
+    """Apply a filter pipeline such as ``"$add(2)|$string"`` to one value."""
+    pipeline = parser.parse_pipeline(path_filter)
+    for call in pipeline.steps:
+        if any(isinstance(arg, parser.RootRef) for arg in call.args):
+            raise DictWalkParseError(repr(path_filter), None, "'$$root' arguments need a document; use get().")
+    return reader.apply_pipeline(pipeline, value, value, soft=False)
+
+
+def register_path_filter(name: str, path_filter: Callable[..., Any]) -> None:
+    """Register a custom filter ``$name``, called as ``path_filter(value, *args)``."""
+    filters.register(name, path_filter)
+    parser.parse_path.cache_clear()
+
+
+def get_path_filter(name: str) -> Callable[..., Any]:
+    """Return the callable behind the filter ``$name`` (built-in or custom)."""
+    return filters.get_path_filter(name)

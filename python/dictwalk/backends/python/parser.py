@@ -1,0 +1,525 @@
+"""Parser: path text to an immutable syntax tree (tokens, predicates, filter pipelines).
+
+Everything that can be wrong with a path's text is found here, before any data is touched,
+so that a write that does not parse changes nothing (spec 9.7). The grammar is in
+spec section 2; the token table is tried in the order of that table.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from dictwalk.backends.python import filters
+from dictwalk.errors import DictWalkParseError
+
+__all__ = [
+    "BoolAnd",
+    "BoolNot",
+    "BoolOr",
+    "DeepWildcard",
+    "Filter",
+    "FilterCall",
+    "Get",
+    "Index",
+    "Literal",
+    "Map",
+    "Path",
+    "Pipeline",
+    "Predicate",
+    "RelPath",
+    "Root",
+    "RootRef",
+    "RootSelector",
+    "Slice",
+    "Token",
+    "Wildcard",
+    "parse_path",
+    "parse_pipeline",
+]
+
+ROOT = "$$root"
+_PIPE_ERROR = "Invalid path filter expression. Expected a '$name' / '$name(...)' built-in filter string."
+
+
+# ---------------------------------------------------------------------------------------------
+# Syntax tree
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RootRef:
+    """A ``$$root...`` reference, resolved against the document root when evaluated."""
+
+    path: str  # the whole text, ``$$root`` included
+
+
+@dataclass(frozen=True)
+class FilterCall:
+    """One pipeline step: ``$name(args)``, with ``[]`` when it maps over a list."""
+
+    name: str
+    args: tuple[Any, ...]  # parsed literals, raw strings, or RootRef
+    spec: filters.FilterSpec
+    maps: bool
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """``$f|$g(1)[]|...``: filter steps applied left to right."""
+
+    text: str
+    steps: tuple[FilterCall, ...]
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A predicate right-hand side that is a value; ``raw`` is its text for str() matching."""
+
+    value: Any
+    raw: str
+
+
+@dataclass(frozen=True)
+class BoolNot:
+    operand: BoolExpr
+
+
+@dataclass(frozen=True)
+class BoolAnd:
+    operands: tuple[BoolExpr, ...]
+
+
+@dataclass(frozen=True)
+class BoolOr:
+    operands: tuple[BoolExpr, ...]
+
+
+BoolExpr = Pipeline | BoolNot | BoolAnd | BoolOr
+
+
+@dataclass(frozen=True)
+class RelPath:
+    """A predicate left-hand side ``.a.b|$f``: a path relative to the item, and a pipeline."""
+
+    path: Path | None  # None for the item itself (``.`` or ``.|$f``)
+    pipeline: Pipeline | None
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """``[?lhs op rhs]``; no operator means ``== True`` in the flag sense of spec 4."""
+
+    text: str
+    lhs: RelPath
+    op: str | None
+    rhs: Literal | Pipeline | RootRef | BoolExpr | None
+
+
+@dataclass(frozen=True)
+class Get:
+    key: str
+    raw: str
+
+
+@dataclass(frozen=True)
+class Map:
+    key: str
+    raw: str
+
+
+@dataclass(frozen=True)
+class Index:
+    key: str
+    index: int
+    raw: str
+
+
+@dataclass(frozen=True)
+class Slice:
+    key: str
+    start: int | None
+    stop: int | None
+    raw: str
+
+
+@dataclass(frozen=True)
+class Filter:
+    key: str
+    predicate: Predicate
+    raw: str
+
+
+@dataclass(frozen=True)
+class Wildcard:
+    raw: str = "*"
+
+
+@dataclass(frozen=True)
+class DeepWildcard:
+    raw: str = "**"
+
+
+@dataclass(frozen=True)
+class Root:
+    raw: str = ROOT
+
+
+@dataclass(frozen=True)
+class RootSelector:
+    """``.[..]`` or ``$$root[..]``: a selector applied to the root itself."""
+
+    selector: Map | Index | Slice | Filter
+    raw: str
+
+
+Token = Get | Map | Index | Slice | Filter | Wildcard | DeepWildcard | Root | RootSelector
+
+
+@dataclass(frozen=True)
+class Path:
+    text: str
+    tokens: tuple[Token, ...]  # empty for the root path "."
+    transform: Pipeline | None
+
+
+# ---------------------------------------------------------------------------------------------
+# Scanning helpers
+# ---------------------------------------------------------------------------------------------
+
+_OPEN = {"[": "]", "(": ")", "{": "}"}
+_CLOSE = {"]", ")", "}"}
+
+
+def _split_top_level(text: str, sep: str, *, quotes: bool, brackets: str = "[({") -> list[str]:
+    """Split ``text`` on ``sep`` where it stands outside brackets (and quotes, if asked)."""
+    parts: list[str] = []
+    depth = 0
+    quote: str | None = None
+    start = 0
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote is not None:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif quotes and ch in "'\"":
+            quote = ch
+        elif ch in brackets:
+            depth += 1
+        elif ch in _CLOSE and depth > 0 and _OPEN.get(_matching_open(ch), "") == ch:
+            depth -= 1
+        elif depth == 0 and text.startswith(sep, i):
+            parts.append(text[start:i])
+            i += len(sep)
+            start = i
+            continue
+        i += 1
+    parts.append(text[start:])
+    return parts
+
+
+def _matching_open(close: str) -> str:
+    return {"]": "[", ")": "(", "}": "{"}[close]
+
+
+def _split_transform(text: str) -> tuple[str, str | None]:
+    """Split off the output transform at the first top-level ``|`` followed by ``$``.
+
+    Bracket-depth aware (only ``[]``) and not quote-aware, as spec section 2 says.
+    """
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "[":
+            depth += 1
+        elif ch == "]" and depth > 0:
+            depth -= 1
+        elif ch == "|" and depth == 0 and text.startswith("$", i + 1):
+            return text[:i], text[i + 1 :]
+    return text, None
+
+
+# ---------------------------------------------------------------------------------------------
+# Pipelines
+# ---------------------------------------------------------------------------------------------
+
+_SEGMENT = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?(\[\])?$", re.DOTALL)
+
+
+def parse_pipeline(text: str, path: str | None = None) -> Pipeline:
+    """Parse ``$f|$g(args)[]``; unknown filters and wrong arities are parse errors (spec 9.1)."""
+    where = path if path is not None else repr(text)
+    segments = _split_top_level(text, "|", quotes=True)
+    steps = []
+    for segment in segments:
+        seg = segment.strip()
+        match = _SEGMENT.match(seg)
+        if match is None:
+            raise DictWalkParseError(where, seg or None, _PIPE_ERROR)
+        name, arg_text, maps = match.groups()
+        spec = filters.lookup(name)
+        if spec is None:
+            raise DictWalkParseError(where, seg, f"Unknown path filter '${name}'.")
+        args = _parse_args(arg_text) if arg_text is not None else ()
+        if not spec.accepts(len(args)):
+            raise DictWalkParseError(where, seg, f"{_arity_text(spec)}, got {len(args)}.")
+        steps.append(FilterCall(name, args, spec, maps is not None))
+    return Pipeline(text, tuple(steps))
+
+
+def _arity_text(spec: filters.FilterSpec) -> str:
+    low, high = spec.min_args, spec.max_args
+    if high is None:
+        wanted = f"at least {low}"
+    elif low == high:
+        wanted = str(low)
+    else:
+        wanted = f"{low} to {high}"
+    return f"Path filter '${spec.name}' takes {wanted} argument(s)"
+
+
+def _parse_args(text: str) -> tuple[Any, ...]:
+    if not text.strip():
+        return ()
+    return tuple(_parse_value(part.strip()) for part in _split_top_level(text, ",", quotes=True))
+
+
+def _parse_value(text: str) -> Any:
+    """A Python literal when it is one, a ``$$root`` reference, else the raw text."""
+    if text.startswith(ROOT):
+        return RootRef(text)
+    return _literal(text)
+
+
+def _literal(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Predicates
+# ---------------------------------------------------------------------------------------------
+
+_OPERATORS = ("==", "!=", ">=", "<=", ">", "<")
+
+
+def _find_operator(text: str) -> tuple[int, str] | None:
+    """The first top-level comparison operator, outside quotes and brackets."""
+    depth = 0
+    quote: str | None = None
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote is not None:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            for op in _OPERATORS:
+                if text.startswith(op, i):
+                    return i, op
+        i += 1
+    return None
+
+
+def _parse_predicate(text: str, path: str, token: str) -> Predicate:
+    found = _find_operator(text)
+    if found is None:
+        lhs_text, op, rhs_text = text, None, None
+    else:
+        at, op = found
+        lhs_text, rhs_text = text[:at], text[at + len(op) :]
+    lhs_text = lhs_text.strip()
+    if not lhs_text.startswith("."):
+        raise DictWalkParseError(
+            path,
+            lhs_text or None,
+            "Predicate field expressions must start with '.' (for example: '[?.id==1]' or '[?.|$len>3]').",
+        )
+    lhs = _parse_lhs(lhs_text, path)
+    rhs = None if rhs_text is None else _parse_rhs(rhs_text.strip(), path)
+    return Predicate(text, lhs, op, rhs)
+
+
+def _parse_lhs(text: str, path: str) -> RelPath:
+    body, pipe = _split_transform(text[1:])
+    pipeline = parse_pipeline(pipe, path) if pipe is not None else None
+    if body == "":
+        return RelPath(None, pipeline)
+    return RelPath(_parse_path(body, read=True, outer=path), pipeline)
+
+
+def _parse_rhs(text: str, path: str) -> Literal | Pipeline | RootRef | BoolExpr:
+    if any(mark in text for mark in ("&&", "||", "!")):
+        return _BoolParser(text, path).parse()
+    if text.startswith(ROOT):
+        return RootRef(text)
+    if text.startswith("$"):
+        return parse_pipeline(text, path)
+    return Literal(_literal(text), text)
+
+
+class _BoolParser:
+    """Recursive descent over ``!``, ``&&``, ``||`` and parentheses with pipelines as atoms."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.text = text
+        self.path = path
+        self.pos = 0
+
+    def parse(self) -> BoolExpr:
+        expr = self._or()
+        self._skip_space()
+        if self.pos != len(self.text):
+            self._fail("Unexpected trailing input in boolean path filter expression.")
+        return expr
+
+    def _fail(self, message: str) -> DictWalkParseError:
+        raise DictWalkParseError(self.path, self.text, message)
+
+    def _skip_space(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+
+    def _eat(self, mark: str) -> bool:
+        self._skip_space()
+        if self.text.startswith(mark, self.pos):
+            self.pos += len(mark)
+            return True
+        return False
+
+    def _or(self) -> BoolExpr:
+        operands = [self._and()]
+        while self._eat("||"):
+            operands.append(self._and())
+        return operands[0] if len(operands) == 1 else BoolOr(tuple(operands))
+
+    def _and(self) -> BoolExpr:
+        operands = [self._not()]
+        while self._eat("&&"):
+            operands.append(self._not())
+        return operands[0] if len(operands) == 1 else BoolAnd(tuple(operands))
+
+    def _not(self) -> BoolExpr:
+        if self._eat("!"):
+            return BoolNot(self._not())
+        return self._primary()
+
+    def _primary(self) -> BoolExpr:
+        self._skip_space()
+        if self.pos >= len(self.text):
+            self._fail("Unexpected end of boolean path filter expression.")
+        if self._eat("("):
+            inner = self._or()
+            if not self._eat(")"):
+                self._fail("Missing ')' in boolean path filter expression.")
+            return inner
+        start = self.pos
+        depth = 0
+        quote: str | None = None
+        while self.pos < len(self.text):
+            ch = self.text[self.pos]
+            if quote is not None:
+                if ch == quote:
+                    quote = None
+            elif ch in "'\"":
+                quote = ch
+            elif ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0 and (self.text.startswith("&&", self.pos) or self.text.startswith("||", self.pos)):
+                break
+            self.pos += 1
+        atom = self.text[start : self.pos].strip()
+        if not atom.startswith("$") or atom.startswith(ROOT):
+            raise DictWalkParseError(
+                self.path, atom or None, f"Invalid path filter token '{atom}' in boolean expression."
+            )
+        return parse_pipeline(atom, self.path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Paths
+# ---------------------------------------------------------------------------------------------
+
+_MAP = re.compile(r"^(.+)\[\]$", re.DOTALL)
+_INDEX = re.compile(r"^(.+)\[(-?\d+)\]$", re.DOTALL)
+_SLICE = re.compile(r"^(.+)\[(-?\d*):(-?\d*)\]$", re.DOTALL)
+_FILTER = re.compile(r"^(.+?)\[\?(.*)\]$", re.DOTALL)
+_SELECTOR = re.compile(r"^(?:\[\]|\[-?\d+\]|\[-?\d*:-?\d*\]|\[\?.*\])$", re.DOTALL)
+
+
+@lru_cache(maxsize=2048)
+def parse_path(text: str, *, write: bool = False) -> Path:
+    """Parse a whole path; ``write`` rejects the bare ``$$root`` token (spec section 2)."""
+    if not isinstance(text, str):
+        raise DictWalkParseError(repr(text), None, "Path must be a string.")
+    return _parse_path(text, read=not write, outer=text)
+
+
+def _parse_path(text: str, *, read: bool, outer: str) -> Path:
+    if text == "":
+        raise DictWalkParseError(outer, None, "Path cannot be empty.")
+    # Write paths have no output transform: ``set(d, "a|$f", v)`` writes the key "a|$f".
+    base, transform_text = _split_transform(text) if read else (text, None)
+    transform = parse_pipeline(transform_text, outer) if transform_text is not None else None
+    if base == ".":
+        return Path(text, (), transform)
+    raw_tokens = _split_top_level(base, ".", quotes=False, brackets="[")
+    # A leading empty token followed by a bracket selector is the root selector ``.[..]``.
+    if len(raw_tokens) > 1 and raw_tokens[0] == "" and _SELECTOR.match(raw_tokens[1]):
+        raw_tokens = [ROOT + raw_tokens[1], *raw_tokens[2:]]
+    tokens = tuple(_parse_token(raw, i == 0, read=read, path=outer) for i, raw in enumerate(raw_tokens))
+    return Path(text, tokens, transform)
+
+
+def _parse_token(raw: str, first: bool, *, read: bool, path: str) -> Token:
+    if raw.startswith(ROOT) and (raw == ROOT or _SELECTOR.match(raw[len(ROOT) :])):
+        if not first:
+            raise DictWalkParseError(
+                path, raw, "Root selectors are only allowed at the start of a path; mid-path usage is not supported."
+            )
+        if raw == ROOT:
+            if not read:
+                raise DictWalkParseError(path, raw, "The '$$root' token is only supported in read paths.")
+            return Root()
+        selector = _parse_token("_" + raw[len(ROOT) :], False, read=read, path=path)
+        assert isinstance(selector, (Map, Index, Slice, Filter))
+        return RootSelector(selector, raw)
+    if raw == "*":
+        return Wildcard()
+    if raw == "**":
+        return DeepWildcard()
+    if match := _MAP.match(raw):
+        return Map(match.group(1), raw)
+    if match := _INDEX.match(raw):
+        return Index(match.group(1), int(match.group(2)), raw)
+    if match := _SLICE.match(raw):
+        start, stop = match.group(2), match.group(3)
+        return Slice(match.group(1), _bound(start), _bound(stop), raw)
+    if match := _FILTER.match(raw):
+        return Filter(match.group(1), _parse_predicate(match.group(2), path, raw), raw)
+    return Get(raw, raw)
+
+
+def _bound(text: str) -> int | None:
+    return int(text) if text not in ("", "-") else None

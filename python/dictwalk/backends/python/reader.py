@@ -1,0 +1,409 @@
+"""Reader: resolve a parsed path against data (``get``, ``exists``) and match predicates.
+
+Resolution walks the tokens left to right over one current value; a token that fans out
+(a list pluck, ``k[]``, ``*``, ``**``, a slice or a predicate) leaves a list as the current
+value. Soft failures (spec section 3) raise ``Soft``; the public functions turn it into the
+default, ``False`` or a DictWalkResolutionError.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from dictwalk.backends.python import parser
+from dictwalk.backends.python.parser import (
+    BoolAnd,
+    BoolNot,
+    BoolOr,
+    DeepWildcard,
+    Filter,
+    Get,
+    Index,
+    Literal,
+    Map,
+    Path,
+    Pipeline,
+    Predicate,
+    Root,
+    RootRef,
+    RootSelector,
+    Slice,
+    Token,
+    Wildcard,
+)
+from dictwalk.errors import DictWalkOperatorError, DictWalkParseError, DictWalkResolutionError
+
+__all__ = ["Soft", "apply_pipeline", "descendants", "exists", "get", "lookup", "resolve"]
+
+_MISSING = object()
+
+# Exceptions that a built-in filter may raise on data it does not fit; in a path operation
+# they are soft errors (spec 9: no raw Python exception escapes get/exists/set/unset).
+_FILTER_FAILURES = (
+    TypeError,
+    ValueError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    ArithmeticError,
+    DictWalkOperatorError,
+    re.error,
+    RecursionError,
+)
+
+
+class Soft(Exception):
+    """A soft resolution failure at ``token``; ``message`` reads like ``KeyError: 'a'``."""
+
+    def __init__(self, token: str | None, message: str) -> None:
+        super().__init__(message)
+        self.token = token
+        self.message = message
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# Public entry points
+# ---------------------------------------------------------------------------------------------
+
+
+def get(data: Any, path: str, default: Any = None, *, strict: bool = False) -> Any:
+    parsed = parser.parse_path(path)
+    try:
+        return resolve(data, parsed)
+    except Soft as soft:
+        if strict:
+            raise DictWalkResolutionError(path, soft.token, soft.message) from None
+        return default
+
+
+def exists(data: Any, path: str, *, strict: bool = False) -> bool:
+    parsed = parser.parse_path(path)
+    try:
+        resolve(data, parsed)
+    except Soft as soft:
+        if strict:
+            raise DictWalkResolutionError(path, soft.token, soft.message) from None
+        return False
+    return True
+
+
+def lookup(data: Any, path: str) -> tuple[bool, Any]:
+    """``(True, value)`` when ``path`` resolves in ``data``, else ``(False, None)``."""
+    try:
+        return True, resolve(data, parser.parse_path(path))
+    except Soft:
+        return False, None
+
+
+def resolve(root: Any, path: Path) -> Any:
+    """The value ``path`` selects in ``root``, output transform applied; raises Soft."""
+    value = walk(root, root, path.tokens)
+    if path.transform is not None:
+        value = apply_pipeline(path.transform, value, root)
+    return value
+
+
+def walk(root: Any, value: Any, tokens: tuple[Token, ...]) -> Any:
+    """Apply read tokens one after the other, starting from ``value``."""
+    for token in tokens:
+        value = step(root, value, token)
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Tokens
+# ---------------------------------------------------------------------------------------------
+
+
+def step(root: Any, value: Any, token: Token) -> Any:
+    """Apply one read token to the current value."""
+    if isinstance(token, Get):
+        return _get(value, token.key, token.raw)
+    if isinstance(token, Map):
+        if not isinstance(value, list):
+            raise Soft(token.raw, f"TypeError: Expected a list for key '{token.key}', got {_type_name(value)}.")
+        return _pluck(value, token.key)
+    if isinstance(token, Index):
+        items = _keyed_list(value, token.key, token.raw)
+        try:
+            return items[token.index]
+        except IndexError:
+            raise Soft(token.raw, f"IndexError: list index {token.index} out of range.") from None
+    if isinstance(token, Slice):
+        return _keyed_list(value, token.key, token.raw)[token.start : token.stop]
+    if isinstance(token, Filter):
+        items = value.get(token.key, []) if isinstance(value, dict) else value
+        return select(root, items, token.predicate, token.raw)
+    if isinstance(token, Wildcard):
+        if isinstance(value, dict):
+            return list(value.values())
+        if isinstance(value, list):
+            return list(value)
+        raise Soft(token.raw, f"TypeError: Expected dict or list for wildcard '*', got {_type_name(value)}.")
+    if isinstance(token, DeepWildcard):
+        return list(descendants(value))
+    if isinstance(token, Root):
+        return root
+    assert isinstance(token, RootSelector)
+    return _root_selector(root, token)
+
+
+def _get(value: Any, key: str, raw: str) -> Any:
+    if isinstance(value, dict):
+        try:
+            return value[key]
+        except KeyError:
+            raise Soft(raw, f"KeyError: {key!r}") from None
+    if isinstance(value, list):
+        return _pluck(value, key)
+    raise Soft(raw, f"TypeError: Key '{key}' not found in current context.")
+
+
+def _pluck(items: list[Any], key: str) -> list[Any]:
+    return [item[key] for item in items if isinstance(item, dict) and key in item]
+
+
+def _keyed_list(value: Any, key: str, raw: str) -> list[Any]:
+    """``value[key]`` for Index and Slice tokens, which need a dict holding a list."""
+    if not isinstance(value, dict):
+        raise Soft(raw, f"TypeError: Expected a dict for key '{key}', got {_type_name(value)}.")
+    try:
+        items = value[key]
+    except KeyError:
+        raise Soft(raw, f"KeyError: {key!r}") from None
+    if not isinstance(items, list):
+        raise Soft(raw, f"TypeError: Expected a list for key '{key}', got {_type_name(items)}.")
+    return items
+
+
+def _root_selector(root: Any, token: RootSelector) -> Any:
+    if not isinstance(root, list):
+        raise Soft(token.raw, f"TypeError: Expected a list at the root, got {_type_name(root)}.")
+    selector = token.selector
+    if isinstance(selector, Map):
+        return list(root)
+    if isinstance(selector, Index):
+        try:
+            return root[selector.index]
+        except IndexError:
+            raise Soft(token.raw, f"IndexError: list index {selector.index} out of range.") from None
+    if isinstance(selector, Slice):
+        return root[selector.start : selector.stop]
+    return select(root, root, selector.predicate, token.raw)
+
+
+def descendants(value: Any) -> Iterator[Any]:
+    """Every value below ``value``, depth-first pre-order, containers included.
+
+    Iterative, so depth costs no recursion, and each container is entered once, so a
+    document that contains itself ends (spec 9.6).
+    """
+    seen: set[int] = {id(value)}
+    stack: list[Iterator[Any]] = [iter(_children(value))]
+    while stack:
+        child = next(stack[-1], _MISSING)
+        if child is _MISSING:
+            stack.pop()
+            continue
+        if isinstance(child, (dict, list)):
+            if id(child) in seen:
+                continue
+            seen.add(id(child))
+            yield child
+            stack.append(iter(_children(child)))
+        else:
+            yield child
+
+
+def _children(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return list(value.values())
+    if isinstance(value, list):
+        return list(value)
+    return []
+
+
+# ---------------------------------------------------------------------------------------------
+# Pipelines
+# ---------------------------------------------------------------------------------------------
+
+
+def apply_pipeline(pipeline: Pipeline, value: Any, root: Any, *, soft: bool = True) -> Any:
+    """Run the steps; consecutive ``[]`` steps map over a list together, item by item.
+
+    With ``soft`` a built-in filter that fails on its input raises Soft; a custom filter's
+    own exceptions always propagate unchanged (spec 9.5).
+    """
+    steps = pipeline.steps
+    i = 0
+    while i < len(steps):
+        if not steps[i].maps:
+            value = _call(steps[i], value, root, pipeline, soft)
+            i += 1
+            continue
+        j = i
+        while j < len(steps) and steps[j].maps:
+            j += 1
+        group = steps[i:j]
+        if isinstance(value, list):
+            value = [_call_all(group, item, root, pipeline, soft) for item in value]
+        else:
+            value = _call_all(group, value, root, pipeline, soft)
+        i = j
+    return value
+
+
+def _call_all(group: tuple[parser.FilterCall, ...], value: Any, root: Any, pipeline: Pipeline, soft: bool) -> Any:
+    for call in group:
+        value = _call(call, value, root, pipeline, soft)
+    return value
+
+
+def _call(call: parser.FilterCall, value: Any, root: Any, pipeline: Pipeline, soft: bool) -> Any:
+    args = [_root_value(root, arg) if isinstance(arg, RootRef) else arg for arg in call.args]
+    if not call.spec.builtin or not soft:
+        return call.spec.fn(value, *args)
+    try:
+        return call.spec.fn(value, *args)
+    except _FILTER_FAILURES as exc:
+        raise Soft(pipeline.text, f"{type(exc).__name__}: {exc}") from None
+
+
+def _root_value(root: Any, ref: RootRef) -> Any:
+    """The value a ``$$root...`` reference names; a reference that does not resolve is soft."""
+    return resolve(root, parser.parse_path(ref.path))
+
+
+# ---------------------------------------------------------------------------------------------
+# Predicates (spec section 4)
+# ---------------------------------------------------------------------------------------------
+
+_ORDERED: dict[str, Callable[[Any, Any], Any]] = {
+    ">": operator.gt,
+    "<": operator.lt,
+    ">=": operator.ge,
+    "<=": operator.le,
+}
+_TRUE_WORDS = frozenset({"1", "true", "yes", "y", "on"})
+
+
+def select(root: Any, items: Any, predicate: Predicate, raw: str) -> list[Any]:
+    """The items of a list that match the predicate, in order."""
+    if not isinstance(items, list):
+        raise Soft(raw, f"TypeError: Expected a list for predicate '{raw}', got {_type_name(items)}.")
+    return [item for item in items if matches(root, item, predicate, raw)]
+
+
+def matches(root: Any, item: Any, predicate: Predicate, raw: str) -> bool:
+    """Whether one item satisfies ``predicate``."""
+    lhs = _lhs_value(root, item, predicate.lhs)
+    op, rhs = predicate.op, predicate.rhs
+    if op is None or rhs is None:
+        return _flag(lhs)
+    if isinstance(rhs, (Pipeline, BoolNot, BoolAnd, BoolOr)):
+        if op not in ("==", "!="):
+            message = f"Operator '{op}' is not supported with path filters."
+            raise Soft(raw, f"DictWalkOperatorError: {message}")
+        result = _bool_value(root, rhs, lhs)
+        return result if op == "==" else not result
+    if isinstance(rhs, RootRef):
+        literal = _root_value(root, rhs)
+        return _compare(lhs, op, literal, str(literal))
+    assert isinstance(rhs, Literal)
+    return _compare(lhs, op, rhs.value, rhs.raw)
+
+
+def _lhs_value(root: Any, item: Any, lhs: parser.RelPath) -> Any:
+    value = item
+    if lhs.path is not None:
+        tokens = lhs.path.tokens
+        if len(tokens) == 1 and isinstance(tokens[0], Get):
+            value = item.get(tokens[0].key) if isinstance(item, dict) else None
+        else:
+            try:
+                value = walk(root, item, tokens)
+            except Soft:
+                value = None
+    if lhs.pipeline is not None:
+        value = apply_pipeline(lhs.pipeline, value, root)
+    return value
+
+
+def _flag(value: Any) -> bool:
+    """The no-operator predicate test: true words for strings, truthiness otherwise."""
+    if isinstance(value, str):
+        return value.strip().lower() in _TRUE_WORDS
+    try:
+        return bool(value)
+    except _FILTER_FAILURES:
+        return False
+
+
+def _bool_value(root: Any, expr: parser.BoolExpr, value: Any) -> bool:
+    if isinstance(expr, Pipeline):
+        return _truthy(apply_pipeline(expr, value, root))
+    if isinstance(expr, BoolNot):
+        return not _bool_value(root, expr.operand, value)
+    if isinstance(expr, BoolAnd):
+        return all(_bool_value(root, operand, value) for operand in expr.operands)
+    return any(_bool_value(root, operand, value) for operand in expr.operands)
+
+
+def _truthy(value: Any) -> bool:
+    try:
+        return bool(value)
+    except _FILTER_FAILURES:
+        return False
+
+
+def _compare(lhs: Any, op: str, literal: Any, raw: str) -> bool:
+    if op in ("==", "!="):
+        equal = _equals(lhs, literal) or _str(lhs) == raw
+        return equal if op == "==" else not equal
+    compare = _ORDERED[op]
+    try:
+        return bool(compare(lhs, literal))
+    except TypeError:
+        pass
+    except _FILTER_FAILURES:
+        return False
+    if isinstance(lhs, str):
+        try:
+            return bool(compare(ast.literal_eval(lhs), literal))
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            pass
+    try:
+        return bool(compare(_str(lhs), raw))
+    except _FILTER_FAILURES:
+        return False
+
+
+def _equals(left: Any, right: Any) -> bool:
+    try:
+        return bool(left == right)
+    except _FILTER_FAILURES:
+        return False
+
+
+def _str(value: Any) -> str | None:
+    try:
+        return str(value)
+    except _FILTER_FAILURES:
+        return None
+
+
+def parse_error_for_value(text: str) -> DictWalkParseError | None:
+    """Used by the writer: None when ``text`` is a valid read path, else its parse error."""
+    try:
+        parser.parse_path(text)
+    except DictWalkParseError as exc:
+        return exc
+    return None

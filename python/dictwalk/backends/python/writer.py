@@ -1,0 +1,399 @@
+"""Writer: ``set`` and ``unset`` (spec sections 6 and 7).
+
+A write runs in two phases. The plan phase walks the document, creates the containers the
+path needs (new objects, not yet attached), computes every value and records each change
+to an existing object as an operation; nothing the caller can see changes. The apply phase
+then performs the recorded operations. Any error (a parse error, a strict resolution
+error, a value pipeline that fails) is raised during planning, so a failing write leaves
+the document as it was (spec 9.7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dictwalk.backends.python import parser, reader
+from dictwalk.backends.python.parser import (
+    DeepWildcard,
+    Filter,
+    Get,
+    Index,
+    Literal,
+    Map,
+    Pipeline,
+    RootSelector,
+    Slice,
+    Token,
+    Wildcard,
+)
+from dictwalk.backends.python.reader import Soft
+from dictwalk.errors import DictWalkParseError, DictWalkResolutionError
+
+__all__ = ["set_value", "unset_value"]
+
+
+class _Plan:
+    """Changes to existing objects, recorded during planning and applied at the end."""
+
+    def __init__(self) -> None:
+        self._ops: list[Callable[[], object]] = []
+        self._fresh: dict[int, object] = {}  # id -> object, kept alive so ids stay unique
+
+    def new(self, obj: Any) -> Any:
+        self._fresh[id(obj)] = obj
+        return obj
+
+    def _run(self, target: object, op: Callable[[], object]) -> None:
+        if id(target) in self._fresh:
+            op()
+        else:
+            self._ops.append(op)
+
+    def setitem(self, container: Any, key: Any, value: Any) -> None:
+        self._run(container, lambda: container.__setitem__(key, value))
+
+    def delitem(self, container: Any, key: Any) -> None:
+        self._run(container, lambda: container.__delitem__(key))
+
+    def append(self, items: list[Any], value: Any) -> None:
+        self._run(items, lambda: items.append(value))
+
+    def replace_all(self, items: list[Any], values: list[Any]) -> None:
+        def op() -> None:
+            items[:] = values
+
+        self._run(items, op)
+
+    def clear(self, container: Any) -> None:
+        self._run(container, container.clear)
+
+    def apply(self) -> None:
+        for op in self._ops:
+            op()
+
+
+@dataclass
+class _Holder:
+    """Where the current value lives: ``container[key]``, or the root when container is None."""
+
+    container: Any
+    key: Any
+
+
+@dataclass(frozen=True)
+class _SetOptions:
+    create_missing: bool
+    create_filter_match: bool
+    overwrite_incompatible: bool
+
+
+def _is_container(value: Any) -> bool:
+    return isinstance(value, (dict, list))
+
+
+# ---------------------------------------------------------------------------------------------
+# set
+# ---------------------------------------------------------------------------------------------
+
+
+class _Setter:
+    def __init__(self, root: Any, path: str, value: Any, options: _SetOptions) -> None:
+        self.root = root
+        self.path = path
+        self.options = options
+        self.plan = _Plan()
+        self.pipeline: Pipeline | None = None
+        self.value = value
+        if isinstance(value, str) and value.startswith(parser.ROOT):
+            self.value = _root_value(root, value)
+        elif isinstance(value, str):
+            try:
+                self.pipeline = parser.parse_pipeline(value)
+            except DictWalkParseError:
+                self.pipeline = None  # not a pipeline: stored as the literal string (spec 9.1)
+
+    def compute(self, old: Any) -> Any:
+        if self.pipeline is None:
+            return self.value
+        try:
+            return reader.apply_pipeline(self.pipeline, old, self.root)
+        except Soft as soft:
+            raise DictWalkResolutionError(self.path, soft.token, soft.message) from None
+
+    def replace(self, holder: _Holder, new: Any) -> Any:
+        """Put ``new`` where the current value was; at the root the replacement is lost."""
+        self.plan.new(new)
+        if holder.container is not None:
+            self.plan.setitem(holder.container, holder.key, new)
+        return new
+
+    def write(self, holder: _Holder, value: Any, tokens: tuple[Token, ...], create: bool) -> None:
+        token, rest = tokens[0], tokens[1:]
+        opts = self.options
+        if isinstance(token, RootSelector):
+            self.write_selector(token.selector, holder, value, rest, create)
+        elif isinstance(token, Get):
+            if not isinstance(value, dict):
+                if not (opts.overwrite_incompatible and create):
+                    return
+                value = self.replace(holder, {})
+            self.write_key(value, token.key, rest, create)
+        elif isinstance(token, Wildcard):
+            if not _is_container(value):
+                if not (opts.overwrite_incompatible and create):
+                    return
+                value = self.replace(holder, {})
+            keys = list(value) if isinstance(value, dict) else list(range(len(value)))
+            for key in keys:
+                self.write_child(value, key, rest, create)
+        elif isinstance(token, DeepWildcard):
+            if rest:
+                # The rest of the path applies below every descendant, changing existing keys only.
+                for node in list(reader.descendants(value)):
+                    if _is_container(node):
+                        self.write(_Holder(None, None), node, rest, False)
+        else:
+            assert isinstance(token, (Map, Index, Slice, Filter))
+            if not isinstance(value, dict):
+                if not (opts.overwrite_incompatible and create):
+                    return
+                value = self.replace(holder, {})
+            self.write_selector(token, _Holder(value, token.key), value.get(token.key), rest, create)
+
+    def write_key(self, mapping: dict[Any, Any], key: str, rest: tuple[Token, ...], create: bool) -> None:
+        if not rest:
+            if key in mapping or create:
+                self.plan.setitem(mapping, key, self.compute(mapping.get(key)))
+            return
+        if key not in mapping:
+            if not create:
+                return
+            self.plan.setitem(mapping, key, self.plan.new({}))
+        self.write_child(mapping, key, rest, create)
+
+    def child(self, container: Any, key: Any, create: bool) -> Any:
+        """The value at ``container[key]``, with a non-container replaced by ``{}`` when allowed."""
+        value = container[key]
+        if not _is_container(value) and self.options.overwrite_incompatible:
+            value = self.plan.new({})
+            self.plan.setitem(container, key, value)
+        return value
+
+    def write_child(self, container: Any, key: Any, rest: tuple[Token, ...], create: bool) -> None:
+        if not rest:
+            self.plan.setitem(container, key, self.compute(container[key]))
+            return
+        value = self.child(container, key, create)
+        if _is_container(value):
+            self.write(_Holder(container, key), value, rest, create)
+
+    def write_selector(
+        self, selector: Map | Index | Slice | Filter, holder: _Holder, items: Any, rest: tuple[Token, ...], create: bool
+    ) -> None:
+        """Selectors on the list found at ``holder`` (a dict key, or the root for ``.[..]``)."""
+        opts = self.options
+        if not isinstance(items, list):
+            at_root = holder.container is None
+            if at_root or not create or (items is not None and not opts.overwrite_incompatible):
+                return
+            if items is None and holder.key not in holder.container and not create:
+                return
+            items = self.replace(holder, [])
+        if isinstance(selector, Map):
+            if rest and not items and create:
+                self.plan.append(items, self.plan.new({}))
+            self.write_each(items, range(len(items)), rest, create)
+        elif isinstance(selector, Index):
+            self.write_index(items, selector.index, rest, create)
+        elif isinstance(selector, Slice):
+            self.write_each(items, range(len(items))[selector.start : selector.stop], rest, create)
+        else:
+            self.write_filter(items, selector, rest, create)
+
+    def write_each(self, items: list[Any], indexes: range | list[int], rest: tuple[Token, ...], create: bool) -> None:
+        pipeline_values = [self.compute(items[i]) for i in indexes] if not rest else []
+        for n, i in enumerate(indexes):
+            if not rest:
+                self.plan.setitem(items, i, pipeline_values[n])
+            else:
+                self.write_child(items, i, rest, create)
+
+    def write_index(self, items: list[Any], index: int, rest: tuple[Token, ...], create: bool) -> None:
+        if index < 0:
+            if -index > len(items):
+                return
+            index += len(items)
+        elif not create:
+            return
+        if index >= len(items):
+            for _ in range(len(items), index):
+                self.plan.append(items, self.plan.new({}) if rest else None)
+            if rest:
+                new = self.plan.new({})
+                self.plan.append(items, new)
+                self.write(_Holder(None, None), new, rest, create)
+            else:
+                self.plan.append(items, self.compute(None))
+            return
+        self.write_each(items, [index], rest, create)
+
+    def write_filter(self, items: list[Any], selector: Filter, rest: tuple[Token, ...], create: bool) -> None:
+        predicate = selector.predicate
+        try:
+            hits = [i for i, item in enumerate(items) if reader.matches(self.root, item, predicate, selector.raw)]
+        except Soft:
+            return
+        if hits:
+            self.write_each(items, hits, rest, create)
+            return
+        lhs = predicate.lhs
+        plain_key = (
+            lhs.pipeline is None
+            and lhs.path is not None
+            and len(lhs.path.tokens) == 1
+            and isinstance(lhs.path.tokens[0], Get)
+        )
+        if not (plain_key and predicate.op == "==" and isinstance(predicate.rhs, Literal)):
+            return
+        if not (create and self.options.create_filter_match):
+            return
+        assert lhs.path is not None and isinstance(lhs.path.tokens[0], Get) and isinstance(predicate.rhs, Literal)
+        new = self.plan.new({lhs.path.tokens[0].key: predicate.rhs.raw})
+        if rest:
+            self.plan.append(items, new)
+            self.write(_Holder(None, None), new, rest, create)
+        else:
+            self.plan.append(items, self.compute(new))
+
+
+def _root_value(root: Any, value: str) -> Any:
+    """A set value ``$$root``, ``$$root.<path>`` or ``$$root|$f``, read strictly from the root."""
+    if not (value == parser.ROOT or value.startswith((parser.ROOT + ".", parser.ROOT + "|"))):
+        raise DictWalkParseError(
+            value,
+            value,
+            "Invalid '$$root' value expression. Expected '$$root', '$$root.<path>', or '$$root|$filter'.",
+        )
+    return reader.get(root, value, strict=True)
+
+
+def set_value(
+    data: Any,
+    path: str,
+    value: Any,
+    *,
+    strict: bool = False,
+    create_missing: bool = True,
+    create_filter_match: bool = True,
+    overwrite_incompatible: bool = True,
+) -> Any:
+    parsed = parser.parse_path(path, write=True)
+    if strict:
+        _require(data, path, parsed.tokens[:-1])
+    setter = _Setter(data, path, value, _SetOptions(create_missing, create_filter_match, overwrite_incompatible))
+    if parsed.tokens:
+        setter.write(_Holder(None, None), data, parsed.tokens, create_missing)
+    setter.plan.apply()
+    return data
+
+
+def _require(data: Any, path: str, tokens: tuple[Token, ...]) -> None:
+    """Strict mode: ``tokens`` must resolve with read semantics."""
+    try:
+        reader.walk(data, data, tokens)
+    except Soft as soft:
+        raise DictWalkResolutionError(path, soft.token, soft.message) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# unset
+# ---------------------------------------------------------------------------------------------
+
+
+class _Unsetter:
+    def __init__(self, root: Any) -> None:
+        self.root = root
+        self.plan = _Plan()
+
+    def remove(self, holder: _Holder, value: Any, tokens: tuple[Token, ...]) -> None:
+        token, rest = tokens[0], tokens[1:]
+        if isinstance(token, RootSelector):
+            if isinstance(value, list):
+                self.remove_selected(_Holder(None, None), value, token.selector, rest)
+        elif isinstance(token, Get):
+            if not isinstance(value, dict) or token.key not in value:
+                return
+            if rest:
+                self.remove(_Holder(value, token.key), value[token.key], rest)
+            else:
+                self.plan.delitem(value, token.key)
+        elif isinstance(token, Wildcard):
+            if not _is_container(value):
+                return
+            if not rest:
+                self.plan.clear(value)
+                return
+            keys = list(value) if isinstance(value, dict) else list(range(len(value)))
+            for key in keys:
+                self.remove(_Holder(value, key), value[key], rest)
+        elif isinstance(token, DeepWildcard):
+            if rest:
+                for node in [value, *reader.descendants(value)]:
+                    if _is_container(node):
+                        self.remove(_Holder(None, None), node, rest)
+        else:
+            assert isinstance(token, (Map, Index, Slice, Filter))
+            if not isinstance(value, dict):
+                return
+            items = value.get(token.key)
+            if isinstance(items, list):
+                self.remove_selected(_Holder(value, token.key), items, token, rest)
+
+    def remove_selected(self, holder: _Holder, items: list[Any], selector: Token, rest: tuple[Token, ...]) -> None:
+        if isinstance(selector, Map):
+            indexes = list(range(len(items)))
+        elif isinstance(selector, Index):
+            index = selector.index + len(items) if selector.index < 0 else selector.index
+            indexes = [index] if 0 <= index < len(items) else []
+        elif isinstance(selector, Slice):
+            indexes = list(range(len(items))[selector.start : selector.stop])
+        else:
+            assert isinstance(selector, Filter)
+            try:
+                indexes = [
+                    i for i, item in enumerate(items) if reader.matches(self.root, item, selector.predicate, selector.raw)
+                ]
+            except Soft:
+                return
+        if rest:
+            for i in indexes:
+                self.remove(_Holder(items, i), items[i], rest)
+            return
+        if isinstance(selector, Map):
+            self._replace_list(holder, items, [])
+        elif isinstance(selector, Filter):
+            doomed = set(indexes)
+            self._replace_list(holder, items, [item for i, item in enumerate(items) if i not in doomed])
+        else:
+            for i in sorted(indexes, reverse=True):
+                self.plan.delitem(items, i)
+
+    def _replace_list(self, holder: _Holder, items: list[Any], keep: list[Any]) -> None:
+        """``d[k]`` becomes a new list; a root list is cleared and refilled in place."""
+        if holder.container is None:
+            self.plan.replace_all(items, keep)
+        else:
+            self.plan.setitem(holder.container, holder.key, keep)
+
+
+def unset_value(data: Any, path: str, *, strict: bool = False) -> Any:
+    parsed = parser.parse_path(path, write=True)
+    if strict:
+        _require(data, path, parsed.tokens)
+    unsetter = _Unsetter(data)
+    if parsed.tokens:
+        unsetter.remove(_Holder(None, None), data, parsed.tokens)
+    unsetter.plan.apply()
+    return data
