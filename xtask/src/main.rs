@@ -1,0 +1,53 @@
+//! `cargo xtask`: the project's developer automation (tests, lints, parity runs); see `cargo xtask --help`.
+
+mod flags;
+mod lint;
+mod outcome;
+mod parity;
+mod python;
+mod steps;
+mod term;
+mod test;
+
+use std::{path::PathBuf, process::ExitCode};
+
+use anyhow::Context;
+use clap::Parser;
+use xshell::Shell;
+
+use crate::{flags::Subcommand, outcome::Outcome};
+
+fn main() -> ExitCode {
+    let flags = match flags::Xtask::try_parse() {
+        Ok(flags) => flags,
+        Err(err) => {
+            // clap prints help and version to stdout and usage errors to stderr.
+            let _ = err.print();
+            return Outcome::of_parse_error(&err).into();
+        }
+    };
+    let result = shell().and_then(|sh| match flags.subcommand {
+        Subcommand::Test(cmd) => cmd.run(&sh),
+        Subcommand::Lint(cmd) => cmd.run(&sh),
+        Subcommand::Parity(cmd) => cmd.run(&sh),
+    });
+    if let Err(err) = &result {
+        term::error(format_args!("{err:#}"));
+    }
+    Outcome::of_result(&result).into()
+}
+
+/// One shell for the whole run, rooted at the project root whatever directory cargo was run from.
+fn shell() -> anyhow::Result<Shell> {
+    let sh = Shell::new().context("create shell")?;
+    sh.change_dir(project_root()?);
+    Ok(sh)
+}
+
+fn project_root() -> anyhow::Result<PathBuf> {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map(PathBuf::from)
+        .context("find the project root above xtask/")
+}

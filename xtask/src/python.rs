@@ -1,0 +1,455 @@
+//! Finding a host Python and keeping the project's virtual environments set up: each is created
+//! once and pip-installs its requirements again only when they change.
+
+use std::{
+    ffi::OsString,
+    fmt,
+    path::{Path, PathBuf},
+    process::Output,
+};
+
+use anyhow::{bail, Context};
+use xshell::{cmd, Shell};
+
+use crate::term;
+
+/// The oldest Python the project supports (pyproject.toml: `requires-python = ">=3.10"`).
+pub const MIN_VERSION: Version = Version {
+    major: 3,
+    minor: 10,
+    patch: 0,
+};
+
+/// Names the interpreter that creates the virtual environments; `python3` when unset.
+pub const PYTHON_VAR: &str = "DICTWALK_PYTHON";
+
+const INSTALL_HINT: &str =
+    "hint: install Python >= 3.10 (on Debian or Ubuntu: `apt-get install python3 python3-venv`) \
+     or point DICTWALK_PYTHON at one";
+
+/// Prints `3.11.7`; written so that even Python 2 answers, and can then be told it is too old.
+const VERSION_PROBE: &str = "import sys; print('%d.%d.%d' % tuple(sys.version_info[:3]))";
+
+/// Prints `3.11.7 True`: the version, and whether pip is there to install requirements with.
+const VENV_PROBE: &str = "import sys, importlib.util; \
+     print('%d.%d.%d' % tuple(sys.version_info[:3]), importlib.util.find_spec('pip') is not None)";
+
+/// Inside each virtual environment: the fingerprint of the requirements last installed there.
+const STAMP_FILE: &str = "xtask-requirements.stamp";
+
+/// How many lines of a failed setup command's output to show.
+const TAIL_LINES: usize = 25;
+
+/// The project's development environment.
+pub const DEV_VENV: &str = ".venv";
+pub const DEV_REQUIREMENTS: Requirements = Requirements::File("python/requirements-dev.txt");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
+
+impl Version {
+    /// Parses `MAJOR.MINOR.PATCH` as printed by the probes.
+    pub fn parse(text: &str) -> Option<Version> {
+        let mut parts = text.trim().split('.');
+        let mut next = || parts.next()?.parse::<u32>().ok();
+        let version = Version {
+            major: next()?,
+            minor: next()?,
+            patch: next()?,
+        };
+        parts.next().is_none().then_some(version)
+    }
+
+    /// Virtual environments and compiled wheels are tied to the minor version.
+    fn same_series(self, other: Version) -> bool {
+        (self.major, self.minor) == (other.major, other.minor)
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+/// The interpreter that virtual environments are made from.
+#[derive(Debug)]
+pub struct HostPython {
+    program: OsString,
+    version: Version,
+}
+
+/// Finds `$DICTWALK_PYTHON` (or `python3`) and checks that it is recent enough.
+pub fn find_host(sh: &Shell) -> anyhow::Result<HostPython> {
+    let (program, origin) = match sh.var_os(PYTHON_VAR).filter(|value| !value.is_empty()) {
+        Some(program) => (program, "from $DICTWALK_PYTHON"),
+        None => (
+            OsString::from("python3"),
+            "the default; $DICTWALK_PYTHON chooses another",
+        ),
+    };
+    let shown = program.to_string_lossy().into_owned();
+    let output = match cmd!(sh, "{program} -c {VERSION_PROBE}")
+        .quiet()
+        .ignore_status()
+        .output()
+    {
+        Ok(output) => output,
+        Err(err) => bail!("cannot run Python `{shown}` ({origin}): {err}\n{INSTALL_HINT}"),
+    };
+    if !output.status.success() {
+        bail!(
+            "Python `{shown}` ({origin}) failed to report its version ({}):\n{}\n{INSTALL_HINT}",
+            output.status,
+            indented_tail(&output)
+        );
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let Some(version) = Version::parse(&stdout) else {
+        bail!(
+            "`{shown}` ({origin}) does not look like Python: it printed {stdout:?}\n{INSTALL_HINT}"
+        );
+    };
+    if version < MIN_VERSION {
+        let Version { major, minor, .. } = MIN_VERSION;
+        bail!(
+            "`{shown}` ({origin}) is Python {version}, but dictwalk needs Python >= {major}.{minor}\n\
+             {INSTALL_HINT}"
+        );
+    }
+    Ok(HostPython { program, version })
+}
+
+/// What a virtual environment must have installed.
+#[derive(Debug, Clone, Copy)]
+pub enum Requirements {
+    /// A requirements file, relative to the project root.
+    File(&'static str),
+    /// Pinned requirement specifiers such as `dictwalk==2.6.0`.
+    Pins(&'static [&'static str]),
+}
+
+impl Requirements {
+    fn describe(&self) -> String {
+        match self {
+            Requirements::File(path) => path.to_string(),
+            Requirements::Pins(pins) => pins.join(" "),
+        }
+    }
+
+    /// The bytes whose fingerprint decides whether pip must run again.
+    fn fingerprint_input(&self, sh: &Shell) -> anyhow::Result<Vec<u8>> {
+        match self {
+            Requirements::File(path) => sh
+                .read_binary_file(path)
+                .with_context(|| format!("read requirements file {path}")),
+            Requirements::Pins(pins) => Ok(pins.join("\n").into_bytes()),
+        }
+    }
+
+    fn pip_args(&self, sh: &Shell) -> Vec<OsString> {
+        match self {
+            Requirements::File(path) => {
+                vec!["-r".into(), sh.current_dir().join(path).into_os_string()]
+            }
+            Requirements::Pins(pins) => pins.iter().map(OsString::from).collect(),
+        }
+    }
+}
+
+/// A virtual environment that exists, runs, and has its requirements installed.
+#[derive(Debug)]
+pub struct Venv {
+    dir: PathBuf,
+}
+
+impl Venv {
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// An executable installed into the environment, by absolute path so that it does not depend
+    /// on the working directory of the command.
+    pub fn bin(&self, tool: &str) -> PathBuf {
+        self.dir.join("bin").join(tool)
+    }
+
+    pub fn python(&self) -> PathBuf {
+        self.bin("python")
+    }
+}
+
+/// The project's development environment `.venv` with `python/requirements-dev.txt` installed.
+pub fn dev_venv(sh: &Shell) -> anyhow::Result<Venv> {
+    ensure_venv(sh, DEV_VENV, DEV_REQUIREMENTS)
+}
+
+/// What was found at a virtual environment's place, and so what must be done there.
+#[derive(Debug, PartialEq, Eq)]
+enum Health {
+    Ready,
+    Missing,
+    /// Exists but must be made again; the text says why.
+    Unusable(String),
+}
+
+/// Decides from a probe of the environment's interpreter: `Ok((version, has_pip))`, or why it
+/// did not answer.
+fn judge_health(exists: bool, probe: Result<(Version, bool), String>, host: Version) -> Health {
+    match probe {
+        _ if !exists => Health::Missing,
+        Err(why) => Health::Unusable(why),
+        Ok((version, _)) if !version.same_series(host) => Health::Unusable(format!(
+            "it runs Python {version}, the chosen interpreter is {host}"
+        )),
+        Ok((_, false)) => Health::Unusable("it has no pip".into()),
+        Ok((_, true)) => Health::Ready,
+    }
+}
+
+fn probe_venv(sh: &Shell, venv: &Venv) -> Result<(Version, bool), String> {
+    let python = venv.python();
+    let output = cmd!(sh, "{python} -c {VENV_PROBE}")
+        .quiet()
+        .ignore_status()
+        .output();
+    let output = output.map_err(|err| err.to_string())?;
+    if !output.status.success() {
+        return Err(format!(
+            "`{}` does not run ({})",
+            python.display(),
+            output.status
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let parsed = stdout
+        .split_once(' ')
+        .and_then(|(version, pip)| Some((Version::parse(version)?, pip.trim() == "True")));
+    parsed.ok_or_else(|| format!("`{}` printed {stdout:?}", python.display()))
+}
+
+/// Makes sure the virtual environment `rel_dir` (relative to the project root) exists, runs on the
+/// host Python's version, and has `requirements` installed; does only what is missing.
+pub fn ensure_venv(sh: &Shell, rel_dir: &str, requirements: Requirements) -> anyhow::Result<Venv> {
+    let host = find_host(sh)?;
+    let venv = Venv {
+        dir: sh.current_dir().join(rel_dir),
+    };
+    let stamp_path = venv.dir.join(STAMP_FILE);
+
+    let health = judge_health(
+        sh.path_exists(&venv.dir),
+        probe_venv(sh, &venv),
+        host.version,
+    );
+    if health != Health::Ready {
+        match &health {
+            Health::Unusable(why) => term::info(format_args!("{rel_dir}: making it again: {why}")),
+            _ => term::info(format_args!(
+                "{rel_dir}: creating it with Python {}",
+                host.version
+            )),
+        }
+        create_venv(sh, &host, &venv, rel_dir, health == Health::Missing)?;
+        if let Err(why) = probe_venv(sh, &venv) {
+            bail!("{rel_dir} was created but does not work: {why}");
+        }
+    }
+
+    let wanted = stamp_for(&requirements.fingerprint_input(sh)?);
+    let installed = sh.read_file(&stamp_path).unwrap_or_default();
+    if installed.trim() == wanted {
+        term::info(format_args!(
+            "{rel_dir}: {} already installed",
+            requirements.describe()
+        ));
+        return Ok(venv);
+    }
+    // A failed or interrupted install must not leave a stamp that claims the old set is complete.
+    sh.remove_path(&stamp_path)
+        .with_context(|| format!("remove {}", stamp_path.display()))?;
+    term::info(format_args!(
+        "{rel_dir}: installing {} with pip",
+        requirements.describe()
+    ));
+    let python = venv.python();
+    let args = requirements.pip_args(sh);
+    let pip = cmd!(
+        sh,
+        "{python} -m pip install --disable-pip-version-check --no-input {args...}"
+    );
+    let shown = pip.to_string();
+    let output = pip
+        .quiet()
+        .ignore_status()
+        .output()
+        .with_context(|| format!("run `{shown}`"))?;
+    if !output.status.success() {
+        bail!(
+            "pip install into {rel_dir} failed ({}): `{shown}`\nlast lines of its output:\n{}",
+            output.status,
+            indented_tail(&output)
+        );
+    }
+    sh.write_file(&stamp_path, format!("{wanted}\n"))
+        .with_context(|| format!("write {}", stamp_path.display()))?;
+    Ok(venv)
+}
+
+fn create_venv(
+    sh: &Shell,
+    host: &HostPython,
+    venv: &Venv,
+    rel_dir: &str,
+    fresh: bool,
+) -> anyhow::Result<()> {
+    let program = &host.program;
+    let dir = &venv.dir;
+    // `--clear` empties a broken environment (and its stamp) before making it again.
+    let clear = (!fresh).then_some("--clear");
+    let create = cmd!(sh, "{program} -m venv {clear...} {dir}");
+    let shown = create.to_string();
+    let output = create
+        .quiet()
+        .ignore_status()
+        .output()
+        .with_context(|| format!("run `{shown}`"))?;
+    if !output.status.success() {
+        bail!(
+            "creating the virtual environment {rel_dir} failed ({}): `{shown}`\n{}\n\
+             hint: on Debian or Ubuntu the venv module is a separate package: `apt-get install python3-venv`",
+            output.status,
+            indented_tail(&output)
+        );
+    }
+    Ok(())
+}
+
+/// The stamp recorded for a set of requirements: a fingerprint of their text.
+pub fn stamp_for(requirements: &[u8]) -> String {
+    format!("fnv1a64:{:016x}", fnv1a64(requirements))
+}
+
+/// 64-bit FNV-1a: tiny, stable across Rust versions and platforms (unlike `DefaultHasher`), and
+/// enough to notice that a file changed; it is no defence against anyone forging a collision.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    bytes.iter().fold(OFFSET_BASIS, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
+    })
+}
+
+/// The last lines of a command's output (stdout, then stderr), indented for an error message.
+fn indented_tail(output: &Output) -> String {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines = tail(&text, TAIL_LINES);
+    if lines.is_empty() {
+        return "    (no output)".to_owned();
+    }
+    lines
+        .iter()
+        .map(|line| format!("    {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn tail(text: &str, n: usize) -> Vec<&str> {
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    lines[lines.len().saturating_sub(n)..].to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(major: u32, minor: u32, patch: u32) -> Version {
+        Version {
+            major,
+            minor,
+            patch,
+        }
+    }
+
+    #[test]
+    fn parses_versions_printed_by_the_probe() {
+        assert_eq!(Version::parse("3.11.7\n"), Some(v(3, 11, 7)));
+        assert_eq!(Version::parse("3.10.0"), Some(v(3, 10, 0)));
+        assert_eq!(Version::parse("2.7.18"), Some(v(2, 7, 18)));
+        assert_eq!(Version::parse(""), None);
+        assert_eq!(Version::parse("3.11"), None);
+        assert_eq!(Version::parse("3.11.7.1"), None);
+        assert_eq!(Version::parse("Python 3.11.7"), None);
+        assert_eq!(Version::parse("3.x.1"), None);
+    }
+
+    #[test]
+    fn minimum_version_is_compared_numerically() {
+        assert!(v(3, 9, 18) < MIN_VERSION);
+        assert!(v(2, 7, 18) < MIN_VERSION);
+        assert!(v(3, 10, 0) >= MIN_VERSION);
+        assert!(v(3, 13, 1) >= MIN_VERSION);
+        // 3.9 < 3.10 although "3.9" > "3.10" as text.
+        assert!(Version::parse("3.9.0") < Version::parse("3.10.0"));
+        assert!(v(4, 0, 0) >= MIN_VERSION);
+    }
+
+    #[test]
+    fn fnv1a64_matches_the_reference_vectors() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn stamp_changes_with_any_byte_of_the_requirements() {
+        let before = stamp_for(b"pytest==9.2.0\nruff==0.17.6\n");
+        assert_eq!(before, stamp_for(b"pytest==9.2.0\nruff==0.17.6\n"));
+        assert_ne!(before, stamp_for(b"pytest==9.2.0\nruff==0.17.7\n"));
+        assert_ne!(before, stamp_for(b"pytest==9.2.0\nruff==0.17.6"));
+        assert_eq!(stamp_for(b"a"), "fnv1a64:af63dc4c8601ec8c");
+    }
+
+    #[test]
+    fn venv_health() {
+        let host = v(3, 11, 7);
+        assert_eq!(
+            judge_health(false, Err("no such file".into()), host),
+            Health::Missing
+        );
+        assert_eq!(
+            judge_health(true, Ok((v(3, 11, 2), true)), host),
+            Health::Ready
+        );
+        assert!(matches!(
+            judge_health(true, Err("exit 127".into()), host),
+            Health::Unusable(_)
+        ));
+        assert!(matches!(
+            judge_health(true, Ok((v(3, 10, 2), true)), host),
+            Health::Unusable(_)
+        ));
+        assert!(matches!(
+            judge_health(true, Ok((v(3, 11, 7), false)), host),
+            Health::Unusable(_)
+        ));
+    }
+
+    #[test]
+    fn tail_keeps_the_last_non_blank_lines() {
+        assert_eq!(tail("a\nb\n\nc\nd\n", 2), ["c", "d"]);
+        assert_eq!(tail("a\n", 5), ["a"]);
+        assert!(tail("", 3).is_empty());
+    }
+}

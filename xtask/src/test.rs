@@ -1,0 +1,92 @@
+//! `cargo xtask test`: sets up `.venv`, builds the native extension if there is one, then runs
+//! cargo's tests, pytest and the lints, every step even after a failure.
+
+use xshell::{cmd, Shell};
+
+use crate::{
+    flags, lint,
+    outcome::Outcome,
+    python,
+    steps::{self, Steps, Verdict},
+    term,
+};
+
+/// The binding crate; once it exists, its extension module is built into `.venv` before pytest.
+const NATIVE_MANIFEST: &str = "crates/dictwalk-py/Cargo.toml";
+
+impl flags::Test {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<Outcome> {
+        let has_native = sh.path_exists(NATIVE_MANIFEST);
+        let needs_venv = has_native || !self.skip_pytest || !self.no_lint;
+        // Setup failures end the run with exit 2: without the environment no verdict is possible.
+        let venv = if needs_venv {
+            Some(python::dev_venv(sh)?)
+        } else {
+            None
+        };
+        let mut steps = Steps::default();
+
+        let native = match &venv {
+            Some(venv) if has_native => {
+                let maturin = venv.bin("maturin");
+                let build = cmd!(sh, "{maturin} develop --release -m {NATIVE_MANIFEST}")
+                    .env("VIRTUAL_ENV", venv.dir());
+                steps.run("native build", build, steps::judge_exit_code)
+            }
+            _ => {
+                let skipped = Verdict::Skipped(format!("no {NATIVE_MANIFEST} yet"));
+                steps.record("native build", skipped.clone());
+                skipped
+            }
+        };
+
+        if self.skip_cargo {
+            steps.record("cargo tests", Verdict::Skipped("--skip-cargo".into()));
+        } else if nextest_available(sh) {
+            let nextest = cmd!(sh, "cargo nextest run --workspace --no-tests=pass");
+            steps.run("cargo tests", nextest, steps::judge_exit_code);
+        } else {
+            term::info("cargo-nextest is not installed; using `cargo test`");
+            steps.run(
+                "cargo tests",
+                cmd!(sh, "cargo test --workspace"),
+                steps::judge_exit_code,
+            );
+        }
+
+        match &venv {
+            Some(venv) if !self.skip_pytest => {
+                let python = venv.python();
+                let args = &self.pytest_args;
+                let mut pytest = cmd!(sh, "{python} -m pytest {args...}");
+                // A failed build may leave an older extension installed; test only the pure-Python
+                // backend then, unless the caller chose the backends.
+                if matches!(native, Verdict::Failed(_) | Verdict::CouldNotRun(_))
+                    && sh.var_os("DICTWALK_TEST_BACKENDS").is_none()
+                {
+                    term::warn("the native build failed: pytest runs on the python backend only");
+                    pytest = pytest.env("DICTWALK_TEST_BACKENDS", "python");
+                }
+                steps.run("pytest", pytest, steps::judge_pytest);
+            }
+            _ => steps.record("pytest", Verdict::Skipped("--skip-pytest".into())),
+        }
+
+        match &venv {
+            Some(venv) if !self.no_lint => lint::check(sh, venv, false, &mut steps),
+            _ => steps.record("lint", Verdict::Skipped("--no-lint".into())),
+        }
+
+        steps.print_summary();
+        Ok(steps.outcome())
+    }
+}
+
+fn nextest_available(sh: &Shell) -> bool {
+    cmd!(sh, "cargo nextest --version")
+        .quiet()
+        .ignore_stdout()
+        .ignore_stderr()
+        .run()
+        .is_ok()
+}
