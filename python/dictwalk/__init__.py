@@ -50,9 +50,7 @@ TData = TypeVar("TData")
 def _select_backend(choice: str) -> ModuleType:
     """Import the backend that ``DICTWALK_BACKEND=choice`` asks for."""
     if choice not in _BACKEND_CHOICES:
-        raise ValueError(
-            f"invalid DICTWALK_BACKEND={choice!r}; valid values: {', '.join(_BACKEND_CHOICES)}"
-        )
+        raise ValueError(f"invalid DICTWALK_BACKEND={choice!r}; valid values: {', '.join(_BACKEND_CHOICES)}")
     if choice != "auto":
         return backends.load(choice)
     # ``auto`` falls back to Python only when the native module cannot be imported,

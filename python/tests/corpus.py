@@ -62,7 +62,7 @@ def decode(raw: Any) -> Any:
         return [decode(item) for item in raw]
     if isinstance(raw, dict):
         if len(raw) == 1:
-            (tag, body), = raw.items()
+            ((tag, body),) = raw.items()
             if tag in _TAGS:
                 return _decode_tagged(tag, body)
         return {key: decode(value) for key, value in raw.items()}
@@ -104,7 +104,9 @@ def encode(value: Any) -> Any:
     if isinstance(value, tuple):
         return {"$tuple": [encode(item) for item in value]}
     if isinstance(value, dict):
-        if all(isinstance(key, str) for key in value) and not (len(value) == 1 and next(iter(value)) in _TAGS):
+        if all(isinstance(key, str) for key in value) and not (
+            len(value) == 1 and next(iter(value)) in _TAGS
+        ):
             return {key: encode(item) for key, item in value.items()}
         return {"$dict": [[encode(key), encode(item)] for key, item in value.items()]}
     if isinstance(value, (set, frozenset)):
@@ -130,7 +132,7 @@ def same(expected: Any, actual: Any) -> bool:
     if isinstance(expected, dict):
         return list(expected) == list(actual) and all(same(expected[k], actual[k]) for k in expected)
     if isinstance(expected, list):
-        return len(expected) == len(actual) and all(same(e, a) for e, a in zip(expected, actual))
+        return len(expected) == len(actual) and all(same(e, a) for e, a in zip(expected, actual, strict=True))
     if isinstance(expected, float):
         return expected == actual or (math.isnan(expected) and math.isnan(actual))
     return bool(expected == actual)
@@ -185,7 +187,9 @@ def _load_file(path: Path) -> Iterator[Case]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CorpusError(f"{name}: not valid JSON: {exc}") from None
     if not isinstance(raw, dict) or set(raw) - {"schema_version", "description", "docs", "cases"}:
-        raise CorpusError(f"{name}: top level must be an object with schema_version, description, docs, cases")
+        raise CorpusError(
+            f"{name}: top level must be an object with schema_version, description, docs, cases"
+        )
     if raw.get("schema_version") != SCHEMA_VERSION:
         raise CorpusError(f"{name}: schema_version must be {SCHEMA_VERSION}")
     docs = raw.get("docs", {})
@@ -270,7 +274,9 @@ def run_case(api: Any, case: Mapping[str, Any]) -> dict[str, Any]:
     op, path = case["op"], case["path"]
     try:
         if op == "get":
-            return {"value": encode(api.get(doc, path, args.get("default"), strict=args.get("strict", False)))}
+            return {
+                "value": encode(api.get(doc, path, args.get("default"), strict=args.get("strict", False)))
+            }
         if op == "exists":
             return {"value": encode(api.exists(doc, path, strict=args.get("strict", False)))}
         if op == "run_filter":
@@ -305,7 +311,8 @@ def judge(case: Case, outcome: Mapping[str, Any]) -> str | None:
         return f"expected success, got {_describe(outcome)}"
     if case.op in ("set", "unset"):
         if not same(expect["doc"], outcome.get("doc")):
-            return f"document after {case.op}: expected {json.dumps(expect['doc'])}, got {json.dumps(outcome.get('doc'))}"
+            wanted, got = json.dumps(expect["doc"]), json.dumps(outcome.get("doc"))
+            return f"document after {case.op}: expected {wanted}, got {got}"
         if outcome.get("same") is not expect.get("same", True):
             return f"{case.op} returned {'the same' if outcome.get('same') else 'another'} object"
         return None

@@ -5,7 +5,6 @@ from __future__ import annotations
 from types import ModuleType
 
 import pytest
-
 from corpus import Case, judge, load_corpus, run_case
 
 CASES = load_corpus()

@@ -13,7 +13,16 @@ from typing import Any, TypeVar
 from dictwalk.backends.python import filters, parser, reader, writer
 from dictwalk.errors import DictWalkParseError, DictWalkResolutionError
 
-__all__ = ["NAME", "exists", "get", "get_path_filter", "register_path_filter", "run_filter_function", "set", "unset"]
+__all__ = [
+    "NAME",
+    "exists",
+    "get",
+    "get_path_filter",
+    "register_path_filter",
+    "run_filter_function",
+    "set",
+    "unset",
+]
 
 NAME = "python"
 
@@ -43,7 +52,7 @@ def exists(data: Any, path: str, *, strict: bool = False) -> bool:
         raise _guard_depth(path) from None
 
 
-def set(  # noqa: A001 - the public name of the operation
+def set(
     data: TData,
     path: str,
     value: Any,
@@ -83,7 +92,9 @@ def run_filter_function(path_filter: str, value: Any) -> Any:
     pipeline = parser.parse_pipeline(path_filter)
     for call in pipeline.steps:
         if any(isinstance(arg, parser.RootRef) for arg in call.args):
-            raise DictWalkParseError(repr(path_filter), None, "'$$root' arguments need a document; use get().")
+            raise DictWalkParseError(
+                repr(path_filter), None, "'$$root' arguments need a document; use get()."
+            )
     return reader.apply_pipeline(pipeline, value, value, soft=False)
 
 

@@ -446,7 +446,9 @@ class _BoolParser:
                 if depth == 0:
                     break
                 depth -= 1
-            elif depth == 0 and (self.text.startswith("&&", self.pos) or self.text.startswith("||", self.pos)):
+            elif depth == 0 and (
+                self.text.startswith("&&", self.pos) or self.text.startswith("||", self.pos)
+            ):
                 break
             self.pos += 1
         atom = self.text[start : self.pos].strip()
@@ -496,7 +498,9 @@ def _parse_token(raw: str, first: bool, *, read: bool, path: str) -> Token:
     if raw.startswith(ROOT) and (raw == ROOT or _SELECTOR.match(raw[len(ROOT) :])):
         if not first:
             raise DictWalkParseError(
-                path, raw, "Root selectors are only allowed at the start of a path; mid-path usage is not supported."
+                path,
+                raw,
+                "Root selectors are only allowed at the start of a path; mid-path usage is not supported.",
             )
         if raw == ROOT:
             if not read:

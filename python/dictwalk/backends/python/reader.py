@@ -129,7 +129,9 @@ def step(root: Any, value: Any, token: Token) -> Any:
         return _get(value, token.key, token.raw)
     if isinstance(token, Map):
         if not isinstance(value, list):
-            raise Soft(token.raw, f"TypeError: Expected a list for key '{token.key}', got {_type_name(value)}.")
+            raise Soft(
+                token.raw, f"TypeError: Expected a list for key '{token.key}', got {_type_name(value)}."
+            )
         return _pluck(value, token.key)
     if isinstance(token, Index):
         items = _keyed_list(value, token.key, token.raw)
@@ -261,7 +263,9 @@ def apply_pipeline(pipeline: Pipeline, value: Any, root: Any, *, soft: bool = Tr
     return value
 
 
-def _call_all(group: tuple[parser.FilterCall, ...], value: Any, root: Any, pipeline: Pipeline, soft: bool) -> Any:
+def _call_all(
+    group: tuple[parser.FilterCall, ...], value: Any, root: Any, pipeline: Pipeline, soft: bool
+) -> Any:
     for call in group:
         value = _call(call, value, root, pipeline, soft)
     return value

@@ -190,7 +190,12 @@ class _Setter:
             self.write(_Holder(container, key), value, rest, create)
 
     def write_selector(
-        self, selector: Map | Index | Slice | Filter, holder: _Holder, items: Any, rest: tuple[Token, ...], create: bool
+        self,
+        selector: Map | Index | Slice | Filter,
+        holder: _Holder,
+        items: Any,
+        rest: tuple[Token, ...],
+        create: bool,
     ) -> None:
         """Selectors on the list found at ``holder`` (a dict key, or the root for ``.[..]``)."""
         opts = self.options
@@ -203,7 +208,11 @@ class _Setter:
             items = self.replace(holder, [])
         if isinstance(selector, Map):
             if rest and not items and create:
-                self.plan.append(items, self.plan.new({}))
+                # An empty list gets one new item for the rest of the path to write into.
+                new = self.plan.new({})
+                self.plan.append(items, new)
+                self.write(_Holder(None, None), new, rest, create)
+                return
             self.write_each(items, range(len(items)), rest, create)
         elif isinstance(selector, Index):
             self.write_index(items, selector.index, rest, create)
@@ -212,7 +221,9 @@ class _Setter:
         else:
             self.write_filter(items, selector, rest, create)
 
-    def write_each(self, items: list[Any], indexes: range | list[int], rest: tuple[Token, ...], create: bool) -> None:
+    def write_each(
+        self, items: list[Any], indexes: range | list[int], rest: tuple[Token, ...], create: bool
+    ) -> None:
         pipeline_values = [self.compute(items[i]) for i in indexes] if not rest else []
         for n, i in enumerate(indexes):
             if not rest:
@@ -242,7 +253,9 @@ class _Setter:
     def write_filter(self, items: list[Any], selector: Filter, rest: tuple[Token, ...], create: bool) -> None:
         predicate = selector.predicate
         try:
-            hits = [i for i, item in enumerate(items) if reader.matches(self.root, item, predicate, selector.raw)]
+            hits = [
+                i for i, item in enumerate(items) if reader.matches(self.root, item, predicate, selector.raw)
+            ]
         except Soft:
             return
         if hits:
@@ -259,7 +272,11 @@ class _Setter:
             return
         if not (create and self.options.create_filter_match):
             return
-        assert lhs.path is not None and isinstance(lhs.path.tokens[0], Get) and isinstance(predicate.rhs, Literal)
+        assert (
+            lhs.path is not None
+            and isinstance(lhs.path.tokens[0], Get)
+            and isinstance(predicate.rhs, Literal)
+        )
         new = self.plan.new({lhs.path.tokens[0].key: predicate.rhs.raw})
         if rest:
             self.plan.append(items, new)
@@ -292,7 +309,9 @@ def set_value(
     parsed = parser.parse_path(path, write=True)
     if strict:
         _require(data, path, parsed.tokens[:-1])
-    setter = _Setter(data, path, value, _SetOptions(create_missing, create_filter_match, overwrite_incompatible))
+    setter = _Setter(
+        data, path, value, _SetOptions(create_missing, create_filter_match, overwrite_incompatible)
+    )
     if parsed.tokens:
         setter.write(_Holder(None, None), data, parsed.tokens, create_missing)
     setter.plan.apply()
@@ -340,7 +359,7 @@ class _Unsetter:
                 self.remove(_Holder(value, key), value[key], rest)
         elif isinstance(token, DeepWildcard):
             if rest:
-                for node in [value, *reader.descendants(value)]:
+                for node in list(reader.descendants(value)):
                     if _is_container(node):
                         self.remove(_Holder(None, None), node, rest)
         else:
@@ -351,7 +370,9 @@ class _Unsetter:
             if isinstance(items, list):
                 self.remove_selected(_Holder(value, token.key), items, token, rest)
 
-    def remove_selected(self, holder: _Holder, items: list[Any], selector: Token, rest: tuple[Token, ...]) -> None:
+    def remove_selected(
+        self, holder: _Holder, items: list[Any], selector: Token, rest: tuple[Token, ...]
+    ) -> None:
         if isinstance(selector, Map):
             indexes = list(range(len(items)))
         elif isinstance(selector, Index):
@@ -363,7 +384,9 @@ class _Unsetter:
             assert isinstance(selector, Filter)
             try:
                 indexes = [
-                    i for i, item in enumerate(items) if reader.matches(self.root, item, selector.predicate, selector.raw)
+                    i
+                    for i, item in enumerate(items)
+                    if reader.matches(self.root, item, selector.predicate, selector.raw)
                 ]
             except Soft:
                 return
