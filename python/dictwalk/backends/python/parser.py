@@ -257,8 +257,7 @@ def parse_pipeline(text: str, path: str | None = None) -> Pipeline:
     where = path if path is not None else repr(text)
     segments = _split_top_level(text, "|", quotes=True)
     steps = []
-    for segment in segments:
-        seg = segment.strip()
+    for seg in segments:
         match = _SEGMENT.match(seg)
         if match is None:
             raise DictWalkParseError(where, seg or None, _PIPE_ERROR)
@@ -468,6 +467,8 @@ _INDEX = re.compile(r"^(.+)\[(-?\d+)\]$", re.DOTALL)
 _SLICE = re.compile(r"^(.+)\[(-?\d*):(-?\d*)\]$", re.DOTALL)
 _FILTER = re.compile(r"^(.+?)\[\?(.*)\]$", re.DOTALL)
 _SELECTOR = re.compile(r"^(?:\[\]|\[-?\d+\]|\[-?\d*:-?\d*\]|\[\?.*\])$", re.DOTALL)
+# What reads as an attempt at a root selector; one that is not a valid selector is an error.
+_SELECTOR_LIKE = re.compile(r"^\[.*\]$", re.DOTALL)
 
 
 @lru_cache(maxsize=2048)
@@ -483,19 +484,22 @@ def _parse_path(text: str, *, read: bool, outer: str) -> Path:
         raise DictWalkParseError(outer, None, "Path cannot be empty.")
     # Write paths have no output transform: ``set(d, "a|$f", v)`` writes the key "a|$f".
     base, transform_text = _split_transform(text) if read else (text, None)
+    if base == "":
+        raise DictWalkParseError(outer, None, "Path cannot be empty.")
     transform = parse_pipeline(transform_text, outer) if transform_text is not None else None
-    if base == ".":
+    # "." is the root in read paths; a write path "." is two empty keys, as in 2.6.0.
+    if base == "." and read:
         return Path(text, (), transform)
     raw_tokens = _split_top_level(base, ".", quotes=False, brackets="[")
     # A leading empty token followed by a bracket selector is the root selector ``.[..]``.
-    if len(raw_tokens) > 1 and raw_tokens[0] == "" and _SELECTOR.match(raw_tokens[1]):
+    if len(raw_tokens) > 1 and raw_tokens[0] == "" and _SELECTOR_LIKE.match(raw_tokens[1]):
         raw_tokens = [ROOT + raw_tokens[1], *raw_tokens[2:]]
     tokens = tuple(_parse_token(raw, i == 0, read=read, path=outer) for i, raw in enumerate(raw_tokens))
     return Path(text, tokens, transform)
 
 
 def _parse_token(raw: str, first: bool, *, read: bool, path: str) -> Token:
-    if raw.startswith(ROOT) and (raw == ROOT or _SELECTOR.match(raw[len(ROOT) :])):
+    if raw.startswith(ROOT) and (raw == ROOT or _SELECTOR_LIKE.match(raw[len(ROOT) :])):
         if not first:
             raise DictWalkParseError(
                 path,
@@ -506,6 +510,9 @@ def _parse_token(raw: str, first: bool, *, read: bool, path: str) -> Token:
             if not read:
                 raise DictWalkParseError(path, raw, "The '$$root' token is only supported in read paths.")
             return Root()
+        if not _SELECTOR.match(raw[len(ROOT) :]):
+            shown = "." + raw[len(ROOT) :] if path.startswith(".") else raw
+            raise DictWalkParseError(path, shown, "Failed to parse root selector token.")
         selector = _parse_token("_" + raw[len(ROOT) :], False, read=read, path=path)
         assert isinstance(selector, (Map, Index, Slice, Filter))
         return RootSelector(selector, raw)

@@ -151,6 +151,10 @@ def step(root: Any, value: Any, token: Token) -> Any:
             return list(value)
         raise Soft(token.raw, f"TypeError: Expected dict or list for wildcard '*', got {_type_name(value)}.")
     if isinstance(token, DeepWildcard):
+        if not isinstance(value, (dict, list)):
+            raise Soft(
+                token.raw, f"TypeError: Expected dict or list for wildcard '**', got {_type_name(value)}."
+            )
         return list(descendants(value))
     if isinstance(token, Root):
         return root
@@ -319,7 +323,11 @@ def matches(root: Any, item: Any, predicate: Predicate, raw: str) -> bool:
         result = _bool_value(root, rhs, lhs)
         return result if op == "==" else not result
     if isinstance(rhs, RootRef):
-        literal = _root_value(root, rhs)
+        # A missing $$root right-hand side is an error even in non-strict reads, as in 2.6.0.
+        try:
+            literal = _root_value(root, rhs)
+        except Soft as soft:
+            raise DictWalkResolutionError(rhs.path, soft.token, soft.message) from None
         return _compare(lhs, op, literal, str(literal))
     assert isinstance(rhs, Literal)
     return _compare(lhs, op, rhs.value, rhs.raw)

@@ -23,6 +23,7 @@ from dictwalk.backends.python.parser import (
     Literal,
     Map,
     Pipeline,
+    RootRef,
     RootSelector,
     Slice,
     Token,
@@ -170,7 +171,10 @@ class _Setter:
         if key not in mapping:
             if not create:
                 return
-            self.plan.setitem(mapping, key, self.plan.new({}))
+            new = self.plan.new({})
+            self.plan.setitem(mapping, key, new)
+            self.write(_Holder(mapping, key), new, rest, create)
+            return
         self.write_child(mapping, key, rest, create)
 
     def child(self, container: Any, key: Any, create: bool) -> Any:
@@ -198,16 +202,23 @@ class _Setter:
         create: bool,
     ) -> None:
         """Selectors on the list found at ``holder`` (a dict key, or the root for ``.[..]``)."""
-        opts = self.options
+        at_root = holder.container is None
         if not isinstance(items, list):
-            at_root = holder.container is None
-            if at_root or not create or (items is not None and not opts.overwrite_incompatible):
+            # A missing list is created when create_missing; a present non-list is replaced
+            # when overwrite_incompatible (and, before a `k[]` that leads on, create_missing).
+            if at_root:
                 return
-            if items is None and holder.key not in holder.container and not create:
+            if holder.key not in holder.container:
+                allowed = create
+            else:
+                allowed = self.options.overwrite_incompatible and (
+                    create or not isinstance(selector, Map) or not rest
+                )
+            if not allowed:
                 return
             items = self.replace(holder, [])
         if isinstance(selector, Map):
-            if rest and not items and create:
+            if rest and not items and create and not at_root:
                 # An empty list gets one new item for the rest of the path to write into.
                 new = self.plan.new({})
                 self.plan.append(items, new)
@@ -261,23 +272,16 @@ class _Setter:
         if hits:
             self.write_each(items, hits, rest, create)
             return
-        lhs = predicate.lhs
-        plain_key = (
-            lhs.pipeline is None
-            and lhs.path is not None
-            and len(lhs.path.tokens) == 1
-            and isinstance(lhs.path.tokens[0], Get)
-        )
-        if not (plain_key and predicate.op == "==" and isinstance(predicate.rhs, Literal)):
+        lhs, rhs = predicate.lhs, predicate.rhs
+        if lhs.path is None or lhs.pipeline is not None or predicate.op != "==":
             return
-        if not (create and self.options.create_filter_match):
+        if not isinstance(rhs, (Literal, RootRef)) or not (create and self.options.create_filter_match):
             return
-        assert (
-            lhs.path is not None
-            and isinstance(lhs.path.tokens[0], Get)
-            and isinstance(predicate.rhs, Literal)
-        )
-        new = self.plan.new({lhs.path.tokens[0].key: predicate.rhs.raw})
+        # The new item holds the right-hand side's text under the left-hand side's key; as in
+        # 2.6.0, a relative path keeps its leading dot as the key and $$root stays unresolved.
+        tokens = lhs.path.tokens
+        key = tokens[0].key if len(tokens) == 1 and isinstance(tokens[0], Get) else "." + lhs.path.text
+        new = self.plan.new({key: rhs.raw if isinstance(rhs, Literal) else rhs.path})
         if rest:
             self.plan.append(items, new)
             self.write(_Holder(None, None), new, rest, create)
@@ -287,7 +291,9 @@ class _Setter:
 
 def _root_value(root: Any, value: str) -> Any:
     """A set value ``$$root``, ``$$root.<path>`` or ``$$root|$f``, read strictly from the root."""
-    if not (value == parser.ROOT or value.startswith((parser.ROOT + ".", parser.ROOT + "|"))):
+    if value == parser.ROOT + "." or not (
+        value == parser.ROOT or value.startswith((parser.ROOT + ".", parser.ROOT + "|"))
+    ):
         raise DictWalkParseError(
             value,
             value,
