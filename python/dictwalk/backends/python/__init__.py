@@ -101,7 +101,7 @@ def run_filter_function(path_filter: str, value: Any) -> Any:
 def register_path_filter(name: str, path_filter: Callable[..., Any]) -> None:
     """Register a custom filter ``$name``, called as ``path_filter(value, *args)``."""
     filters.register(name, path_filter)
-    parser.parse_path.cache_clear()
+    parser.clear_cache()
 
 
 def get_path_filter(name: str) -> Callable[..., Any]:

@@ -37,6 +37,7 @@ __all__ = [
     "Slice",
     "Token",
     "Wildcard",
+    "clear_cache",
     "parse_path",
     "parse_pipeline",
 ]
@@ -254,6 +255,10 @@ _SEGMENT = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?(\[\])?$", re.DO
 
 def parse_pipeline(text: str, path: str | None = None) -> Pipeline:
     """Parse ``$f|$g(args)[]``; unknown filters and wrong arities are parse errors (spec 9.1)."""
+    if not isinstance(text, str):
+        raise DictWalkParseError(
+            repr(text), None, f"A filter pipeline must be a str, not {type(text).__name__}."
+        )
     where = path if path is not None else repr(text)
     segments = _split_top_level(text, "|", quotes=True)
     steps = []
@@ -471,11 +476,20 @@ _SELECTOR = re.compile(r"^(?:\[\]|\[-?\d+\]|\[-?\d*:-?\d*\]|\[\?.*\])$", re.DOTA
 _SELECTOR_LIKE = re.compile(r"^\[.*\]$", re.DOTALL)
 
 
-@lru_cache(maxsize=2048)
 def parse_path(text: str, *, write: bool = False) -> Path:
     """Parse a whole path; ``write`` rejects the bare ``$$root`` token (spec section 2)."""
     if not isinstance(text, str):
-        raise DictWalkParseError(repr(text), None, "Path must be a string.")
+        raise DictWalkParseError(repr(text), None, f"Path must be a str, not {type(text).__name__}.")
+    return _parse_cached(text, write)
+
+
+def clear_cache() -> None:
+    """Forget parsed paths (they hold filter lookups, which a new custom filter can change)."""
+    _parse_cached.cache_clear()
+
+
+@lru_cache(maxsize=2048)
+def _parse_cached(text: str, write: bool) -> Path:
     return _parse_path(text, read=not write, outer=text)
 
 
