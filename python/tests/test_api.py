@@ -24,6 +24,9 @@ from dictwalk.errors import DictWalkError, DictWalkParseError, DictWalkResolutio
 ROOT = Path(__file__).resolve().parents[2]
 
 
+WITHOUT_NATIVE = "import sys; sys.modules['dictwalk._native'] = None; "
+
+
 def run_python(code: str, backend: str | None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
     env.pop("DICTWALK_BACKEND", None)
@@ -52,16 +55,49 @@ def test_python_backend_can_be_forced() -> None:
     assert result.stdout.strip() == "python", result.stderr
 
 
+def test_auto_falls_back_to_python_without_native_module() -> None:
+    result = run_python(WITHOUT_NATIVE + "import dictwalk; print(dictwalk.backend_name())", None)
+    assert result.stdout.strip() == "python", result.stderr
+
+
 def test_auto_prefers_native_when_it_imports() -> None:
     result = run_python("import dictwalk; print(dictwalk.dictwalk.backend_name())", None)
     assert result.stdout.strip() == ("rust" if native_available() else "python"), result.stderr
 
 
-@pytest.mark.skipif(native_available(), reason="the native module is built here")
 def test_forcing_rust_without_native_module_says_how_to_build_it() -> None:
-    result = run_python("import dictwalk", "rust")
+    # A None entry in sys.modules makes the import fail as if the extension were not built.
+    result = run_python(WITHOUT_NATIVE + "import dictwalk", "rust")
     assert "ImportError" in result.stderr
     assert "cargo xtask test" in result.stderr
+
+
+PUBLIC_FUNCTIONS = (
+    "get",
+    "exists",
+    "set",
+    "unset",
+    "run_filter_function",
+    "register_path_filter",
+    "get_path_filter",
+)
+
+
+@pytest.mark.skipif(not native_available(), reason="needs both backends")
+@pytest.mark.parametrize("name", PUBLIC_FUNCTIONS)
+def test_backends_carry_the_same_names_signatures_and_docstrings(name: str) -> None:
+    import inspect  # noqa: PLC0415
+
+    reference = getattr(dictwalk.backends.python, name)
+    native = getattr(dictwalk.backends.rust, name)
+    assert (native.__name__, native.__qualname__) == (reference.__name__, reference.__qualname__)
+    assert native.__doc__ == reference.__doc__
+
+    def shape(function: Any) -> list[tuple[str, Any, Any]]:
+        parameters = inspect.signature(function).parameters.values()
+        return [(parameter.name, parameter.kind, parameter.default) for parameter in parameters]
+
+    assert shape(native) == shape(reference)
 
 
 def test_version_matches_pyproject() -> None:

@@ -1,14 +1,25 @@
 //! Every command-line flag of `cargo xtask`, declared in one place with clap's derive API.
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, ValueEnum};
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  every step passed
-  1  a check failed (a test, a lint, a parity difference)
-  2  the tool could not run (bad input, missing Python or tool, failed setup)";
+  1  a check failed (a test, a lint, a parity difference, a benchmark target)
+  2  the tool could not run (bad input, missing Python or tool, failed setup)
+  3  inconclusive (`bench` only: a contestant is missing, so a target cannot be judged)";
 
-/// Developer automation for dictwalk: tests, lints and parity runs.
+const BENCH_EXIT_CODES: &str = "\
+Exit codes:
+  0  the suite ran and every target is MET (with --self-check: every result was as expected)
+  1  a target is NOT MET, or a dictwalk backend gave a wrong result; or a criterion bench failed
+  2  the suite could not run (bad input, missing Python, failed setup, a crashed script)
+  3  INCONCLUSIVE: no target NOT MET, but a contestant is missing (the native backend is not
+     built, the legacy worker did not start), so some target cannot be judged";
+
+/// Developer automation for dictwalk: tests, lints, parity runs and benchmarks.
 ///
 /// Progress and summaries go to stderr (prefixed `xtask: `, uncoloured when NO_COLOR is set);
 /// stdout carries only the output of the tools that are run.
@@ -24,6 +35,7 @@ pub enum Subcommand {
     Test(Test),
     Lint(Lint),
     Parity(Parity),
+    Bench(Bench),
 }
 
 /// Run every test of the project: cargo's, pytest's, then the lints.
@@ -90,6 +102,38 @@ pub struct Parity {
     pub verbose: bool,
 }
 
+/// Time dictwalk's backends against dictwalk 2.6.0, plain Python and peer libraries, and judge
+/// the speed and memory targets.
+///
+/// Sets up `.venv` as `cargo xtask test` does, then pip-installs `benches/requirements.txt` (the
+/// pinned peers jmespath, glom and dpath) into it whenever that file changed (its own stamp file
+/// `.venv/xtask-bench-requirements.stamp`), and makes `.venvs/legacy` with dictwalk 2.6.0 as
+/// `cargo xtask parity --backend legacy` does. When `crates/dictwalk-py` exists it builds the
+/// native extension into `.venv` with `maturin develop --release`, so the checkout's engine is
+/// what gets timed; if that build fails the native backend is left out (and the run is at best
+/// inconclusive).
+///
+/// Then it runs `benches/scenarios.py` with `.venv/bin/python` (dictwalk imported from
+/// `python/`, 2.6.0 in a worker process of `.venvs/legacy`): the table of median times and
+/// ratios goes to stdout, the JSON report to `--json`. With `--criterion` it also runs `cargo
+/// bench -p dictwalk-benches`, the criterion benchmarks of the Rust core.
+#[derive(Debug, Args)]
+#[command(after_help = BENCH_EXIT_CODES)]
+pub struct Bench {
+    /// A short smoke run (3 rounds of ~2 ms batches; criterion's `--quick`): rough numbers.
+    #[arg(long)]
+    pub quick: bool,
+    /// Check every scenario's expected result on every available contestant, without timing.
+    #[arg(long)]
+    pub self_check: bool,
+    /// Where to write the JSON report, relative to the project root.
+    #[arg(long, value_name = "PATH", default_value = "reports/bench.json")]
+    pub json: PathBuf,
+    /// Also run the criterion benchmarks of the Rust core (`cargo bench -p dictwalk-benches`).
+    #[arg(long)]
+    pub criterion: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ParityBackend {
     /// dictwalk 2.6.0 from PyPI, in `.venvs/legacy`.
@@ -127,6 +171,23 @@ mod tests {
         assert!(test.no_lint);
         assert!(!test.skip_pytest);
         assert_eq!(test.pytest_args, ["-k", "get", "-x"]);
+        Ok(())
+    }
+
+    #[test]
+    fn bench_defaults_to_a_full_run_reported_in_reports() -> anyhow::Result<()> {
+        let flags = Xtask::try_parse_from(["xtask", "bench"])?;
+        let Subcommand::Bench(bench) = flags.subcommand else {
+            anyhow::bail!("parsed as another subcommand: {flags:?}");
+        };
+        assert!(!bench.quick && !bench.self_check && !bench.criterion);
+        assert_eq!(bench.json, PathBuf::from("reports/bench.json"));
+        let flags = Xtask::try_parse_from(["xtask", "bench", "--quick", "--json", "/tmp/b.json"])?;
+        let Subcommand::Bench(bench) = flags.subcommand else {
+            anyhow::bail!("parsed as another subcommand: {flags:?}");
+        };
+        assert!(bench.quick);
+        assert_eq!(bench.json, PathBuf::from("/tmp/b.json"));
         Ok(())
     }
 

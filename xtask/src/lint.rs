@@ -39,23 +39,23 @@ pub fn check(sh: &Shell, venv: &Venv, fix: bool, steps: &mut Steps) {
         // Lint fixes first: they can leave code that the formatter then tidies.
         steps.run(
             "ruff check",
-            cmd!(sh, "{ruff} check --fix python"),
+            cmd!(sh, "{ruff} check --fix python benches"),
             judge_exit_code,
         );
         steps.run(
             "ruff format",
-            cmd!(sh, "{ruff} format python"),
+            cmd!(sh, "{ruff} format python benches"),
             judge_exit_code,
         );
     } else {
         steps.run(
             "ruff check",
-            cmd!(sh, "{ruff} check python"),
+            cmd!(sh, "{ruff} check python benches"),
             judge_exit_code,
         );
         steps.run(
             "ruff format",
-            cmd!(sh, "{ruff} format --check python"),
+            cmd!(sh, "{ruff} format --check python benches"),
             judge_exit_code,
         );
     }

@@ -1,5 +1,7 @@
-//! `cargo xtask`: the project's developer automation (tests, lints, parity runs); see `cargo xtask --help`.
+//! `cargo xtask`: the project's developer automation (tests, lints, parity runs, benchmarks); see
+//! `cargo xtask --help`.
 
+mod bench;
 mod flags;
 mod lint;
 mod outcome;
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
         Subcommand::Test(cmd) => cmd.run(&sh),
         Subcommand::Lint(cmd) => cmd.run(&sh),
         Subcommand::Parity(cmd) => cmd.run(&sh),
+        Subcommand::Bench(cmd) => cmd.run(&sh),
     });
     if let Err(err) = &result {
         term::error(format_args!("{err:#}"));

@@ -7,6 +7,9 @@ use std::process::ExitCode;
 pub enum Outcome {
     /// Exit 0: every step passed.
     Pass,
+    /// Exit 3: the tool ran but some verdict could not be reached, because a party to a
+    /// comparison was missing (`cargo xtask bench` without the native backend); never a pass.
+    Inconclusive,
     /// Exit 1: the tool ran and a check found a failure.
     Fail,
     /// Exit 2: the tool could not run (bad input, missing tool, failed setup), so there is no verdict.
@@ -19,11 +22,13 @@ impl Outcome {
             Outcome::Pass => 0,
             Outcome::Fail => 1,
             Outcome::CannotRun => 2,
+            Outcome::Inconclusive => 3,
         }
     }
 
-    /// The outcome of two parts of one run: a part that could not run makes the whole run
-    /// inconclusive, which outranks a failure.
+    /// The outcome of two parts of one run: a part that could not run leaves the whole run
+    /// without a verdict, which outranks a failure; a failure found is a verdict whatever else
+    /// stayed unjudged, so it outranks an inconclusive part.
     pub fn worst(self, other: Outcome) -> Outcome {
         self.max(other)
     }
@@ -63,6 +68,7 @@ mod tests {
         assert_eq!(Outcome::Pass.code(), 0);
         assert_eq!(Outcome::Fail.code(), 1);
         assert_eq!(Outcome::CannotRun.code(), 2);
+        assert_eq!(Outcome::Inconclusive.code(), 3);
     }
 
     #[test]
@@ -72,6 +78,15 @@ mod tests {
         assert_eq!(Outcome::Fail.worst(Outcome::Pass), Outcome::Fail);
         assert_eq!(Outcome::Fail.worst(Outcome::CannotRun), Outcome::CannotRun);
         assert_eq!(Outcome::CannotRun.worst(Outcome::Pass), Outcome::CannotRun);
+    }
+
+    #[test]
+    fn inconclusive_is_worse_than_pass_and_better_than_any_failure() {
+        use Outcome::*;
+        assert_eq!(Pass.worst(Inconclusive), Inconclusive);
+        assert_eq!(Inconclusive.worst(Pass), Inconclusive);
+        assert_eq!(Inconclusive.worst(Fail), Fail);
+        assert_eq!(CannotRun.worst(Inconclusive), CannotRun);
     }
 
     #[test]

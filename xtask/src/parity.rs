@@ -7,13 +7,9 @@ use xshell::{cmd, Shell};
 use crate::{
     flags::{self, ParityBackend},
     outcome::Outcome,
-    python::{self, Requirements},
-    steps,
+    python, steps,
 };
 
-/// The released dictwalk that the rewrite is compared with.
-pub const LEGACY_PIN: &str = "dictwalk==2.6.0";
-const LEGACY_VENV: &str = ".venvs/legacy";
 const SCRIPT: &str = "python/tests/differential.py";
 
 impl flags::Parity {
@@ -23,7 +19,7 @@ impl flags::Parity {
         let verbose = self.verbose.then_some("--verbose");
         let status = match self.backend {
             ParityBackend::Legacy => {
-                let venv = python::ensure_venv(sh, LEGACY_VENV, Requirements::Pins(&[LEGACY_PIN]))?;
+                let venv = python::legacy_venv(sh)?;
                 let python = venv.python();
                 // `import dictwalk` must find 2.6.0 in the venv, never this project's `python/`:
                 // no PYTHONPATH, and a working directory with no `dictwalk` package in it. The

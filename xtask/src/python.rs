@@ -34,7 +34,8 @@ const VERSION_PROBE: &str = "import sys; print('%d.%d.%d' % tuple(sys.version_in
 const VENV_PROBE: &str = "import sys, importlib.util; \
      print('%d.%d.%d' % tuple(sys.version_info[:3]), importlib.util.find_spec('pip') is not None)";
 
-/// Inside each virtual environment: the fingerprint of the requirements last installed there.
+/// Inside each virtual environment: the fingerprint of the requirements last installed there
+/// (extra sets installed with `ensure_extra` have stamp files of their own).
 const STAMP_FILE: &str = "xtask-requirements.stamp";
 
 /// How many lines of a failed setup command's output to show.
@@ -43,6 +44,11 @@ const TAIL_LINES: usize = 25;
 /// The project's development environment.
 pub const DEV_VENV: &str = ".venv";
 pub const DEV_REQUIREMENTS: Requirements = Requirements::File("python/requirements-dev.txt");
+
+/// The released dictwalk that the rewrite is compared with, in an environment of its own because
+/// it has the same import name as this project.
+const LEGACY_PIN: &str = "dictwalk==2.6.0";
+const LEGACY_VENV: &str = ".venvs/legacy";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Version {
@@ -188,6 +194,11 @@ pub fn dev_venv(sh: &Shell) -> anyhow::Result<Venv> {
     ensure_venv(sh, DEV_VENV, DEV_REQUIREMENTS)
 }
 
+/// dictwalk 2.6.0 in `.venvs/legacy`, shared by `cargo xtask parity` and `cargo xtask bench`.
+pub fn legacy_venv(sh: &Shell) -> anyhow::Result<Venv> {
+    ensure_venv(sh, LEGACY_VENV, Requirements::Pins(&[LEGACY_PIN]))
+}
+
 /// What was found at a virtual environment's place, and so what must be done there.
 #[derive(Debug, PartialEq, Eq)]
 enum Health {
@@ -239,8 +250,6 @@ pub fn ensure_venv(sh: &Shell, rel_dir: &str, requirements: Requirements) -> any
     let venv = Venv {
         dir: sh.current_dir().join(rel_dir),
     };
-    let stamp_path = venv.dir.join(STAMP_FILE);
-
     let health = judge_health(
         sh.path_exists(&venv.dir),
         probe_venv(sh, &venv),
@@ -260,6 +269,38 @@ pub fn ensure_venv(sh: &Shell, rel_dir: &str, requirements: Requirements) -> any
         }
     }
 
+    install_if_changed(sh, &venv, rel_dir, requirements, STAMP_FILE)?;
+    Ok(venv)
+}
+
+/// Installs more requirements into an environment that `ensure_venv` made, with a stamp file of
+/// their own (`stamp`), so that neither set makes the other one look out of date.
+pub fn ensure_extra(
+    sh: &Shell,
+    venv: &Venv,
+    requirements: Requirements,
+    stamp: &str,
+) -> anyhow::Result<()> {
+    let rel_dir = venv.dir.strip_prefix(sh.current_dir()).unwrap_or(&venv.dir);
+    install_if_changed(
+        sh,
+        venv,
+        &rel_dir.display().to_string(),
+        requirements,
+        stamp,
+    )
+}
+
+/// pip-installs `requirements` unless the stamp file `stamp` in the environment says that exactly
+/// these were installed last.
+fn install_if_changed(
+    sh: &Shell,
+    venv: &Venv,
+    rel_dir: &str,
+    requirements: Requirements,
+    stamp: &str,
+) -> anyhow::Result<()> {
+    let stamp_path = venv.dir.join(stamp);
     let wanted = stamp_for(&requirements.fingerprint_input(sh)?);
     let installed = sh.read_file(&stamp_path).unwrap_or_default();
     if installed.trim() == wanted {
@@ -267,7 +308,7 @@ pub fn ensure_venv(sh: &Shell, rel_dir: &str, requirements: Requirements) -> any
             "{rel_dir}: {} already installed",
             requirements.describe()
         ));
-        return Ok(venv);
+        return Ok(());
     }
     // A failed or interrupted install must not leave a stamp that claims the old set is complete.
     sh.remove_path(&stamp_path)
@@ -297,7 +338,7 @@ pub fn ensure_venv(sh: &Shell, rel_dir: &str, requirements: Requirements) -> any
     }
     sh.write_file(&stamp_path, format!("{wanted}\n"))
         .with_context(|| format!("write {}", stamp_path.display()))?;
-    Ok(venv)
+    Ok(())
 }
 
 fn create_venv(

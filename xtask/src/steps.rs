@@ -126,6 +126,8 @@ impl Steps {
             Outcome::Pass => term::paint(Style::Green, "all steps passed (exit 0)"),
             Outcome::Fail => term::paint(Style::Red, "some steps failed (exit 1)"),
             Outcome::CannotRun => term::paint(Style::Red, "some steps could not run (exit 2)"),
+            // No step verdict maps to it; `cargo xtask bench` reports it without `Steps`.
+            Outcome::Inconclusive => term::paint(Style::Yellow, "inconclusive (exit 3)"),
         };
         term::info(overall);
     }

@@ -1,18 +1,25 @@
 //! `cargo xtask test`: sets up `.venv`, builds the native extension if there is one, then runs
 //! cargo's tests, pytest and the lints, every step even after a failure.
 
-use xshell::{cmd, Shell};
+use xshell::{cmd, Cmd, Shell};
 
 use crate::{
     flags, lint,
     outcome::Outcome,
-    python,
+    python::{self, Venv},
     steps::{self, Steps, Verdict},
     term,
 };
 
-/// The binding crate; once it exists, its extension module is built into `.venv` before pytest.
-const NATIVE_MANIFEST: &str = "crates/dictwalk-py/Cargo.toml";
+/// The binding crate; once it exists, its extension module is built into `.venv` before pytest
+/// (and before `cargo xtask bench`).
+pub const NATIVE_MANIFEST: &str = "crates/dictwalk-py/Cargo.toml";
+
+/// Builds the native extension of this checkout into `venv` (release mode: benchmarks use it).
+pub fn native_build<'a>(sh: &'a Shell, venv: &Venv) -> Cmd<'a> {
+    let maturin = venv.bin("maturin");
+    cmd!(sh, "{maturin} develop --release -m {NATIVE_MANIFEST}").env("VIRTUAL_ENV", venv.dir())
+}
 
 impl flags::Test {
     pub fn run(self, sh: &Shell) -> anyhow::Result<Outcome> {
@@ -27,12 +34,11 @@ impl flags::Test {
         let mut steps = Steps::default();
 
         let native = match &venv {
-            Some(venv) if has_native => {
-                let maturin = venv.bin("maturin");
-                let build = cmd!(sh, "{maturin} develop --release -m {NATIVE_MANIFEST}")
-                    .env("VIRTUAL_ENV", venv.dir());
-                steps.run("native build", build, steps::judge_exit_code)
-            }
+            Some(venv) if has_native => steps.run(
+                "native build",
+                native_build(sh, venv),
+                steps::judge_exit_code,
+            ),
             _ => {
                 let skipped = Verdict::Skipped(format!("no {NATIVE_MANIFEST} yet"));
                 steps.record("native build", skipped.clone());

@@ -1,9 +1,13 @@
-"""The native backend: the Rust engine in the extension module ``dictwalk._native``."""
+"""The native backend: the Rust engine in the extension module ``dictwalk._native``.
+
+Its functions are the extension's own (no Python wrapper in between); they carry the same
+names, signatures and docstrings as the reference backend's.
+"""
 
 from __future__ import annotations
 
 try:
-    from dictwalk import _native  # type: ignore[attr-defined]
+    from dictwalk import _native
 except ImportError as exc:  # pragma: no cover - depends on how the package was built
     raise ImportError(
         "the dictwalk native backend is not built: the extension module dictwalk._native is missing; "

@@ -34,10 +34,7 @@ def _guard_depth(path: str) -> DictWalkResolutionError:
 
 
 def get(data: Any, path: str, default: Any = None, *, strict: bool = False) -> Any:
-    """Return the value at ``path`` in ``data``, or ``default`` when it does not resolve.
-
-    With ``strict=True`` a path that does not resolve raises DictWalkResolutionError.
-    """
+    """Return the value at path in data, or default when it does not resolve."""
     try:
         return reader.get(data, path, default, strict=strict)
     except RecursionError:
@@ -45,7 +42,7 @@ def get(data: Any, path: str, default: Any = None, *, strict: bool = False) -> A
 
 
 def exists(data: Any, path: str, *, strict: bool = False) -> bool:
-    """Return True when ``path`` resolves in ``data`` (as a strict ``get`` would)."""
+    """Return True when path resolves in data (as a strict get would)."""
     try:
         return reader.exists(data, path, strict=strict)
     except RecursionError:
@@ -62,7 +59,7 @@ def set(
     create_filter_match: bool = True,
     overwrite_incompatible: bool = True,
 ) -> TData:
-    """Write ``value`` at ``path`` in ``data``, in place, and return ``data``."""
+    """Write value at path in data, in place, and return data."""
     try:
         result: TData = writer.set_value(
             data,
@@ -79,7 +76,7 @@ def set(
 
 
 def unset(data: TData, path: str, *, strict: bool = False) -> TData:
-    """Remove what ``path`` selects in ``data``, in place, and return ``data``."""
+    """Remove what path selects in data, in place, and return data."""
     try:
         result: TData = writer.unset_value(data, path, strict=strict)
     except RecursionError:
@@ -88,7 +85,7 @@ def unset(data: TData, path: str, *, strict: bool = False) -> TData:
 
 
 def run_filter_function(path_filter: str, value: Any) -> Any:
-    """Apply a filter pipeline such as ``"$add(2)|$string"`` to one value."""
+    """Apply a filter pipeline such as "$add(2)|$string" to one value."""
     pipeline = parser.parse_pipeline(path_filter)
     for call in pipeline.steps:
         if any(isinstance(arg, parser.RootRef) for arg in call.args):
@@ -99,11 +96,11 @@ def run_filter_function(path_filter: str, value: Any) -> Any:
 
 
 def register_path_filter(name: str, path_filter: Callable[..., Any]) -> None:
-    """Register a custom filter ``$name``, called as ``path_filter(value, *args)``."""
+    """Register a custom filter $name, called as path_filter(value, *args)."""
     filters.register(name, path_filter)
     parser.clear_cache()
 
 
 def get_path_filter(name: str) -> Callable[..., Any]:
-    """Return the callable behind the filter ``$name`` (built-in or custom)."""
+    """The callable behind the filter $name (built-in or custom)."""
     return filters.get_path_filter(name)

@@ -1,0 +1,231 @@
+//! Predicate matching (spec 4, reader.matches): the lhs value of an item, tested against the right-hand side.
+
+use std::borrow::Cow;
+
+use super::{pipeline, read, soft, too_deep, Env, Fail};
+use crate::compile::{BoolProg, LhsPath, Pred, Test};
+use crate::doc::{CompareError, Document, Kind, Order};
+use crate::error::Error;
+use crate::literal;
+use crate::pyfmt;
+use crate::syntax::CmpOp;
+
+type Failed<D> = Fail<<D as Document>::Foreign>;
+
+/// What one use of a predicate over a list computes once: the right-hand side value.
+pub(crate) struct Prepared<D> {
+    literal: Option<D>,
+    root: Option<(D, String)>,
+}
+
+impl<D> Default for Prepared<D> {
+    fn default() -> Self {
+        Prepared {
+            literal: None,
+            root: None,
+        }
+    }
+}
+
+/// The items of a list that match the predicate, in order.
+pub(crate) fn select<'a: 'x, 'x, D: Document>(
+    env: &Env<'a, D>,
+    items: Vec<Cow<'x, D>>,
+    pred: &Pred,
+    raw: &str,
+) -> Result<Vec<Cow<'x, D>>, Failed<D>> {
+    env.nested(|| {
+        let mut prepared = Prepared::default();
+        let mut selected = Vec::new();
+        for item in items {
+            if matches(env, &item, pred, raw, &mut prepared)? {
+                selected.push(item);
+            }
+        }
+        Ok(selected)
+    })
+}
+
+/// Whether one item satisfies the predicate.
+pub(crate) fn matches<'a: 'i, 'i, D: Document>(
+    env: &Env<'a, D>,
+    item: &'i D,
+    pred: &Pred,
+    raw: &str,
+    prepared: &mut Prepared<D>,
+) -> Result<bool, Failed<D>> {
+    // Nested predicates recurse through `lhs_value`; the test itself is kept out of this frame.
+    let lhs = lhs_value(env, item, pred)?;
+    test(env, &lhs, pred, raw, prepared)
+}
+
+fn test<D: Document>(
+    env: &Env<'_, D>,
+    lhs: &D,
+    pred: &Pred,
+    raw: &str,
+    prepared: &mut Prepared<D>,
+) -> Result<bool, Failed<D>> {
+    match &pred.test {
+        Test::Flag => Ok(flag(lhs)),
+        Test::Unsupported(op) => Err(soft(
+            raw,
+            format!(
+                "DictWalkOperatorError: Operator '{}' is not supported with path filters.",
+                op.symbol()
+            ),
+        )),
+        Test::Bool { negate, expr } => Ok(bool_value(env, expr, lhs)? != *negate),
+        Test::Literal {
+            op,
+            value,
+            raw: text,
+        } => {
+            if !D::represents(value) {
+                return Ok(compare_text(lhs, *op, text));
+            }
+            let literal = prepared
+                .literal
+                .get_or_insert_with(|| D::from_literal(env.ctx.registry, value));
+            Ok(compare(env.ctx.registry, lhs, *op, literal, text))
+        }
+        Test::Root { op, text, target } => {
+            if prepared.root.is_none() {
+                // A $$root right-hand side that does not resolve is an error even in
+                // non-strict reads, as in 2.6.0; it is resolved once per list.
+                let value = match pipeline::root_value(env, target) {
+                    Ok(value) => value,
+                    Err(Fail::Soft(soft)) => {
+                        let error = Error::resolution(text, soft.token.as_deref(), soft.message);
+                        return Err(Fail::Error(error));
+                    }
+                    Err(other) => return Err(other),
+                };
+                let shown = value.py_str().ok_or_else(too_deep)?;
+                prepared.root = Some((value, shown));
+            }
+            match &prepared.root {
+                Some((value, shown)) => Ok(compare(env.ctx.registry, lhs, *op, value, shown)),
+                None => Ok(false),
+            }
+        }
+    }
+}
+
+fn lhs_value<'a: 'i, 'i, D: Document>(
+    env: &Env<'a, D>,
+    item: &'i D,
+    pred: &Pred,
+) -> Result<Cow<'i, D>, Failed<D>> {
+    let value = match &pred.lhs {
+        LhsPath::Item => Cow::Borrowed(item),
+        LhsPath::Key(key) => {
+            let found = if item.kind() == Kind::Map {
+                item.child(key)
+            } else {
+                None
+            };
+            found.unwrap_or_else(|| Cow::Owned(D::null(env.ctx.registry)))
+        }
+        LhsPath::Path(steps) => match read::walk(env, read::Cur::One(Cow::Borrowed(item)), steps) {
+            Ok(cur) => read::into_cow(env.ctx.registry, cur)?,
+            Err(Fail::Soft(_)) => Cow::Owned(D::null(env.ctx.registry)),
+            Err(other) => return Err(other),
+        },
+    };
+    match &pred.lhs_pipe {
+        Some(pipe) => pipeline::apply(env, pipe, value),
+        None => Ok(value),
+    }
+}
+
+/// The no-operator test: the true words for strs, truthiness otherwise.
+fn flag<D: Document>(value: &D) -> bool {
+    match value.as_str() {
+        Some(text) => {
+            let word = text.trim_matches(pyfmt::is_space).to_lowercase();
+            matches!(word.as_str(), "1" | "true" | "yes" | "y" | "on")
+        }
+        None => value.truthy(),
+    }
+}
+
+fn bool_value<D: Document>(
+    env: &Env<'_, D>,
+    expr: &BoolProg,
+    value: &D,
+) -> Result<bool, Failed<D>> {
+    Ok(match expr {
+        BoolProg::Pipe(pipe) => pipeline::apply(env, pipe, Cow::Borrowed(value))?.truthy(),
+        BoolProg::Not(inner) => !bool_value(env, inner, value)?,
+        BoolProg::And(operands) => {
+            for operand in operands {
+                if !bool_value(env, operand, value)? {
+                    return Ok(false);
+                }
+            }
+            true
+        }
+        BoolProg::Or(operands) => {
+            for operand in operands {
+                if bool_value(env, operand, value)? {
+                    return Ok(true);
+                }
+            }
+            false
+        }
+    })
+}
+
+/// reader._compare: `==`/`!=` also match on `str(lhs) == raw`; ordered operators compare the
+/// values, then a str lhs read as a literal, then the `str()` forms (so `None > 2` is True).
+fn compare<D: Document>(
+    registry: &D::Registry,
+    lhs: &D,
+    op: CmpOp,
+    literal: &D,
+    raw: &str,
+) -> bool {
+    let order = match op {
+        CmpOp::Eq | CmpOp::Ne => {
+            let equal = lhs.equals(literal) || lhs.py_str_is(raw);
+            return equal == (op == CmpOp::Eq);
+        }
+        CmpOp::Lt => Order::Lt,
+        CmpOp::Le => Order::Le,
+        CmpOp::Gt => Order::Gt,
+        CmpOp::Ge => Order::Ge,
+    };
+    match lhs.compare(order, literal) {
+        Ok(result) => return result,
+        Err(CompareError::Failed) => return false,
+        Err(CompareError::Unordered) => {}
+    }
+    if let Some(text) = lhs.as_str() {
+        if let Some(parsed) = literal::parse(&text) {
+            if let Ok(result) = D::from_literal(registry, &parsed).compare(order, literal) {
+                return result;
+            }
+        }
+    }
+    compare_text(lhs, op, raw)
+}
+
+/// The comparison of `str(lhs)` with the right-hand side's text: all that is left when the
+/// values do not compare (and all there is for a literal the model cannot hold).
+fn compare_text<D: Document>(lhs: &D, op: CmpOp, raw: &str) -> bool {
+    if matches!(op, CmpOp::Eq | CmpOp::Ne) {
+        return lhs.py_str_is(raw) == (op == CmpOp::Eq);
+    }
+    let Some(text) = lhs.py_str() else {
+        return false;
+    };
+    let ordering = text.as_str().cmp(raw);
+    match op {
+        CmpOp::Eq | CmpOp::Ne => false,
+        CmpOp::Lt => ordering.is_lt(),
+        CmpOp::Le => ordering.is_le(),
+        CmpOp::Gt => ordering.is_gt(),
+        CmpOp::Ge => ordering.is_ge(),
+    }
+}

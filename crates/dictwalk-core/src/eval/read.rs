@@ -1,0 +1,484 @@
+//! Reads (reader.py): walk the tokens over one current value; fan-out tokens leave a list.
+//!
+//! The current value is either one value or the items of a list that a fan-out token made
+//! (`*`, `k[]`, plucks, slices, predicates, `**`). Those items are kept as borrowed children
+//! and only copied into a real list when a caller needs the value, so a walk through a tree
+//! copies nothing but its result.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use super::{predicate, soft, too_deep, Env, Fail, IdentitySet};
+use crate::compile::{Pred, Program, Sel, Step, StepKind};
+use crate::doc::{Document, Kind, Name};
+use crate::pyfmt;
+
+type Failed<D> = Fail<<D as Document>::Foreign>;
+
+/// The current value of a walk.
+pub(crate) enum Cur<'x, D: Document> {
+    /// One value.
+    One(Cow<'x, D>),
+    /// A list made by a fan-out token, as its items.
+    Many(Vec<Cow<'x, D>>),
+}
+
+/// The value `program` selects in the root, output transform applied (reader.resolve).
+pub(crate) fn resolve<D: Document>(env: &Env<'_, D>, program: &Program) -> Result<D, Failed<D>> {
+    let cur = walk(env, Cur::One(Cow::Borrowed(env.root)), &program.steps)?;
+    match &program.transform {
+        None => into_value(env.ctx.registry, cur),
+        Some(pipe) => own(super::pipeline::apply(
+            env,
+            pipe,
+            into_cow(env.ctx.registry, cur)?,
+        )?),
+    }
+}
+
+/// Whether `program` resolves, without copying what it selects unless a transform needs it.
+pub(crate) fn check<D: Document>(env: &Env<'_, D>, program: &Program) -> Result<(), Failed<D>> {
+    let cur = walk(env, Cur::One(Cow::Borrowed(env.root)), &program.steps)?;
+    if let Some(pipe) = &program.transform {
+        super::pipeline::apply(env, pipe, into_cow(env.ctx.registry, cur)?)?;
+    }
+    Ok(())
+}
+
+/// Applies read tokens one after the other, starting from `cur`.
+pub(crate) fn walk<'a: 'x, 'x, D: Document>(
+    env: &Env<'a, D>,
+    mut cur: Cur<'x, D>,
+    steps: &[Step],
+) -> Result<Cur<'x, D>, Failed<D>> {
+    for step in steps {
+        cur = apply_step(env, cur, step)?;
+    }
+    Ok(cur)
+}
+
+// Each token kind has its own function: nested predicates recurse through `apply_step`, so
+// it stays small (debug builds give a function one stack slot per temporary of every arm).
+fn apply_step<'a: 'x, 'x, D: Document>(
+    env: &Env<'a, D>,
+    cur: Cur<'x, D>,
+    step: &Step,
+) -> Result<Cur<'x, D>, Failed<D>> {
+    let raw = step.raw.as_str();
+    match &step.kind {
+        StepKind::Get(key) => get_step(cur, key, raw),
+        StepKind::Select { key, selector } => match selector {
+            Sel::Each => each_step(cur, key, raw),
+            Sel::Index { value, text } => index_step(cur, key, *value, text, raw),
+            Sel::Slice { start, stop } => slice_step(cur, key, *start, *stop, raw),
+            Sel::Filter(pred) => filter_step(env, cur, key, pred, raw),
+        },
+        StepKind::Wildcard => wildcard_step(cur, raw),
+        StepKind::DeepWildcard => deep_step(cur, raw),
+        StepKind::Root => Ok(Cur::One(Cow::Borrowed(env.root))),
+        StepKind::RootSelect(selector) => root_select(env, selector, raw),
+    }
+}
+
+/// `key`: a dict key, or a pluck from every dict of a list.
+fn get_step<'x, D: Document>(
+    cur: Cur<'x, D>,
+    key: &Name,
+    raw: &str,
+) -> Result<Cur<'x, D>, Failed<D>> {
+    match cur {
+        Cur::One(value) => match value.kind() {
+            Kind::Map => match child_of(&value, key)? {
+                Some(child) => Ok(Cur::One(child)),
+                None => Err(soft(raw, format!("KeyError: {}", pyfmt::str_repr(key)))),
+            },
+            Kind::List => Ok(Cur::Many(pluck(children_of(&value)?, key)?)),
+            Kind::Other => Err(soft(
+                raw,
+                format!("TypeError: Key '{key}' not found in current context."),
+            )),
+        },
+        Cur::Many(items) => Ok(Cur::Many(pluck(items, key)?)),
+    }
+}
+
+/// `key[]` (in reads it sits on the collected field): a pluck from a list.
+fn each_step<'x, D: Document>(
+    cur: Cur<'x, D>,
+    key: &Name,
+    raw: &str,
+) -> Result<Cur<'x, D>, Failed<D>> {
+    match list_items(cur)? {
+        Ok(items) => Ok(Cur::Many(pluck(items, key)?)),
+        Err(found) => Err(soft(
+            raw,
+            format!("TypeError: Expected a list for key '{key}', got {found}."),
+        )),
+    }
+}
+
+/// `key[i]`: Python indexing of the list under `key`; out of range is soft (spec 9.2).
+fn index_step<'x, D: Document>(
+    cur: Cur<'x, D>,
+    key: &Name,
+    index: i64,
+    text: &str,
+    raw: &str,
+) -> Result<Cur<'x, D>, Failed<D>> {
+    let list = keyed_list(cur, key, raw)?;
+    match normalize_index(index, list.len()) {
+        Some(index) => match item_of(&list, index)? {
+            Some(item) => Ok(Cur::One(item)),
+            None => Err(index_error(raw, text)),
+        },
+        None => Err(index_error(raw, text)),
+    }
+}
+
+/// `key[a:b]`: Python slicing of the list under `key`.
+fn slice_step<'x, D: Document>(
+    cur: Cur<'x, D>,
+    key: &Name,
+    start: Option<i64>,
+    stop: Option<i64>,
+    raw: &str,
+) -> Result<Cur<'x, D>, Failed<D>> {
+    let list = keyed_list(cur, key, raw)?;
+    let range = slice_range(list.len(), start, stop);
+    Ok(Cur::Many(take_range(children_of(&list)?, range)))
+}
+
+/// `key[?pred]`: on a dict, the matching items of `d.get(key, [])`; otherwise of the
+/// current value itself.
+fn filter_step<'a: 'x, 'x, D: Document>(
+    env: &Env<'a, D>,
+    cur: Cur<'x, D>,
+    key: &Name,
+    pred: &Pred,
+    raw: &str,
+) -> Result<Cur<'x, D>, Failed<D>> {
+    let items = match cur {
+        Cur::One(value) if value.kind() == Kind::Map => match child_of(&value, key)? {
+            Some(child) => list_items(Cur::One(child))?,
+            None => Ok(Vec::new()),
+        },
+        other => list_items(other)?,
+    };
+    match items {
+        Ok(items) => Ok(Cur::Many(predicate::select(env, items, pred, raw)?)),
+        Err(found) => Err(soft(
+            raw,
+            format!("TypeError: Expected a list for predicate '{raw}', got {found}."),
+        )),
+    }
+}
+
+/// `*`: a dict's values or a list's items.
+fn wildcard_step<'x, D: Document>(cur: Cur<'x, D>, raw: &str) -> Result<Cur<'x, D>, Failed<D>> {
+    match cur {
+        Cur::One(value) if value.kind() != Kind::Other => Ok(Cur::Many(children_of(&value)?)),
+        Cur::One(value) => Err(soft(
+            raw,
+            format!(
+                "TypeError: Expected dict or list for wildcard '*', got {}.",
+                value.type_name()
+            ),
+        )),
+        many @ Cur::Many(_) => Ok(many),
+    }
+}
+
+/// `**`: every descendant.
+fn deep_step<'x, D: Document>(cur: Cur<'x, D>, raw: &str) -> Result<Cur<'x, D>, Failed<D>> {
+    match cur {
+        Cur::One(value) if value.kind() != Kind::Other => {
+            let start = identity_of(&value);
+            Ok(Cur::Many(descendants(children_of(&value)?, start)?))
+        }
+        Cur::One(value) => Err(soft(
+            raw,
+            format!(
+                "TypeError: Expected dict or list for wildcard '**', got {}.",
+                value.type_name()
+            ),
+        )),
+        Cur::Many(items) => Ok(Cur::Many(descendants(items, None)?)),
+    }
+}
+
+fn root_select<'a: 'x, 'x, D: Document>(
+    env: &Env<'a, D>,
+    selector: &Sel,
+    raw: &str,
+) -> Result<Cur<'x, D>, Failed<D>> {
+    let root: &'x D = env.root;
+    if root.kind() != Kind::List {
+        let found = root.type_name();
+        return Err(soft(
+            raw,
+            format!("TypeError: Expected a list at the root, got {found}."),
+        ));
+    }
+    match selector {
+        Sel::Each => Ok(Cur::Many(root.children())),
+        Sel::Index { value, text } => {
+            match normalize_index(*value, root.len()).and_then(|index| root.item(index)) {
+                Some(item) => Ok(Cur::One(item)),
+                None => Err(index_error(raw, text)),
+            }
+        }
+        Sel::Slice { start, stop } => Ok(Cur::Many(take_range(
+            root.children(),
+            slice_range(root.len(), *start, *stop),
+        ))),
+        Sel::Filter(pred) => Ok(Cur::Many(predicate::select(
+            env,
+            root.children(),
+            pred,
+            raw,
+        )?)),
+    }
+}
+
+fn index_error<F>(raw: &str, text: &str) -> Fail<F> {
+    soft(raw, format!("IndexError: list index {text} out of range."))
+}
+
+/// `value[key]` for Index and Slice tokens, which need a dict holding a list.
+fn keyed_list<'x, D: Document>(
+    cur: Cur<'x, D>,
+    key: &Name,
+    raw: &str,
+) -> Result<Cow<'x, D>, Failed<D>> {
+    let value = match cur {
+        Cur::One(value) if value.kind() == Kind::Map => value,
+        Cur::One(value) => {
+            let found = value.type_name();
+            return Err(soft(
+                raw,
+                format!("TypeError: Expected a dict for key '{key}', got {found}."),
+            ));
+        }
+        Cur::Many(_) => {
+            return Err(soft(
+                raw,
+                format!("TypeError: Expected a dict for key '{key}', got list."),
+            ));
+        }
+    };
+    let Some(list) = child_of(&value, key)? else {
+        return Err(soft(raw, format!("KeyError: {}", pyfmt::str_repr(key))));
+    };
+    if list.kind() != Kind::List {
+        let found = list.type_name();
+        return Err(soft(
+            raw,
+            format!("TypeError: Expected a list for key '{key}', got {found}."),
+        ));
+    }
+    Ok(list)
+}
+
+/// The items of a list value; otherwise the type name of what was found.
+fn list_items<'x, D: Document>(
+    cur: Cur<'x, D>,
+) -> Result<Result<Vec<Cow<'x, D>>, String>, Failed<D>> {
+    match cur {
+        Cur::Many(items) => Ok(Ok(items)),
+        Cur::One(value) if value.kind() == Kind::List => Ok(Ok(children_of(&value)?)),
+        Cur::One(value) => Ok(Err(value.type_name().into_owned())),
+    }
+}
+
+/// `[item[key] for item in items if isinstance(item, dict) and key in item]`.
+fn pluck<'x, D: Document>(
+    items: Vec<Cow<'x, D>>,
+    key: &Name,
+) -> Result<Vec<Cow<'x, D>>, Failed<D>> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in &items {
+        if item.kind() == Kind::Map {
+            if let Some(child) = child_of(item, key)? {
+                out.push(child);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every value below the start, depth-first pre-order, containers included (spec 3).
+///
+/// Iterative, so depth costs no recursion, and each container is entered once, so a
+/// document that contains itself ends (spec 9.6). `children` are the start's children and
+/// `start` its identity.
+pub(crate) fn descendants<'x, D: Document>(
+    children: Vec<Cow<'x, D>>,
+    start: Option<usize>,
+) -> Result<Vec<Cow<'x, D>>, Failed<D>> {
+    let mut seen = IdentitySet::new();
+    if let Some(start) = start {
+        seen.insert(start);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![children.into_iter()];
+    while let Some(top) = stack.last_mut() {
+        let Some(child) = top.next() else {
+            stack.pop();
+            continue;
+        };
+        if child.kind() == Kind::Other {
+            out.push(child);
+            continue;
+        }
+        if let Some(id) = identity_of(&child) {
+            if !seen.insert(id) {
+                continue;
+            }
+        }
+        let grandchildren = children_of(&child)?;
+        out.push(child);
+        stack.push(grandchildren.into_iter());
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values with the lifetime of the walk: a borrowed value lends its children; an owned one
+// (a handle) gives owned children.
+// ---------------------------------------------------------------------------------------------
+
+/// The identity of a value: a tree's owned copies have none that lasts (and need none, as
+/// they are never reached twice).
+#[allow(clippy::ptr_arg)] // whether the value is borrowed is the point
+pub(crate) fn identity_of<D: Document>(value: &Cow<'_, D>) -> Option<usize> {
+    match value {
+        Cow::Borrowed(borrowed) => borrowed.identity(),
+        Cow::Owned(owned) if D::SHARED => owned.identity(),
+        Cow::Owned(_) => None,
+    }
+}
+
+/// A child reached through a short borrow, made to live as long as the walk.
+fn lift<'x, D: Document>(value: Cow<'_, D>) -> Result<Cow<'x, D>, Failed<D>> {
+    match value {
+        Cow::Owned(owned) => Ok(Cow::Owned(owned)),
+        Cow::Borrowed(borrowed) => borrowed.copy_value().map(Cow::Owned).ok_or_else(too_deep),
+    }
+}
+
+pub(crate) fn child_of<'x, D: Document>(
+    value: &Cow<'x, D>,
+    key: &Name,
+) -> Result<Option<Cow<'x, D>>, Failed<D>> {
+    match value {
+        Cow::Borrowed(borrowed) => Ok(borrowed.child(key)),
+        Cow::Owned(owned) => owned.child(key).map(lift).transpose(),
+    }
+}
+
+fn item_of<'x, D: Document>(
+    value: &Cow<'x, D>,
+    index: usize,
+) -> Result<Option<Cow<'x, D>>, Failed<D>> {
+    match value {
+        Cow::Borrowed(borrowed) => Ok(borrowed.item(index)),
+        Cow::Owned(owned) => owned.item(index).map(lift).transpose(),
+    }
+}
+
+pub(crate) fn children_of<'x, D: Document>(
+    value: &Cow<'x, D>,
+) -> Result<Vec<Cow<'x, D>>, Failed<D>> {
+    match value {
+        Cow::Borrowed(borrowed) => Ok(borrowed.children()),
+        Cow::Owned(owned) => owned.children().into_iter().map(lift).collect(),
+    }
+}
+
+/// An owned value to hand out: borrowed values are copied (a tree deeper than
+/// [`crate::MAX_DEPTH`] cannot be, which is the depth-limit error).
+pub(crate) fn own<D: Document>(value: Cow<'_, D>) -> Result<D, Failed<D>> {
+    match value {
+        Cow::Owned(owned) => Ok(owned),
+        Cow::Borrowed(borrowed) => borrowed.copy_value().ok_or_else(too_deep),
+    }
+}
+
+/// The current value as one value: a fan-out becomes a new list of its items.
+pub(crate) fn into_cow<'x, D: Document>(
+    registry: &D::Registry,
+    cur: Cur<'x, D>,
+) -> Result<Cow<'x, D>, Failed<D>> {
+    match cur {
+        Cur::One(value) => Ok(value),
+        Cur::Many(items) => {
+            let items = items.into_iter().map(own).collect::<Result<Vec<D>, _>>()?;
+            Ok(Cow::Owned(D::list(registry, items)))
+        }
+    }
+}
+
+pub(crate) fn into_value<D: Document>(
+    registry: &D::Registry,
+    cur: Cur<'_, D>,
+) -> Result<D, Failed<D>> {
+    own(into_cow(registry, cur)?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Python indexing and slicing
+// ---------------------------------------------------------------------------------------------
+
+/// `items[index]`'s position: negative indexes count from the end; None when out of range.
+pub(crate) fn normalize_index(index: i64, len: usize) -> Option<usize> {
+    let len = i128::try_from(len).ok()?;
+    let index = i128::from(index);
+    let position = if index < 0 { index + len } else { index };
+    if (0..len).contains(&position) {
+        usize::try_from(position).ok()
+    } else {
+        None
+    }
+}
+
+/// The positions of `items[start:stop]` (step 1), clamped as Python clamps them.
+pub(crate) fn slice_range(len: usize, start: Option<i64>, stop: Option<i64>) -> Range<usize> {
+    let clamp = |bound: i64| -> usize {
+        let bound = i128::from(bound);
+        let len = i128::try_from(len).unwrap_or(i128::MAX);
+        let position = if bound < 0 {
+            (bound + len).max(0)
+        } else {
+            bound.min(len)
+        };
+        usize::try_from(position).unwrap_or(0)
+    };
+    let start = start.map_or(0, clamp);
+    let stop = stop.map_or(len, clamp);
+    start..stop.max(start)
+}
+
+fn take_range<T>(items: Vec<T>, range: Range<usize>) -> Vec<T> {
+    items
+        .into_iter()
+        .skip(range.start)
+        .take(range.end - range.start)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexes_and_slices_follow_python() {
+        assert_eq!(normalize_index(-1, 3), Some(2));
+        assert_eq!(normalize_index(-4, 3), None);
+        assert_eq!(normalize_index(3, 3), None);
+        assert_eq!(normalize_index(i64::MIN, 3), None);
+        assert_eq!(slice_range(5, Some(1), Some(3)), 1..3);
+        assert_eq!(slice_range(5, Some(-2), None), 3..5);
+        assert_eq!(slice_range(5, Some(4), Some(1)), 4..4);
+        assert_eq!(slice_range(5, Some(i64::MIN), Some(i64::MAX)), 0..5);
+    }
+}

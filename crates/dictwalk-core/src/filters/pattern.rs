@@ -1,0 +1,403 @@
+//! Regular-expression filters (`$matches`, `$regex_replace`) on the `regex` crate, with
+//! Python's `re.sub` replacement templates and empty-match rules.
+//!
+//! Python's `re` and the `regex` crate read most patterns alike; where they differ:
+//! - `regex` has no look-around (`(?=`, `(?!`, `(?<=`, `(?<!`), no backreferences (`\1`,
+//!   `(?P=name)`), no conditionals and no possessive or atomic groups; such a pattern is an
+//!   `error` (the class name of Python's `re.error`), as a pattern Python rejects would be.
+//! - `$` without `(?m)` matches only at the very end in `regex`, also before a final `\n` in
+//!   Python; `\Z` is translated to `regex`'s `\z`.
+//! - Python reads `{` that does not start a valid repeat as a literal; `regex` rejects it.
+//! - after an empty match, Python may still take a longer match at the same position from a
+//!   later alternative (`re.sub('|a', '-', 'a')` gives `---`); here the search moves one
+//!   character on (`-a-`).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use regex::{Captures, Regex};
+use serde_json::Value;
+
+use super::py::{err, type_error, type_name, Res};
+use crate::pyfmt::py_str;
+
+thread_local! {
+    /// Compiled patterns, as Python's `re` caches them; cleared when it grows large.
+    static CACHE: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
+}
+
+const CACHE_LIMIT: usize = 256;
+
+/// Compiles a pattern already in `regex` syntax (cached).
+pub(crate) fn compile(pattern: &str) -> Res<Regex> {
+    if let Some(found) = CACHE.with(|cache| cache.borrow().get(pattern).cloned()) {
+        return Ok(found);
+    }
+    let compiled = Regex::new(pattern).map_err(|error| {
+        err("error", format!("cannot compile the pattern {pattern:?} (Python re syntax that the regex crate lacks, or an invalid pattern): {error}"))
+    })?;
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(pattern.to_owned(), compiled.clone());
+    });
+    Ok(compiled)
+}
+
+/// A Python pattern argument, translated and compiled.
+fn python_pattern(pattern: &Value) -> Res<Regex> {
+    let text = match pattern {
+        Value::String(text) => text,
+        // re's pattern cache hashes the pattern first.
+        Value::Array(_) | Value::Object(_) => {
+            return Err(type_error(format!(
+                "unhashable type: '{}'",
+                type_name(pattern)
+            )))
+        }
+        _ => {
+            return Err(type_error(
+                "first argument must be string or compiled pattern",
+            ))
+        }
+    };
+    compile(&translate(text))
+}
+
+/// Python's `\s`: `str.isspace()` characters, which include U+001C..U+001F.
+const SPACE: &str = r"\s\x1C-\x1F";
+/// Python's `\w`: `str.isalnum()` characters and `_` (no marks, unlike `regex`'s `\w`).
+const WORD: &str = r"\p{L}\p{N}_";
+
+/// Rewrites a Python pattern into `regex` syntax where the two spell the same thing
+/// differently: `\Z`, `\s`/`\S`/`\w`/`\W` (Python's character sets), a `[` inside a class
+/// (a literal in Python), and `{` that does not start a repeat (a literal in Python) or
+/// starts one without a minimum (`{,n}`).
+fn translate(pattern: &str) -> String {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut index = 0;
+    let mut in_class = false;
+    let mut class_start = 0;
+    while let Some(&ch) = chars.get(index) {
+        index += 1;
+        if ch == '\\' {
+            let Some(&escape) = chars.get(index) else {
+                out.push('\\');
+                break;
+            };
+            index += 1;
+            match (escape, in_class) {
+                ('Z', false) => out.push_str(r"\z"),
+                ('s', false) => out.push_str(&format!("[{SPACE}]")),
+                ('S', false) => out.push_str(&format!("[^{SPACE}]")),
+                ('w', false) => out.push_str(&format!("[{WORD}]")),
+                ('W', false) => out.push_str(&format!("[^{WORD}]")),
+                ('s', true) => out.push_str(SPACE),
+                ('S', true) => out.push_str(&format!("[^{SPACE}]")),
+                ('w', true) => out.push_str(WORD),
+                ('W', true) => out.push_str(&format!("[^{WORD}]")),
+                (other, _) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+            }
+            continue;
+        }
+        if in_class {
+            match ch {
+                ']' if index - 1 > class_start => {
+                    in_class = false;
+                    out.push(']');
+                }
+                // Set operators and nested classes are literals in Python.
+                '[' | '&' | '~' => {
+                    out.push('\\');
+                    out.push(ch);
+                }
+                _ => out.push(ch),
+            }
+            continue;
+        }
+        match ch {
+            '[' => {
+                in_class = true;
+                out.push('[');
+                if chars.get(index) == Some(&'^') {
+                    out.push('^');
+                    index += 1;
+                }
+                // A `]` right after the opening is a literal in both syntaxes.
+                class_start = index;
+            }
+            '{' => {
+                let mut probe = index;
+                let digits = |from: &mut usize| {
+                    let begin = *from;
+                    while chars.get(*from).is_some_and(char::is_ascii_digit) {
+                        *from += 1;
+                    }
+                    chars
+                        .get(begin..*from)
+                        .map(|run| run.iter().collect::<String>())
+                        .unwrap_or_default()
+                };
+                let low = digits(&mut probe);
+                let (comma, high) = if chars.get(probe) == Some(&',') {
+                    probe += 1;
+                    (true, digits(&mut probe))
+                } else {
+                    (false, String::new())
+                };
+                let is_repeat = (comma || !low.is_empty()) && chars.get(probe) == Some(&'}');
+                if is_repeat {
+                    let low = if low.is_empty() { "0".to_owned() } else { low };
+                    out.push_str(&if comma {
+                        format!("{{{low},{high}}}")
+                    } else {
+                        format!("{{{low}}}")
+                    });
+                    index = probe + 1;
+                } else {
+                    out.push_str(r"\{");
+                }
+            }
+            '}' => out.push_str(r"\}"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// `$matches(pattern)`: `re.search(pattern, str(value)) is not None`.
+pub(crate) fn matches(value: &Value, pattern: &Value) -> Res<Value> {
+    let regex = python_pattern(pattern)?;
+    Ok(Value::Bool(regex.is_match(&py_str(value))))
+}
+
+/// One piece of a parsed replacement template.
+enum Part {
+    Literal(String),
+    Group(usize),
+}
+
+/// `$regex_replace(pattern, replacement)`: `re.sub(pattern, replacement, str(value))`.
+pub(crate) fn regex_replace(value: &Value, pattern: &Value, replacement: &Value) -> Res<Value> {
+    let regex = python_pattern(pattern)?;
+    let Value::String(template) = replacement else {
+        return Err(type_error(format!(
+            "decoding to str: need a bytes-like object, {} found",
+            type_name(replacement)
+        )));
+    };
+    let parts = parse_template(template, &regex)?;
+    let text = py_str(value);
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    let mut position = 0;
+    let mut must_advance = false;
+    while position <= text.len() {
+        let Some(mut captures) = regex.captures_at(&text, position) else {
+            break;
+        };
+        let mut whole = captures
+            .get(0)
+            .map_or((position, position), |m| (m.start(), m.end()));
+        if must_advance && whole == (position, position) {
+            // An empty match where the last one ended: look again one character on.
+            let Some(next) = text
+                .get(position..)
+                .and_then(|rest| rest.chars().next())
+                .map(|ch| position + ch.len_utf8())
+            else {
+                break;
+            };
+            let Some(retry) = regex.captures_at(&text, next) else {
+                break;
+            };
+            captures = retry;
+            whole = captures
+                .get(0)
+                .map_or((next, next), |m| (m.start(), m.end()));
+        }
+        out.push_str(text.get(last..whole.0).unwrap_or(""));
+        expand(&parts, &captures, &mut out);
+        last = whole.1;
+        must_advance = whole.0 == whole.1;
+        position = whole.1;
+    }
+    out.push_str(text.get(last..).unwrap_or(""));
+    Ok(Value::String(out))
+}
+
+fn expand(parts: &[Part], captures: &Captures, out: &mut String) {
+    for part in parts {
+        match part {
+            Part::Literal(text) => out.push_str(text),
+            // A group that did not take part in the match gives "" (Python 3.5+).
+            Part::Group(index) => out.push_str(captures.get(*index).map_or("", |m| m.as_str())),
+        }
+    }
+}
+
+/// Python's `re._parser.parse_template`: `\1`..`\99`, `\g<n>`, `\g<name>`, octal escapes,
+/// `\n`-style escapes, and the `bad escape` error for other ASCII letters.
+fn parse_template(template: &str, regex: &Regex) -> Res<Vec<Part>> {
+    let chars: Vec<char> = template.chars().collect();
+    let groups = regex.captures_len().saturating_sub(1);
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    let mut index = 0;
+    let re_error = |message: String, position: usize| {
+        err("error", format!("{message} at position {position}"))
+    };
+    let add_group =
+        |literal: &mut String, parts: &mut Vec<Part>, group: usize, position: usize| -> Res<()> {
+            if group > groups {
+                return Err(re_error(
+                    format!("invalid group reference {group}"),
+                    position,
+                ));
+            }
+            if !literal.is_empty() {
+                parts.push(Part::Literal(std::mem::take(literal)));
+            }
+            parts.push(Part::Group(group));
+            Ok(())
+        };
+    let octal = |ch: Option<&char>| ch.is_some_and(|c| ('0'..='7').contains(c));
+    while let Some(&ch) = chars.get(index) {
+        let start = index;
+        index += 1;
+        if ch != '\\' {
+            literal.push(ch);
+            continue;
+        }
+        let Some(&escape) = chars.get(index) else {
+            return Err(re_error("bad escape (end of pattern)".to_owned(), start));
+        };
+        index += 1;
+        match escape {
+            'g' => {
+                if chars.get(index) != Some(&'<') {
+                    return Err(re_error("missing <".to_owned(), index));
+                }
+                index += 1;
+                let name_start = index;
+                while chars.get(index).is_some_and(|c| *c != '>') {
+                    index += 1;
+                }
+                let name: String = chars.get(name_start..index).unwrap_or(&[]).iter().collect();
+                if chars.get(index).is_none() {
+                    return Err(re_error(
+                        "missing >, unterminated name".to_owned(),
+                        name_start,
+                    ));
+                }
+                if name.is_empty() {
+                    return Err(re_error("missing group name".to_owned(), name_start));
+                }
+                index += 1;
+                let is_identifier = name
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphabetic() || c == '_')
+                    && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+                let group = if is_identifier {
+                    regex
+                        .capture_names()
+                        .position(|candidate| candidate == Some(name.as_str()))
+                        .ok_or_else(|| err("IndexError", format!("unknown group name '{name}'")))?
+                } else {
+                    name.parse::<usize>().map_err(|_| {
+                        re_error(format!("bad character in group name '{name}'"), name_start)
+                    })?
+                };
+                add_group(&mut literal, &mut parts, group, name_start)?;
+            }
+            '0' => {
+                let mut digits = String::new();
+                for _ in 0..2 {
+                    if octal(chars.get(index)) {
+                        digits.extend(chars.get(index));
+                        index += 1;
+                    }
+                }
+                let code = u32::from_str_radix(&digits, 8).unwrap_or(0) & 0xff;
+                literal.extend(char::from_u32(code));
+            }
+            '1'..='9' => {
+                let mut digits = escape.to_string();
+                let mut is_octal = false;
+                if chars.get(index).is_some_and(char::is_ascii_digit) {
+                    digits.extend(chars.get(index));
+                    index += 1;
+                    if octal(Some(&escape))
+                        && octal(digits.chars().nth(1).as_ref())
+                        && octal(chars.get(index))
+                    {
+                        digits.extend(chars.get(index));
+                        index += 1;
+                        is_octal = true;
+                        let code = u32::from_str_radix(&digits, 8).unwrap_or(0);
+                        if code > 0o377 {
+                            return Err(re_error(
+                                format!("octal escape value \\{digits} outside of range 0-0o377"),
+                                start,
+                            ));
+                        }
+                        literal.extend(char::from_u32(code));
+                    }
+                }
+                if !is_octal {
+                    let group = digits.parse().unwrap_or(usize::MAX);
+                    add_group(&mut literal, &mut parts, group, start + 1)?;
+                }
+            }
+            'a' => literal.push('\u{7}'),
+            'b' => literal.push('\u{8}'),
+            'f' => literal.push('\u{c}'),
+            'n' => literal.push('\n'),
+            'r' => literal.push('\r'),
+            't' => literal.push('\t'),
+            'v' => literal.push('\u{b}'),
+            '\\' => literal.push('\\'),
+            other if other.is_ascii_alphabetic() => {
+                return Err(re_error(format!("bad escape \\{other}"), start));
+            }
+            other => {
+                literal.push('\\');
+                literal.push(other);
+            }
+        }
+    }
+    if !literal.is_empty() {
+        parts.push(Part::Literal(literal));
+    }
+    Ok(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sub(pattern: &str, template: &str, text: &str) -> Option<Value> {
+        regex_replace(&json!(text), &json!(pattern), &json!(template)).ok()
+    }
+
+    #[test]
+    fn substitution_follows_python() {
+        assert_eq!(sub("(a)(b)", r"\2\1", "abab"), Some(json!("baba")));
+        assert_eq!(sub("x*", "-", "abxd"), Some(json!("-a-b--d-")));
+        assert_eq!(
+            sub("(?P<w>b)", r"[\g<w>\g<0>]", "abc"),
+            Some(json!("a[bb]c"))
+        );
+        assert_eq!(sub("a", r"\n\.", "a"), Some(json!("\n\\.")));
+        assert!(sub("(a)", r"\2", "a").is_none());
+        assert!(sub("a", r"\q", "a").is_none());
+    }
+}

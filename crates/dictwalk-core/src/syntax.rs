@@ -1,0 +1,1164 @@
+//! Path text to a syntax tree with spans, deciding every case as the reference parser (parser.py) does.
+//!
+//! The grammar is spec section 2. Everything that can be wrong with a path's text is found
+//! here, before any data is touched: unknown filters, wrong arities and malformed segments in
+//! output transforms and predicates are parse errors (spec 9.1), with parser.py's messages.
+//! Spans are byte ranges into the text given to [`parse_path`] (or [`parse_pipeline`]).
+//!
+//! The reference parser is built from Python regular expressions; the helpers at the end of
+//! this file reproduce each one exactly, including two Python details that matter for odd
+//! input: `$` also matches before a trailing newline, and `\d` is any Unicode decimal digit.
+
+use std::ops::Range;
+
+use crate::error::Error;
+use crate::filters::{self, FilterDef};
+use crate::literal::{self, Literal};
+use crate::pyfmt;
+
+/// The root token and the prefix of root references.
+pub const ROOT: &str = "$$root";
+
+/// How deeply predicates, parentheses of boolean expressions and `$$root` references may
+/// nest in one path, together; deeper nesting is the depth-limit resolution error. Parsing
+/// and evaluating recurse once per level, and this keeps even an unoptimized build within
+/// a 2 MiB thread stack with room to spare. (The reference parser runs out of Python stack
+/// a little below 200 nested predicates; real paths nest two or three.)
+pub const MAX_NESTING: usize = 64;
+
+const PIPE_ERROR: &str =
+    "Invalid path filter expression. Expected a '$name' / '$name(...)' built-in filter string.";
+
+/// Whether a path is read (`get`, `exists`) or written (`set`, `unset`): write paths have
+/// no output transform and no bare `$$root`, and a write path `.` is two empty keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// `get` and `exists`.
+    Read,
+    /// `set` and `unset`.
+    Write,
+}
+
+/// A parsed path: its tokens and its output transform.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Path {
+    /// The text of this path (for a predicate's relative path, the part after the dot).
+    pub text: String,
+    /// The tokens; empty for the root path `.`.
+    pub tokens: Vec<Token>,
+    /// The output transform after the first top-level `|$`.
+    pub transform: Option<Pipeline>,
+    /// Where the path is.
+    pub span: Range<usize>,
+}
+
+/// One dot-separated token of a path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Token {
+    /// The token's text as written (a `.[..]` root selector reads `$$root[..]`, as in parser.py).
+    pub raw: String,
+    /// What the token does.
+    pub kind: TokenKind,
+    /// Where the token is.
+    pub span: Range<usize>,
+}
+
+/// The token kinds of spec section 2, tried in the order of its table.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TokenKind {
+    /// `key`: a dict key, or a pluck from each dict of a list.
+    Get {
+        /// The key.
+        key: String,
+    },
+    /// `key[]`, `key[i]`, `key[a:b]` or `key[?pred]`.
+    Select {
+        /// The key before the brackets.
+        key: String,
+        /// The bracket part.
+        selector: Selector,
+    },
+    /// `*`.
+    Wildcard,
+    /// `**`.
+    DeepWildcard,
+    /// `$$root` (read paths only, first token only).
+    Root,
+    /// `.[..]` or `$$root[..]` (first token only).
+    RootSelect {
+        /// The bracket part.
+        selector: Selector,
+    },
+}
+
+/// The bracket part of a token.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Selector {
+    /// `[]`.
+    Each,
+    /// `[i]`.
+    Index(Index),
+    /// `[a:b]`, either bound optional; bounds beyond 64 bits saturate, which slices alike.
+    Slice {
+        /// The start bound.
+        start: Option<i64>,
+        /// The stop bound.
+        stop: Option<i64>,
+    },
+    /// `[?pred]`.
+    Filter(Box<Predicate>),
+}
+
+/// The index of `key[i]`: Python ints are unbounded, so the value saturates to 64 bits
+/// (no list is that long) and the text keeps the number for messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Index {
+    /// The index, saturated to the `i64` range.
+    pub value: i64,
+    /// The index as Python prints the int (`007` is `7`).
+    pub text: String,
+}
+
+/// `[?lhs op rhs]`; without an operator the lhs is tested as a flag (spec 4).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Predicate {
+    /// The text between `[?` and `]`.
+    pub text: String,
+    /// The left-hand side.
+    pub lhs: Lhs,
+    /// The first top-level comparison operator.
+    pub op: Option<CmpOp>,
+    /// The right-hand side, when there is an operator.
+    pub rhs: Option<Rhs>,
+    /// Where the predicate text is.
+    pub span: Range<usize>,
+}
+
+/// A predicate's left-hand side: `.`, `.|pipe`, `.rel.path` or `.rel.path|pipe`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lhs {
+    /// The path relative to the item; None for the item itself.
+    pub path: Option<Path>,
+    /// The pipeline applied to what the path selects.
+    pub pipeline: Option<Pipeline>,
+    /// Where the left-hand side is.
+    pub span: Range<usize>,
+}
+
+/// A comparison operator of a predicate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CmpOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `>=`
+    Ge,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `<`
+    Lt,
+}
+
+impl CmpOp {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Ge => ">=",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Lt => "<",
+        }
+    }
+}
+
+/// A predicate's right-hand side.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Rhs {
+    /// A Python literal, or the raw text when it is none; `raw` is the text for `str()` matching.
+    Literal {
+        /// The value.
+        value: Literal,
+        /// The text as written (stripped).
+        raw: String,
+    },
+    /// `$f|$g`: tested for truthiness on the lhs value.
+    Pipeline(Pipeline),
+    /// `$$root...`, resolved against the document root.
+    RootRef(RootRef),
+    /// A boolean combination of pipelines (`&&`, `||`, `!`, parentheses).
+    Bool(BoolExpr),
+}
+
+/// A boolean expression over pipelines.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BoolExpr {
+    /// A pipeline, true when its result is truthy.
+    Pipeline(Pipeline),
+    /// `!expr`.
+    Not(Box<BoolExpr>),
+    /// `a && b && ...`.
+    And(Vec<BoolExpr>),
+    /// `a || b || ...`.
+    Or(Vec<BoolExpr>),
+}
+
+/// A `$$root...` reference (a filter argument or a predicate right-hand side).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RootRef {
+    /// The whole text, `$$root` included; parsed as a read path when evaluated.
+    pub text: String,
+    /// Where it is.
+    pub span: Range<usize>,
+}
+
+/// `$f|$g(args)[]|...`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pipeline {
+    /// The pipeline's text (the token of its soft errors).
+    pub text: String,
+    /// The steps, applied left to right.
+    pub calls: Vec<Call>,
+    /// Where it is.
+    pub span: Range<usize>,
+}
+
+/// One pipeline step, `$name(args)` with `[]` when it maps over a list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    /// The filter name, without `$`.
+    pub name: String,
+    /// The built-in filter; None for a custom filter.
+    pub builtin: Option<&'static FilterDef>,
+    /// The arguments.
+    pub args: Vec<Arg>,
+    /// Whether the step ends in `[]`.
+    pub maps: bool,
+    /// Where the step is.
+    pub span: Range<usize>,
+}
+
+/// A filter argument.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arg {
+    /// A Python literal, or the raw text when it is none.
+    Literal(Literal),
+    /// `$$root...`, resolved against the document root.
+    RootRef(RootRef),
+}
+
+/// Parses a whole path; `custom(name)` says whether a custom filter `$name` is registered.
+pub fn parse_path(text: &str, mode: Mode, custom: &dyn Fn(&str) -> bool) -> Result<Path, Error> {
+    parse_path_nested(text, mode, custom, 0)
+}
+
+/// [`parse_path`] for a path found inside another one (a `$$root` reference), `depth`
+/// levels down, so that nesting stays bounded across references.
+pub(crate) fn parse_path_nested(
+    text: &str,
+    mode: Mode,
+    custom: &dyn Fn(&str) -> bool,
+    depth: usize,
+) -> Result<Path, Error> {
+    let cx = Cx {
+        outer: text,
+        custom,
+    };
+    cx.path(text, 0, mode == Mode::Read, depth)
+}
+
+/// Parses a pipeline on its own (`run_filter`, `set` values). Errors name `path` when given,
+/// else the pipeline's Python `repr()`, as parser.py's `parse_pipeline` does.
+pub fn parse_pipeline(
+    text: &str,
+    path: Option<&str>,
+    custom: &dyn Fn(&str) -> bool,
+) -> Result<Pipeline, Error> {
+    let repr;
+    let outer = match path {
+        Some(path) => path,
+        None => {
+            repr = pyfmt::str_repr(text);
+            &repr
+        }
+    };
+    Cx { outer, custom }.pipeline(text, 0)
+}
+
+/// The parsing context: the whole path (which every error names) and the custom filters.
+struct Cx<'a> {
+    outer: &'a str,
+    custom: &'a dyn Fn(&str) -> bool,
+}
+
+impl Cx<'_> {
+    fn error(&self, token: Option<&str>, message: impl Into<String>, span: Range<usize>) -> Error {
+        Error::parse(self.outer, token, message).with_span(span)
+    }
+
+    fn path(&self, text: &str, offset: usize, read: bool, depth: usize) -> Result<Path, Error> {
+        if depth > MAX_NESTING {
+            return Err(Error::too_deep(self.outer));
+        }
+        let span = offset..offset + text.len();
+        if text.is_empty() {
+            return Err(self.error(None, "Path cannot be empty.", span));
+        }
+        // Write paths have no output transform: `set(d, "a|$f", v)` writes the key "a|$f".
+        let (base, transform_range) = if read {
+            split_transform(text)
+        } else {
+            (text, None)
+        };
+        if base.is_empty() {
+            return Err(self.error(None, "Path cannot be empty.", span));
+        }
+        let transform = match transform_range {
+            Some(range) => Some(self.pipeline(slice(text, range.clone()), offset + range.start)?),
+            None => None,
+        };
+        // "." is the root in read paths; a write path "." is two empty keys, as in 2.6.0.
+        if base == "." && read {
+            return Ok(Path {
+                text: text.to_owned(),
+                tokens: Vec::new(),
+                transform,
+                span,
+            });
+        }
+        let mut pieces: Vec<Piece> = split_top_level(base, b'.', false, b"[")
+            .into_iter()
+            .map(|range| Piece {
+                raw: slice(base, range.clone()).to_owned(),
+                span: offset + range.start..offset + range.end,
+                selector_at: offset + range.start + ROOT.len(),
+            })
+            .collect();
+        // A leading empty token followed by a bracket selector is the root selector `.[..]`.
+        let merge = match pieces.get(1) {
+            Some(second) => {
+                pieces.first().is_some_and(|p| p.raw.is_empty()) && selector_like(&second.raw)
+            }
+            None => false,
+        };
+        if merge {
+            let second = pieces.remove(1);
+            if let Some(first) = pieces.first_mut() {
+                *first = Piece {
+                    raw: format!("{ROOT}{}", second.raw),
+                    span: offset..second.span.end,
+                    selector_at: second.span.start,
+                };
+            }
+        }
+        let mut tokens = Vec::with_capacity(pieces.len());
+        for (index, piece) in pieces.iter().enumerate() {
+            tokens.push(self.token(piece, index == 0, read, depth)?);
+        }
+        Ok(Path {
+            text: text.to_owned(),
+            tokens,
+            transform,
+            span,
+        })
+    }
+
+    fn token(&self, piece: &Piece, first: bool, read: bool, depth: usize) -> Result<Token, Error> {
+        let raw = piece.raw.as_str();
+        let span = piece.span.clone();
+        let made = |kind| {
+            Ok(Token {
+                raw: raw.to_owned(),
+                kind,
+                span: span.clone(),
+            })
+        };
+        if let Some(rest) = raw.strip_prefix(ROOT) {
+            if rest.is_empty() || selector_like(rest) {
+                if !first {
+                    return Err(self.error(
+                        Some(raw),
+                        "Root selectors are only allowed at the start of a path; mid-path usage is not supported.",
+                        span,
+                    ));
+                }
+                if rest.is_empty() {
+                    if !read {
+                        return Err(self.error(
+                            Some(raw),
+                            "The '$$root' token is only supported in read paths.",
+                            span,
+                        ));
+                    }
+                    return made(TokenKind::Root);
+                }
+                let shown = if self.outer.starts_with('.') {
+                    format!(".{rest}")
+                } else {
+                    raw.to_owned()
+                };
+                let failed = || {
+                    self.error(
+                        Some(&shown),
+                        "Failed to parse root selector token.",
+                        span.clone(),
+                    )
+                };
+                if !selector_full(rest) {
+                    return Err(failed());
+                }
+                // parser.py parses the selector as the token "_" + selector and keeps its bracket part.
+                let inner = format!("_{rest}");
+                let kind = self.token_kind(&inner, piece.selector_at.saturating_sub(1), depth)?;
+                return match kind {
+                    TokenKind::Select { selector, .. } => made(TokenKind::RootSelect { selector }),
+                    _ => Err(failed()),
+                };
+            }
+        }
+        made(self.token_kind(raw, span.start, depth)?)
+    }
+
+    /// The kind of a token that is not a root token, tried in the order of the spec's table.
+    fn token_kind(&self, raw: &str, offset: usize, depth: usize) -> Result<TokenKind, Error> {
+        if raw == "*" {
+            return Ok(TokenKind::Wildcard);
+        }
+        if raw == "**" {
+            return Ok(TokenKind::DeepWildcard);
+        }
+        if let Some(key) = match_map(raw) {
+            return Ok(TokenKind::Select {
+                key: key.to_owned(),
+                selector: Selector::Each,
+            });
+        }
+        if let Some((key, digits)) = match_index(raw) {
+            let (value, text) = py_int(digits);
+            let selector = Selector::Index(Index { value, text });
+            return Ok(TokenKind::Select {
+                key: key.to_owned(),
+                selector,
+            });
+        }
+        if let Some((key, start, stop)) = match_slice(raw) {
+            let selector = Selector::Slice {
+                start: bound(start),
+                stop: bound(stop),
+            };
+            return Ok(TokenKind::Select {
+                key: key.to_owned(),
+                selector,
+            });
+        }
+        if let Some((key, content_at, content)) = match_filter(raw) {
+            let predicate = self.predicate(content, offset + content_at, depth)?;
+            let selector = Selector::Filter(Box::new(predicate));
+            return Ok(TokenKind::Select {
+                key: key.to_owned(),
+                selector,
+            });
+        }
+        Ok(TokenKind::Get {
+            key: raw.to_owned(),
+        })
+    }
+
+    fn predicate(&self, text: &str, offset: usize, depth: usize) -> Result<Predicate, Error> {
+        let span = offset..offset + text.len();
+        let (lhs_range, op, rhs_range) = match find_operator(text) {
+            Some((at, op)) => {
+                let len = op.symbol().len();
+                (0..at, Some(op), Some(at + len..text.len()))
+            }
+            None => (0..text.len(), None, None),
+        };
+        let (lhs_start, lhs_text) = py_strip(slice(text, lhs_range.clone()));
+        let lhs_offset = offset + lhs_range.start + lhs_start;
+        let lhs_span = lhs_offset..lhs_offset + lhs_text.len();
+        if !lhs_text.starts_with('.') {
+            return Err(self.error(
+                (!lhs_text.is_empty()).then_some(lhs_text),
+                "Predicate field expressions must start with '.' (for example: '[?.id==1]' or '[?.|$len>3]').",
+                lhs_span,
+            ));
+        }
+        let lhs = self.lhs(lhs_text, lhs_offset, depth)?;
+        let rhs = match rhs_range {
+            Some(range) => {
+                let (start, rhs_text) = py_strip(slice(text, range.clone()));
+                Some(self.rhs(rhs_text, offset + range.start + start, depth)?)
+            }
+            None => None,
+        };
+        Ok(Predicate {
+            text: text.to_owned(),
+            lhs,
+            op,
+            rhs,
+            span,
+        })
+    }
+
+    fn lhs(&self, text: &str, offset: usize, depth: usize) -> Result<Lhs, Error> {
+        let span = offset..offset + text.len();
+        let after_dot = slice(text, 1..text.len());
+        let (body, pipe_range) = split_transform(after_dot);
+        let pipeline = match pipe_range {
+            Some(range) => {
+                Some(self.pipeline(slice(after_dot, range.clone()), offset + 1 + range.start)?)
+            }
+            None => None,
+        };
+        let path = if body.is_empty() {
+            None
+        } else {
+            Some(self.path(body, offset + 1, true, depth + 1)?)
+        };
+        Ok(Lhs {
+            path,
+            pipeline,
+            span,
+        })
+    }
+
+    fn rhs(&self, text: &str, offset: usize, depth: usize) -> Result<Rhs, Error> {
+        if text.contains("&&") || text.contains("||") || text.contains('!') {
+            let mut parser = BoolParser {
+                cx: self,
+                text,
+                offset,
+                pos: 0,
+                depth,
+            };
+            return Ok(Rhs::Bool(parser.parse()?));
+        }
+        let span = offset..offset + text.len();
+        if text.starts_with(ROOT) {
+            return Ok(Rhs::RootRef(RootRef {
+                text: text.to_owned(),
+                span,
+            }));
+        }
+        if text.starts_with('$') {
+            return Ok(Rhs::Pipeline(self.pipeline(text, offset)?));
+        }
+        Ok(Rhs::Literal {
+            value: literal::parse_or_raw(text),
+            raw: text.to_owned(),
+        })
+    }
+
+    fn pipeline(&self, text: &str, offset: usize) -> Result<Pipeline, Error> {
+        let mut calls = Vec::new();
+        for range in split_top_level(text, b'|', true, b"[({") {
+            let segment = slice(text, range.clone());
+            let span = offset + range.start..offset + range.end;
+            let Some(Segment {
+                name,
+                args: arg_text,
+                maps,
+            }) = match_segment(segment)
+            else {
+                return Err(self.error((!segment.is_empty()).then_some(segment), PIPE_ERROR, span));
+            };
+            let builtin = filters::builtin(name);
+            if builtin.is_none() && !(self.custom)(name) {
+                return Err(self.error(
+                    Some(segment),
+                    format!("Unknown path filter '${name}'."),
+                    span,
+                ));
+            }
+            let args = match arg_text {
+                Some((at, arg_text)) => parse_args(arg_text, span.start + at),
+                None => Vec::new(),
+            };
+            // Custom filters take any number of arguments.
+            if let Some(def) = builtin.filter(|def| !def.accepts(args.len())) {
+                let message = format!("{}, got {}.", arity_text(def), args.len());
+                return Err(self.error(Some(segment), message, span));
+            }
+            calls.push(Call {
+                name: name.to_owned(),
+                builtin,
+                args,
+                maps,
+                span,
+            });
+        }
+        Ok(Pipeline {
+            text: text.to_owned(),
+            calls,
+            span: offset..offset + text.len(),
+        })
+    }
+}
+
+/// A token's text before it is parsed, with where its selector starts in the source
+/// (after `$$root`, or after the dot of a `.[..]` root selector).
+struct Piece {
+    raw: String,
+    span: Range<usize>,
+    selector_at: usize,
+}
+
+fn arity_text(def: &FilterDef) -> String {
+    let wanted = match def.max_args {
+        None => format!("at least {}", def.min_args),
+        Some(max) if max == def.min_args => max.to_string(),
+        Some(max) => format!("{} to {max}", def.min_args),
+    };
+    format!("Path filter '${}' takes {wanted} argument(s)", def.name)
+}
+
+fn parse_args(text: &str, offset: usize) -> Vec<Arg> {
+    if py_strip(text).1.is_empty() {
+        return Vec::new();
+    }
+    split_top_level(text, b',', true, b"[({")
+        .into_iter()
+        .map(|range| {
+            let (start, part) = py_strip(slice(text, range.clone()));
+            if part.starts_with(ROOT) {
+                let at = offset + range.start + start;
+                Arg::RootRef(RootRef {
+                    text: part.to_owned(),
+                    span: at..at + part.len(),
+                })
+            } else {
+                Arg::Literal(literal::parse_or_raw(part))
+            }
+        })
+        .collect()
+}
+
+/// Recursive descent over `!`, `&&`, `||` and parentheses, with pipelines as atoms.
+struct BoolParser<'c, 'a> {
+    cx: &'c Cx<'a>,
+    text: &'c str,
+    offset: usize,
+    pos: usize,
+    depth: usize,
+}
+
+impl BoolParser<'_, '_> {
+    fn parse(&mut self) -> Result<BoolExpr, Error> {
+        let expr = self.or()?;
+        self.skip_space();
+        if self.pos != self.text.len() {
+            return Err(self.fail("Unexpected trailing input in boolean path filter expression."));
+        }
+        Ok(expr)
+    }
+
+    fn fail(&self, message: &str) -> Error {
+        let span = self.offset..self.offset + self.text.len();
+        self.cx.error(Some(self.text), message, span)
+    }
+
+    fn rest(&self) -> &str {
+        self.text.get(self.pos..).unwrap_or("")
+    }
+
+    fn skip_space(&mut self) {
+        while let Some(ch) = self.rest().chars().next().filter(|&ch| pyfmt::is_space(ch)) {
+            self.pos += ch.len_utf8();
+        }
+    }
+
+    fn eat(&mut self, mark: &str) -> bool {
+        self.skip_space();
+        if self.rest().starts_with(mark) {
+            self.pos += mark.len();
+            return true;
+        }
+        false
+    }
+
+    fn or(&mut self) -> Result<BoolExpr, Error> {
+        let mut operands = vec![self.and()?];
+        while self.eat("||") {
+            operands.push(self.and()?);
+        }
+        Ok(if operands.len() == 1 {
+            operands.remove(0)
+        } else {
+            BoolExpr::Or(operands)
+        })
+    }
+
+    fn and(&mut self) -> Result<BoolExpr, Error> {
+        let mut operands = vec![self.not()?];
+        while self.eat("&&") {
+            operands.push(self.not()?);
+        }
+        Ok(if operands.len() == 1 {
+            operands.remove(0)
+        } else {
+            BoolExpr::And(operands)
+        })
+    }
+
+    fn not(&mut self) -> Result<BoolExpr, Error> {
+        // A run of `!` is read in a loop: `!!x` is the truth of `x`, so only the parity counts,
+        // and a long run costs no recursion.
+        let mut negate = false;
+        while self.eat("!") {
+            negate = !negate;
+        }
+        let operand = self.primary()?;
+        Ok(if negate {
+            BoolExpr::Not(Box::new(operand))
+        } else {
+            operand
+        })
+    }
+
+    fn primary(&mut self) -> Result<BoolExpr, Error> {
+        self.skip_space();
+        if self.pos >= self.text.len() {
+            return Err(self.fail("Unexpected end of boolean path filter expression."));
+        }
+        if self.eat("(") {
+            self.depth += 1;
+            if self.depth > MAX_NESTING {
+                return Err(Error::too_deep(self.cx.outer));
+            }
+            let inner = self.or()?;
+            self.depth -= 1;
+            if !self.eat(")") {
+                return Err(self.fail("Missing ')' in boolean path filter expression."));
+            }
+            return Ok(inner);
+        }
+        let start = self.pos;
+        let bytes = self.text.as_bytes();
+        let mut depth = 0usize;
+        let mut quote: Option<u8> = None;
+        while let Some(&ch) = bytes.get(self.pos) {
+            if let Some(open) = quote {
+                if ch == open {
+                    quote = None;
+                }
+            } else if ch == b'\'' || ch == b'"' {
+                quote = Some(ch);
+            } else if matches!(ch, b'(' | b'[' | b'{') {
+                depth += 1;
+            } else if matches!(ch, b')' | b']' | b'}') {
+                if depth == 0 {
+                    break;
+                }
+                depth -= 1;
+            } else if depth == 0
+                && (bytes.get(self.pos + 1) == Some(&ch))
+                && (ch == b'&' || ch == b'|')
+            {
+                break;
+            }
+            self.pos += 1;
+        }
+        let (atom_start, atom) = py_strip(slice(self.text, start..self.pos));
+        let at = self.offset + start + atom_start;
+        if !atom.starts_with('$') || atom.starts_with(ROOT) {
+            return Err(self.cx.error(
+                (!atom.is_empty()).then_some(atom),
+                format!("Invalid path filter token '{atom}' in boolean expression."),
+                at..at + atom.len(),
+            ));
+        }
+        Ok(BoolExpr::Pipeline(self.cx.pipeline(atom, at)?))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scanning helpers: the splitting loops of parser.py, on bytes (every mark is ASCII, and
+// UTF-8 continuation bytes never equal an ASCII byte, so positions stay on char boundaries).
+// ---------------------------------------------------------------------------------------------
+
+fn slice(text: &str, range: Range<usize>) -> &str {
+    text.get(range).unwrap_or("")
+}
+
+/// Splits `text` on `sep` where it stands outside brackets (and quotes, if asked). As in
+/// parser.py, only the `brackets` open a level but any closing bracket closes one.
+fn split_top_level(text: &str, sep: u8, quotes: bool, brackets: &[u8]) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut start = 0;
+    let mut i = 0;
+    while let Some(&ch) = bytes.get(i) {
+        if let Some(open) = quote {
+            if ch == b'\\' {
+                i += 2;
+                continue;
+            }
+            if ch == open {
+                quote = None;
+            }
+        } else if quotes && (ch == b'\'' || ch == b'"') {
+            quote = Some(ch);
+        } else if brackets.contains(&ch) {
+            depth += 1;
+        } else if matches!(ch, b']' | b')' | b'}') && depth > 0 {
+            depth -= 1;
+        } else if depth == 0 && ch == sep {
+            parts.push(start..i);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    parts.push(start..bytes.len());
+    parts
+}
+
+/// Splits off the output transform at the first top-level `|` followed by `$`; aware of
+/// `[]` depth but not of quotes (spec section 2).
+fn split_transform(text: &str) -> (&str, Option<Range<usize>>) {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    for (i, &ch) in bytes.iter().enumerate() {
+        if ch == b'[' {
+            depth += 1;
+        } else if ch == b']' && depth > 0 {
+            depth -= 1;
+        } else if ch == b'|' && depth == 0 && bytes.get(i + 1) == Some(&b'$') {
+            return (slice(text, 0..i), Some(i + 1..text.len()));
+        }
+    }
+    (text, None)
+}
+
+/// The first top-level comparison operator, outside quotes (with backslash escapes) and brackets.
+fn find_operator(text: &str) -> Option<(usize, CmpOp)> {
+    const OPERATORS: [CmpOp; 6] = [
+        CmpOp::Eq,
+        CmpOp::Ne,
+        CmpOp::Ge,
+        CmpOp::Le,
+        CmpOp::Gt,
+        CmpOp::Lt,
+    ];
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while let Some(&ch) = bytes.get(i) {
+        if let Some(open) = quote {
+            if ch == b'\\' {
+                i += 2;
+                continue;
+            }
+            if ch == open {
+                quote = None;
+            }
+        } else if ch == b'\'' || ch == b'"' {
+            quote = Some(ch);
+        } else if matches!(ch, b'[' | b'(' | b'{') {
+            depth += 1;
+        } else if matches!(ch, b']' | b')' | b'}') {
+            depth = depth.saturating_sub(1);
+        } else if depth == 0 {
+            let rest = bytes.get(i..).unwrap_or(&[]);
+            if let Some(op) = OPERATORS
+                .into_iter()
+                .find(|op| rest.starts_with(op.symbol().as_bytes()))
+            {
+                return Some((i, op));
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Python's `str.strip()`: the offset of the stripped text and the text.
+fn py_strip(text: &str) -> (usize, &str) {
+    let trimmed_start = text.trim_start_matches(pyfmt::is_space);
+    let start = text.len() - trimmed_start.len();
+    (start, trimmed_start.trim_end_matches(pyfmt::is_space))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The regular expressions of parser.py
+// ---------------------------------------------------------------------------------------------
+
+/// What a `^...$` pattern is matched against: Python's `$` also matches before one trailing
+/// newline, and none of parser.py's patterns can match that newline itself.
+fn subject(text: &str) -> &str {
+    text.strip_suffix('\n').unwrap_or(text)
+}
+
+/// `^(.+)\[\]$`: the key of `key[]`.
+fn match_map(raw: &str) -> Option<&str> {
+    subject(raw)
+        .strip_suffix("[]")
+        .filter(|key| !key.is_empty())
+}
+
+/// `^(.+)\[(-?\d+)\]$`: the key and index digits of `key[i]` (greedy key: the last `[`).
+fn match_index(raw: &str) -> Option<(&str, &str)> {
+    let body = subject(raw).strip_suffix(']')?;
+    let open = body.rfind('[')?;
+    let (key, inner) = (slice(body, 0..open), slice(body, open + 1..body.len()));
+    (!key.is_empty() && is_int(inner)).then_some((key, inner))
+}
+
+/// `^(.+)\[(-?\d*):(-?\d*)\]$`: the key and bound texts of `key[a:b]`.
+fn match_slice(raw: &str) -> Option<(&str, &str, &str)> {
+    let body = subject(raw).strip_suffix(']')?;
+    let open = body.rfind('[')?;
+    let (key, inner) = (slice(body, 0..open), slice(body, open + 1..body.len()));
+    let (start, stop) = inner.split_once(':')?;
+    (!key.is_empty() && is_bound(start) && is_bound(stop)).then_some((key, start, stop))
+}
+
+/// `^(.+?)\[\?(.*)\]$`: the key, the predicate's offset in `raw`, and the predicate text
+/// (lazy key: the first `[?` after at least one character).
+fn match_filter(raw: &str) -> Option<(&str, usize, &str)> {
+    let body = subject(raw).strip_suffix(']')?;
+    let first_len = body.chars().next()?.len_utf8();
+    let open = slice(body, first_len..body.len()).find("[?")? + first_len;
+    let content_at = open + 2;
+    Some((
+        slice(body, 0..open),
+        content_at,
+        slice(body, content_at..body.len()),
+    ))
+}
+
+/// `^\[.*\]$`: what reads as an attempt at a root selector.
+fn selector_like(text: &str) -> bool {
+    let text = subject(text);
+    text.len() >= 2 && text.starts_with('[') && text.ends_with(']')
+}
+
+/// `^(?:\[\]|\[-?\d+\]|\[-?\d*:-?\d*\]|\[\?.*\])$`: a valid root selector.
+fn selector_full(text: &str) -> bool {
+    let text = subject(text);
+    let Some(inner) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) else {
+        return false;
+    };
+    inner.is_empty()
+        || is_int(inner)
+        || inner
+            .split_once(':')
+            .is_some_and(|(a, b)| is_bound(a) && is_bound(b))
+        || inner.starts_with('?')
+}
+
+/// A pipeline segment's parts: the name, the argument text with its offset in the segment,
+/// and whether the step maps.
+struct Segment<'a> {
+    name: &'a str,
+    args: Option<(usize, &'a str)>,
+    maps: bool,
+}
+
+/// `^\$([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?(\[\])?$`.
+fn match_segment(segment: &str) -> Option<Segment<'_>> {
+    let text = subject(segment);
+    let rest = text.strip_prefix('$')?;
+    let name_len = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        .count();
+    let name = slice(rest, 0..name_len);
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let tail = slice(rest, name_len..rest.len());
+    let args_at = 1 + name_len + 1;
+    if tail.is_empty() || tail == "[]" {
+        return Some(Segment {
+            name,
+            args: None,
+            maps: !tail.is_empty(),
+        });
+    }
+    if !tail.starts_with('(') {
+        return None;
+    }
+    if let Some(inner) = tail.strip_suffix(")[]").and_then(|t| t.get(1..)) {
+        return Some(Segment {
+            name,
+            args: Some((args_at, inner)),
+            maps: true,
+        });
+    }
+    let inner = tail.strip_suffix(')').and_then(|t| t.get(1..))?;
+    Some(Segment {
+        name,
+        args: Some((args_at, inner)),
+        maps: false,
+    })
+}
+
+/// `-?\d+`.
+fn is_int(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty() && digits.chars().all(|c| py_digit(c).is_some())
+}
+
+/// `-?\d*`.
+fn is_bound(text: &str) -> bool {
+    text.strip_prefix('-')
+        .unwrap_or(text)
+        .chars()
+        .all(|c| py_digit(c).is_some())
+}
+
+/// A slice bound as parser.py's `_bound` reads it: empty or `-` is no bound.
+fn bound(text: &str) -> Option<i64> {
+    if text.is_empty() || text == "-" {
+        return None;
+    }
+    Some(py_int(text).0)
+}
+
+/// `int(text)` for `-?\d+`: the value saturated to 64 bits and the int as Python prints it.
+fn py_int(text: &str) -> (i64, String) {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(digits) => (true, digits),
+        None => (false, text),
+    };
+    let ascii: String = digits
+        .chars()
+        .filter_map(py_digit)
+        .filter_map(|d| char::from_digit(d, 10))
+        .collect();
+    let trimmed = ascii.trim_start_matches('0');
+    let magnitude = if trimmed.is_empty() { "0" } else { trimmed };
+    let text = if negative && magnitude != "0" {
+        format!("-{magnitude}")
+    } else {
+        magnitude.to_owned()
+    };
+    let value = text
+        .parse::<i64>()
+        .unwrap_or(if negative { i64::MIN } else { i64::MAX });
+    (value, text)
+}
+
+/// The value of a Unicode decimal digit (category Nd), which Python's `\d` and `int()` accept.
+fn py_digit(ch: char) -> Option<u32> {
+    let code = u32::from(ch);
+    let index = ND_ZEROS.partition_point(|&zero| zero <= code);
+    let zero = *ND_ZEROS.get(index.checked_sub(1)?)?;
+    (code - zero < 10).then_some(code - zero)
+}
+
+/// The digit zero of every run of ten Unicode decimal digits (Unicode 14.0, as in CPython 3.11).
+#[rustfmt::skip]
+static ND_ZEROS: &[u32] = &[
+    0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66,
+    0xde6, 0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90,
+    0x1b50, 0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0,
+    0xff10, 0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450, 0x114d0,
+    0x11650, 0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0,
+    0x16b50, 0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Path, Error> {
+        parse_path(text, Mode::Read, &|_| false)
+    }
+
+    fn kinds(text: &str) -> Vec<TokenKind> {
+        let parsed = parse(text);
+        assert!(parsed.is_ok(), "{text}: {parsed:?}");
+        parsed
+            .map(|path| path.tokens.into_iter().map(|t| t.kind).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn tokens_follow_the_table_order() {
+        let get = |key: &str| TokenKind::Get { key: key.into() };
+        assert_eq!(kinds("a b.a[x]"), vec![get("a b"), get("a[x]")]);
+        assert_eq!(kinds("a[::2]"), vec![get("a[::2]")]);
+        assert_eq!(
+            kinds("a[1][2]"),
+            vec![TokenKind::Select {
+                key: "a[1]".into(),
+                selector: Selector::Index(Index {
+                    value: 2,
+                    text: "2".into()
+                })
+            }]
+        );
+        assert_eq!(
+            kinds("a[?x[]"),
+            vec![TokenKind::Select {
+                key: "a[?x".into(),
+                selector: Selector::Each
+            }]
+        );
+        // Python's `$` matches before a trailing newline, and `\d` takes any decimal digit.
+        assert_eq!(
+            kinds("a[]\n"),
+            vec![TokenKind::Select {
+                key: "a".into(),
+                selector: Selector::Each
+            }]
+        );
+        assert_eq!(
+            kinds("a[\u{663}]"),
+            vec![TokenKind::Select {
+                key: "a".into(),
+                selector: Selector::Index(Index {
+                    value: 3,
+                    text: "3".into()
+                })
+            }]
+        );
+        assert_eq!(
+            kinds(".[]"),
+            vec![TokenKind::RootSelect {
+                selector: Selector::Each
+            }]
+        );
+        assert!(kinds(".").is_empty());
+        assert_eq!(
+            parse_path(".", Mode::Write, &|_| false).map(|p| p.tokens.len()),
+            Ok(2)
+        );
+    }
+
+    #[test]
+    fn errors_carry_the_reference_messages() {
+        let message = |text: &str| parse(text).err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(message(""), "Path cannot be empty. (path='', token='None')");
+        assert!(message("a.$$root").contains("token='$$root'"));
+        assert!(
+            message("a|$add(1,2)").starts_with("Path filter '$add' takes 1 argument(s), got 2.")
+        );
+        assert!(message("a[?.n==$gt(1)&&]").starts_with("Unexpected end of boolean"));
+        assert!(message(".[0][1]").contains("token='.[0][1]'"));
+        let spanned = parse("a.b|$nope").err().and_then(|e| e.span);
+        assert_eq!(spanned, Some(4..9));
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = format!(
+            "a{}{}",
+            "[?.a".repeat(MAX_NESTING + 5),
+            "]".repeat(MAX_NESTING + 5)
+        );
+        assert!(parse(&deep).is_err_and(|e| e.is_too_deep()));
+        let parens = format!("a[?.n==!{}$odd{}]", "(".repeat(10_000), ")".repeat(10_000));
+        assert!(parse(&parens).is_err_and(|e| e.is_too_deep()));
+        let bangs = format!("a[?.n=={}$odd]", "!".repeat(100_001));
+        assert!(parse(&bangs).is_ok());
+    }
+}

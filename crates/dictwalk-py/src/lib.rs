@@ -1,0 +1,323 @@
+//! `dictwalk._native`: the PyO3 binding of the dictwalk engine, a thin adapter over dictwalk-core.
+//!
+//! Each function builds the core's inputs (the caller's objects as [`doc::Obj`] handles, the
+//! options), calls the core, and maps errors in one place (`error`). Compiled paths are kept
+//! in one bounded cache; custom filters live in a dict of Python callables, called back
+//! from Rust with the caller's exceptions passed through unchanged.
+
+mod direct;
+mod doc;
+mod error;
+mod filters;
+
+use std::cell::RefCell;
+use std::sync::{Arc, LazyLock};
+
+use dictwalk_core::compile::{Program, ProgramCache};
+use dictwalk_core::eval::{self, Ctx, SetOptions};
+use dictwalk_core::syntax::Mode;
+use dictwalk_core::EvalError;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyString};
+
+use crate::doc::{Obj, Registry};
+
+/// Compiled paths, shared by every call (bounded like the reference parser's cache).
+static CACHE: LazyLock<ProgramCache> = LazyLock::new(ProgramCache::default);
+
+/// How many recently used path objects each thread remembers (a power of two).
+const RECENT_SLOTS: usize = 64;
+
+/// A path object and its compiled program.
+struct Recent {
+    path: Py<PyString>,
+    mode: Mode,
+    program: Arc<Program>,
+}
+
+thread_local! {
+    /// The programs of recently used path objects, by the object's identity: a program
+    /// calls `get(doc, "a.b")` with the same str object each time, and this answers it
+    /// without reading the text, hashing it or locking the shared cache. The entry holds
+    /// the str, so its address cannot be reused while it is here.
+    static RECENT: RefCell<Vec<Option<Recent>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `body` with the compiled `path` (a str object whose text is `text`).
+///
+/// A recent path object's program is lent straight from this thread's table, without
+/// touching its reference count: the table stays borrowed (shared) while `body` runs, so a
+/// call made from inside it (a custom filter calling `get`) still reads the table but does
+/// not add to it.
+fn with_program<'py, T>(
+    ctx: &Ctx<'_, Obj<'py>>,
+    path: &Bound<'_, PyString>,
+    text: &str,
+    mode: Mode,
+    body: impl FnOnce(&Program) -> Result<T, EvalError<PyErr>>,
+) -> Result<T, EvalError<PyErr>> {
+    let address = path.as_ptr() as usize;
+    // Objects are 16-byte aligned; the mode picks the neighbouring slot.
+    let slot = ((address >> 4) ^ usize::from(mode == Mode::Write)) % RECENT_SLOTS;
+    let mut body = Some(body);
+    let lent = RECENT.with(|recent| {
+        let recent = recent.try_borrow().ok()?;
+        let entry = recent.get(slot)?.as_ref()?;
+        if entry.path.as_ptr() as usize != address || entry.mode != mode {
+            return None;
+        }
+        body.take().map(|body| body(&entry.program))
+    });
+    if let Some(result) = lent {
+        return result;
+    }
+    let program = eval::program(ctx, text, mode)?;
+    let entry = Recent {
+        path: path.clone().unbind(),
+        mode,
+        program: Arc::clone(&program),
+    };
+    let replaced = RECENT.with(|recent| {
+        // Busy while a call lower on the stack holds it: then this path is not remembered.
+        let mut recent = recent.try_borrow_mut().ok()?;
+        if recent.is_empty() {
+            recent.resize_with(RECENT_SLOTS, || None);
+        }
+        recent.get_mut(slot)?.replace(entry)
+    });
+    // The entry it replaced is dropped here, with the table released.
+    drop(replaced);
+    match body.take() {
+        Some(body) => body(&program),
+        // Unreachable: `body` is only taken on a hit, which returned above.
+        None => Err(EvalError::Path(dictwalk_core::Error::too_deep(text))),
+    }
+}
+
+/// The registered custom filters: `name -> callable`.
+static CUSTOM: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+
+fn custom_filters(py: Python<'_>) -> Bound<'_, PyDict> {
+    CUSTOM
+        .get_or_init(py, || PyDict::new(py).unbind())
+        .bind(py)
+        .clone()
+}
+
+fn registry(py: Python<'_>) -> Registry<'_> {
+    Registry {
+        py,
+        custom: custom_filters(py),
+    }
+}
+
+fn run<'py, T>(
+    py: Python<'py>,
+    body: impl FnOnce(&Ctx<'_, Obj<'py>>) -> Result<T, dictwalk_core::EvalError<PyErr>>,
+) -> PyResult<T> {
+    let registry = registry(py);
+    let ctx = Ctx {
+        registry: &registry,
+        cache: &CACHE,
+    };
+    body(&ctx).map_err(|error| error::eval_error(py, error))
+}
+
+/// Return the value at path in data, or default when it does not resolve.
+#[pyfunction]
+#[pyo3(signature = (data, path, default=None, *, strict=false))]
+fn get<'py>(
+    py: Python<'py>,
+    data: Bound<'py, PyAny>,
+    path: Bound<'py, PyAny>,
+    default: Option<Bound<'py, PyAny>>,
+    strict: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (path, text) = path_text(&path)?;
+    let default = Obj(default.unwrap_or_else(|| py.None().into_bound(py)));
+    run(py, |ctx| {
+        with_program(ctx, path, text, Mode::Read, |program| {
+            eval::get_compiled(ctx, &Obj(data), program, default, strict)
+        })
+    })
+    .map(|value| value.0)
+}
+
+/// Return True when path resolves in data (as a strict get would).
+#[pyfunction]
+#[pyo3(signature = (data, path, *, strict=false))]
+fn exists<'py>(
+    py: Python<'py>,
+    data: Bound<'py, PyAny>,
+    path: Bound<'py, PyAny>,
+    strict: bool,
+) -> PyResult<bool> {
+    let (path, text) = path_text(&path)?;
+    run(py, |ctx| {
+        with_program(ctx, path, text, Mode::Read, |program| {
+            eval::exists_compiled(ctx, &Obj(data), program, strict)
+        })
+    })
+}
+
+/// Write value at path in data, in place, and return data.
+#[pyfunction]
+#[pyo3(signature = (data, path, value, *, strict=false, create_missing=true, create_filter_match=true, overwrite_incompatible=true))]
+#[allow(clippy::too_many_arguments)] // reason: the Python signature has these keyword arguments
+fn set<'py>(
+    py: Python<'py>,
+    data: Bound<'py, PyAny>,
+    path: Bound<'py, PyAny>,
+    value: Bound<'py, PyAny>,
+    strict: bool,
+    create_missing: bool,
+    create_filter_match: bool,
+    overwrite_incompatible: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (path, text) = path_text(&path)?;
+    let options = SetOptions {
+        strict,
+        create_missing,
+        create_filter_match,
+        overwrite_incompatible,
+    };
+    let mut doc = Obj(data.clone());
+    run(py, |ctx| {
+        with_program(ctx, path, text, Mode::Write, |program| {
+            eval::set_compiled(ctx, &mut doc, program, Obj(value), &options)
+        })
+    })?;
+    Ok(data)
+}
+
+/// Remove what path selects in data, in place, and return data.
+#[pyfunction]
+#[pyo3(signature = (data, path, *, strict=false))]
+fn unset<'py>(
+    py: Python<'py>,
+    data: Bound<'py, PyAny>,
+    path: Bound<'py, PyAny>,
+    strict: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (path, text) = path_text(&path)?;
+    let mut doc = Obj(data.clone());
+    run(py, |ctx| {
+        with_program(ctx, path, text, Mode::Write, |program| {
+            eval::unset_compiled(ctx, &mut doc, program, strict)
+        })
+    })?;
+    Ok(data)
+}
+
+/// Apply a filter pipeline such as "$add(2)|$string" to one value.
+#[pyfunction]
+fn run_filter_function<'py>(
+    py: Python<'py>,
+    path_filter: Bound<'py, PyAny>,
+    value: Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let Ok(text) = path_filter.extract::<String>() else {
+        let message = format!(
+            "A filter pipeline must be a str, not {}.",
+            doc_type_name(&path_filter)
+        );
+        return Err(error::path_error(
+            py,
+            dictwalk_core::Error::parse(&repr(&path_filter), None, message),
+        ));
+    };
+    run(py, |ctx| eval::run_filter(ctx, &text, &Obj(value))).map(|value| value.0)
+}
+
+/// Register a custom filter $name, called as path_filter(value, *args).
+#[pyfunction]
+fn register_path_filter(
+    py: Python<'_>,
+    name: Bound<'_, PyAny>,
+    path_filter: Bound<'_, PyAny>,
+) -> PyResult<()> {
+    let text = name.extract::<String>().ok();
+    let valid = text.as_deref().is_some_and(|text| {
+        text.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    });
+    let Some(text) = text.filter(|_| valid) else {
+        return Err(PyValueError::new_err(format!(
+            "invalid path filter name {}: it must match [A-Za-z_][A-Za-z0-9_]*",
+            repr(&name)
+        )));
+    };
+    if !path_filter.is_callable() {
+        return Err(PyValueError::new_err(format!(
+            "path filter '{text}' must be callable, not {}",
+            doc_type_name(&path_filter)
+        )));
+    }
+    if dictwalk_core::filters::builtin(&text).is_some() {
+        return Err(PyValueError::new_err(format!(
+            "'{text}' is a built-in path filter and cannot be replaced"
+        )));
+    }
+    custom_filters(py).set_item(text, path_filter)
+}
+
+/// The callable behind the filter $name (built-in or custom).
+#[pyfunction]
+fn get_path_filter<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(function) = custom_filters(py).get_item(name)? {
+        return Ok(function);
+    }
+    // Built-ins are the reference implementation's functions: one behaviour, one callable.
+    py.import("dictwalk.backends.python.filters")?
+        .getattr("get_path_filter")?
+        .call1((name,))
+}
+
+/// The path as a str object and its text, borrowed from it.
+fn path_text<'a, 'py>(
+    path: &'a Bound<'py, PyAny>,
+) -> PyResult<(&'a Bound<'py, PyString>, &'a str)> {
+    let text = path
+        .cast::<PyString>()
+        .ok()
+        .and_then(|string| Some((string, string.to_str().ok()?)));
+    text.ok_or_else(|| {
+        let message = format!("Path must be a str, not {}.", doc_type_name(path));
+        error::path_error(
+            path.py(),
+            dictwalk_core::Error::parse(&repr(path), None, message),
+        )
+    })
+}
+
+fn doc_type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .map(|name| name.to_string())
+        .unwrap_or_else(|_| "object".to_owned())
+}
+
+fn repr(value: &Bound<'_, PyAny>) -> String {
+    value
+        .repr()
+        .map(|text| text.to_string())
+        .unwrap_or_else(|_| "<unrepresentable>".to_owned())
+}
+
+/// The module `dictwalk._native`.
+#[pymodule]
+fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(get, module)?)?;
+    module.add_function(wrap_pyfunction!(exists, module)?)?;
+    module.add_function(wrap_pyfunction!(set, module)?)?;
+    module.add_function(wrap_pyfunction!(unset, module)?)?;
+    module.add_function(wrap_pyfunction!(run_filter_function, module)?)?;
+    module.add_function(wrap_pyfunction!(register_path_filter, module)?)?;
+    module.add_function(wrap_pyfunction!(get_path_filter, module)?)?;
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! `cargo xtask bench`: the cross-backend scenario suite `benches/scenarios.py`, and with
+//! `--criterion` the criterion benchmarks of the Rust core; see `cargo xtask bench --help`.
+
+use std::ffi::OsString;
+
+use anyhow::{bail, Context};
+use xshell::{cmd, Shell};
+
+use crate::{
+    flags,
+    outcome::Outcome,
+    python::{self, Requirements},
+    steps,
+    term::{self, Style},
+    test,
+};
+
+const SCRIPT: &str = "benches/scenarios.py";
+/// The pinned peer libraries, installed into `.venv` beside the development tools.
+const REQUIREMENTS: Requirements = Requirements::File("benches/requirements.txt");
+const STAMP: &str = "xtask-bench-requirements.stamp";
+
+impl flags::Bench {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<Outcome> {
+        // Setup failures end the run with exit 2: without the contestants there is no verdict.
+        let venv = python::dev_venv(sh)?;
+        python::ensure_extra(sh, &venv, REQUIREMENTS, STAMP)?;
+        let legacy = python::legacy_venv(sh)?;
+
+        let mut suite_args: Vec<OsString> = Vec::new();
+        if sh.path_exists(test::NATIVE_MANIFEST) {
+            let built = steps::stream("native build", test::native_build(sh, &venv))
+                .context("build the native extension")?;
+            if !built.success() {
+                // An older extension may still be installed: timing it would judge stale code.
+                term::warn(format_args!(
+                    "the native build failed ({built}): the native backend is left out"
+                ));
+                suite_args.extend([
+                    "--no-native".into(),
+                    format!("the build failed ({built})").into(),
+                ]);
+            }
+        }
+        if self.quick {
+            suite_args.push("--quick".into());
+        }
+        if self.self_check {
+            suite_args.push("--self-check".into());
+        }
+        let json = sh.current_dir().join(&self.json);
+        suite_args.extend(["--json".into(), json.into_os_string()]);
+        suite_args.extend(["--legacy-python".into(), legacy.python().into_os_string()]);
+
+        let python = venv.python();
+        let script = sh.current_dir().join(SCRIPT);
+        let package_root = sh.current_dir().join("python");
+        let suite = cmd!(sh, "{python} {script} {suite_args...}").env("PYTHONPATH", package_root);
+        let status = steps::stream("scenarios", suite).context("run the scenario suite")?;
+        let Some(mut outcome) = suite_outcome(status.code()) else {
+            bail!("{SCRIPT} ended abnormally ({status})");
+        };
+
+        if self.criterion {
+            let quick = self.quick.then_some("--quick");
+            let criterion = cmd!(sh, "cargo bench -p dictwalk-benches -- {quick...}");
+            let status =
+                steps::stream("criterion", criterion).context("run the criterion benchmarks")?;
+            // A bench that asserts a wrong result panics, so any failure is a finding.
+            let criterion_outcome = if status.success() {
+                Outcome::Pass
+            } else {
+                Outcome::Fail
+            };
+            outcome = outcome.worst(criterion_outcome);
+        }
+
+        let summary = match outcome {
+            Outcome::Pass if self.self_check => {
+                term::paint(Style::Green, "every checked result as expected (exit 0)")
+            }
+            Outcome::Pass => term::paint(Style::Green, "every target MET (exit 0)"),
+            Outcome::Fail => term::paint(Style::Red, "a target NOT MET or a wrong result (exit 1)"),
+            Outcome::CannotRun => term::paint(Style::Red, "the suite could not run (exit 2)"),
+            Outcome::Inconclusive => term::paint(
+                Style::Yellow,
+                "INCONCLUSIVE: a contestant is missing, so a target cannot be judged (exit 3)",
+            ),
+        };
+        term::info(format_args!("bench: {summary}"));
+        Ok(outcome)
+    }
+}
+
+/// Reads `benches/scenarios.py`'s documented exit codes; `None` for anything else (a signal, or
+/// a code it never gives).
+fn suite_outcome(code: Option<i32>) -> Option<Outcome> {
+    match code? {
+        0 => Some(Outcome::Pass),
+        1 => Some(Outcome::Fail),
+        2 => Some(Outcome::CannotRun),
+        3 => Some(Outcome::Inconclusive),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suite_codes_map_onto_the_outcomes_with_the_same_codes() {
+        for outcome in [
+            Outcome::Pass,
+            Outcome::Fail,
+            Outcome::CannotRun,
+            Outcome::Inconclusive,
+        ] {
+            assert_eq!(
+                suite_outcome(Some(i32::from(outcome.code()))),
+                Some(outcome)
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_codes_and_signals_have_no_outcome() {
+        assert_eq!(suite_outcome(None), None);
+        assert_eq!(suite_outcome(Some(4)), None);
+        assert_eq!(suite_outcome(Some(-1)), None);
+        assert_eq!(suite_outcome(Some(101)), None);
+    }
+}
