@@ -19,10 +19,32 @@ Exit codes:
   3  INCONCLUSIVE: no target NOT MET, but a contestant is missing (the native backend is not
      built, the legacy worker did not start), so some target cannot be judged";
 
-/// Developer automation for dictwalk: tests, lints, parity runs and benchmarks.
+const WHEELS_EXIT_CODES: &str = "\
+Exit codes:
+  0  the wheels and the sdist were built and every smoke test passed
+  1  a smoke test failed (an install did not import, answer, or pick the expected backend)
+  2  could not run: a build failed (its command and last output lines are shown), a tool is
+     missing, or bad input";
+
+const DRIFT_EXIT_CODES: &str = "\
+Exit codes:
+  0  no drift: every check ran on all three distributions and found no difference
+  1  drift: some difference is named in the report (or, with --self-test, an injected
+     difference went undetected)
+  2  could not run: a distribution is missing (with --no-build) or failed to build, a tool or
+     the API probe failed; the report says so and never says \"no drift\"";
+
+const VERSION_EXIT_CODES: &str = "\
+Exit codes:
+  0  the version was set everywhere (with --check: every place agrees)
+  1  --check: some place states another version; each is named
+  2  could not run: an invalid version (one line says why), or a file could not be read or written";
+
+/// Developer automation for dictwalk: tests, lints, parity runs, benchmarks and releases.
 ///
 /// Progress and summaries go to stderr (prefixed `xtask: `, uncoloured when NO_COLOR is set);
-/// stdout carries only the output of the tools that are run.
+/// stdout carries data only: the output of the tools that are run, and the file list of
+/// `wheels`, the tables of `drift` and the versions of `version`.
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", bin_name = "cargo xtask", after_help = EXIT_CODES)]
 pub struct Xtask {
@@ -36,6 +58,9 @@ pub enum Subcommand {
     Lint(Lint),
     Parity(Parity),
     Bench(Bench),
+    Wheels(Wheels),
+    Drift(Drift),
+    Version(Version),
 }
 
 /// Run every test of the project: cargo's, pytest's, then the lints.
@@ -134,6 +159,110 @@ pub struct Bench {
     pub criterion: bool,
 }
 
+/// Build the pure wheel, the native wheel and the sdist from pyproject.toml, then smoke-test
+/// installing each.
+///
+/// Sets up `.venv` as `cargo xtask test` does (uv and maturin are pinned in
+/// `python/requirements-dev.txt` and installed into it when that file changed). Into `--out`
+/// (default `target/wheels/`, after removing the `dictwalk-*` distributions already there):
+///
+///   - the sdist and the pure wheel (`py3-none-any`, the reference backend, no native code) with
+///     `uv build`; the wheel is built from the sdist, so a broken sdist fails here;
+///   - the native wheel (abi3) with `maturin build --release --compatibility pypi --auditwheel
+///     check`: a manylinux/musllinux tag PyPI accepts, and a failure when the extension links a
+///     library outside the policy. The tag chosen is printed.
+///
+/// stdout lists the three files, one per line: `family<TAB>path<TAB>tag`.
+///
+/// Smoke tests, each in a fresh venv under `target/wheels-smoke/` (made with `.venv`'s Python,
+/// run with `python -I` so the checkout is not on the path, `DICTWALK_BACKEND` unset): the pure
+/// wheel runs on the python backend; the native wheel on the rust backend; the pure wheel then
+/// the native one (`pip install --force-reinstall`, since pip keeps an installed distribution of
+/// the same version) switches to rust; the sdist, installed by pip from source, is built by its
+/// build backend uv_build (fetched from PyPI into pip's isolated build environment) into a pure
+/// install. Each step prints what it checked.
+#[derive(Debug, Args)]
+#[command(after_help = WHEELS_EXIT_CODES, verbatim_doc_comment)]
+pub struct Wheels {
+    /// Where to put the distributions, relative to the project root.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_WHEEL_DIR)]
+    pub out: PathBuf,
+    /// The tag policy passed to `maturin build --compatibility` (e.g. `manylinux2014`,
+    /// `manylinux_2_28`, `musllinux_1_2`, `pypi`: the lowest tag the binary allows that PyPI
+    /// accepts).
+    #[arg(long, value_name = "POLICY", default_value = "pypi")]
+    pub compatibility: String,
+    /// Only build; skip the install smoke tests.
+    #[arg(long)]
+    pub no_smoke: bool,
+}
+
+/// Compare the two wheel families and the sdist, and name every difference.
+///
+/// Reads `dictwalk-*` distributions in `--dir` (default `target/wheels/`); when one is missing
+/// it builds all of them first, as `cargo xtask wheels --no-smoke` does (so it sets up `.venv`
+/// with uv and maturin), unless `--no-build`, where a missing one means exit 2. Checks:
+///
+///   artifact  each wheel is a valid zip with METADATA, WHEEL and a RECORD that matches its
+///             contents (sha256, size); the tags are py3-none-any and abi3; no native code in
+///             the pure wheel, exactly one extension module in the native one
+///   metadata  METADATA (and the sdist's PKG-INFO): Name, Version, Summary, Requires-Python,
+///             Requires-Dist, License, License-Expression, Classifier, Project-URL, Keywords,
+///             Description-Content-Type (its media type) and the description body; also
+///             Home-page, License-File, Provides-Extra and the Author/Maintainer fields
+///   files     the package files (everything outside .dist-info) have the same paths and bytes,
+///             the native module alone excepted; py.typed and _native.pyi are in both
+///   version   Cargo.toml (SemVer, mapped to PEP 440), pyproject.toml, _version.py, each
+///             distribution's METADATA/PKG-INFO, file name and _version.py, the sdist's
+///             pyproject.toml
+///   api       in a venv under `target/drift/` with the native wheel installed, the public
+///             functions of dictwalk.backends.python and dictwalk.backends.rust: names,
+///             signatures (parameter names, kinds, defaults), __name__, __qualname__, __doc__
+///
+/// The table goes to stdout; `reports/drift.json` and `reports/drift.md` are written atomically
+/// (and the markdown appended to $GITHUB_STEP_SUMMARY when set). `--self-test` instead injects
+/// each kind of drift into copies of the real distributions (under `target/drift-self-test/`)
+/// and checks that every one is found and named; it needs distributions without drift to start
+/// from (exit 2 otherwise).
+#[derive(Debug, Args)]
+#[command(after_help = DRIFT_EXIT_CODES, verbatim_doc_comment)]
+pub struct Drift {
+    /// Where the distributions are, relative to the project root.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_WHEEL_DIR)]
+    pub dir: PathBuf,
+    /// Never build: a missing distribution means the run cannot pass (exit 2).
+    #[arg(long)]
+    pub no_build: bool,
+    /// Where to write drift.json and drift.md, relative to the project root.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub reports: PathBuf,
+    /// Check the checker: inject each kind of drift into copies of the real distributions and
+    /// require that each is detected and named (exit 0 all were, 1 some were not).
+    #[arg(long)]
+    pub self_test: bool,
+}
+
+/// Set the release version everywhere, or check that every place agrees.
+///
+/// VERSION is SemVer (`3.0.0`, `3.0.0-alpha.1`, `-beta.N`, `-rc.N`) or its PEP 440 spelling
+/// (`3.0.0a1`, `bN`, `rcN`). It is written, keeping the files' formatting and comments, to
+/// Cargo.toml `[workspace.package] version` (SemVer), pyproject.toml `[project] version` and
+/// `python/dictwalk/_version.py` (PEP 440); then `cargo update --workspace --offline` records the
+/// members' new version in Cargo.lock. Installs nothing. `--check` prints each place's version
+/// (stdout) and verifies they agree (and equal VERSION, when given).
+#[derive(Debug, Args)]
+#[command(after_help = VERSION_EXIT_CODES)]
+pub struct Version {
+    /// The new version, e.g. `3.0.0-alpha.2` or `3.0.0a2`.
+    #[arg(value_name = "VERSION", required_unless_present = "check")]
+    pub version: Option<String>,
+    /// Change nothing; verify that every place states the same version.
+    #[arg(long)]
+    pub check: bool,
+}
+
+pub const DEFAULT_WHEEL_DIR: &str = "target/wheels";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ParityBackend {
     /// dictwalk 2.6.0 from PyPI, in `.venvs/legacy`.
@@ -189,6 +318,31 @@ mod tests {
         assert!(bench.quick);
         assert_eq!(bench.json, PathBuf::from("/tmp/b.json"));
         Ok(())
+    }
+
+    #[test]
+    fn release_commands_default_to_target_wheels() -> anyhow::Result<()> {
+        let Subcommand::Wheels(wheels) = Xtask::try_parse_from(["xtask", "wheels"])?.subcommand
+        else {
+            anyhow::bail!("not parsed as wheels");
+        };
+        assert_eq!(wheels.out, PathBuf::from(DEFAULT_WHEEL_DIR));
+        assert_eq!(wheels.compatibility, "pypi");
+        let flags = Xtask::try_parse_from(["xtask", "drift", "--no-build", "--dir", "dist"])?;
+        let Subcommand::Drift(drift) = flags.subcommand else {
+            anyhow::bail!("not parsed as drift");
+        };
+        assert!(drift.no_build && !drift.self_test);
+        assert_eq!(drift.dir, PathBuf::from("dist"));
+        assert_eq!(drift.reports, PathBuf::from("reports"));
+        Ok(())
+    }
+
+    #[test]
+    fn version_needs_a_version_or_check() {
+        assert!(Xtask::try_parse_from(["xtask", "version"]).is_err());
+        assert!(Xtask::try_parse_from(["xtask", "version", "--check"]).is_ok());
+        assert!(Xtask::try_parse_from(["xtask", "version", "3.0.0-alpha.2"]).is_ok());
     }
 
     #[test]

@@ -1,15 +1,24 @@
-//! `cargo xtask`: the project's developer automation (tests, lints, parity runs, benchmarks); see
+//! `cargo xtask`: the project's developer automation (tests, lints, parity runs, benchmarks,
+//! wheels and their drift check, the release version); see
 //! `cargo xtask --help`.
 
+mod artifact;
+mod atomic;
 mod bench;
+mod drift;
+mod exec;
 mod flags;
 mod lint;
+mod metadata;
 mod outcome;
 mod parity;
 mod python;
+mod report;
 mod steps;
 mod term;
 mod test;
+mod version;
+mod wheels;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -33,6 +42,9 @@ fn main() -> ExitCode {
         Subcommand::Lint(cmd) => cmd.run(&sh),
         Subcommand::Parity(cmd) => cmd.run(&sh),
         Subcommand::Bench(cmd) => cmd.run(&sh),
+        Subcommand::Wheels(cmd) => cmd.run(&sh),
+        Subcommand::Drift(cmd) => cmd.run(&sh),
+        Subcommand::Version(cmd) => cmd.run(&sh),
     });
     if let Err(err) = &result {
         term::error(format_args!("{err:#}"));

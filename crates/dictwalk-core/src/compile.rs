@@ -3,7 +3,9 @@
 //! A [`Program`] is what the evaluator runs. It is independent of the document model, so one
 //! compiled path serves every document; [`ProgramCache`] keeps recently compiled ones.
 
-use std::collections::HashMap;
+use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, Hasher};
 use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -16,7 +18,7 @@ use crate::syntax::{self, Arg, BoolExpr, CmpOp, Mode, Rhs, Selector, TokenKind};
 /// A compiled path.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Program {
-    pub(crate) text: String,
+    pub(crate) text: Arc<str>,
     pub(crate) mode: Mode,
     pub(crate) steps: Vec<Step>,
     pub(crate) transform: Option<Pipe>,
@@ -34,11 +36,31 @@ impl Program {
     }
 }
 
-/// A compiled token; `raw` is its text, the token of its soft errors.
+/// A compiled token; [`Step::raw`] is its text, the token of its soft errors.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Step {
-    pub(crate) raw: String,
+    /// The token's text when it is not just its key (a `Get` token is its key: not copied).
+    text: Option<String>,
     pub(crate) kind: StepKind,
+}
+
+impl Step {
+    fn new(raw: String, kind: StepKind) -> Step {
+        let text = match &kind {
+            StepKind::Get(key) if **key == *raw => None,
+            _ => Some(raw),
+        };
+        Step { text, kind }
+    }
+
+    /// The token as written.
+    pub(crate) fn raw(&self) -> &str {
+        match (&self.text, &self.kind) {
+            (Some(text), _) => text,
+            (None, StepKind::Get(key)) => key,
+            (None, _) => "",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -167,10 +189,13 @@ fn compile_nested(
     custom: &dyn Fn(&str) -> bool,
     depth: usize,
 ) -> Result<Program, Error> {
+    if let Some(program) = plain_keys(text, mode) {
+        return Ok(program);
+    }
     let path = syntax::parse_path_nested(text, mode, custom, depth)?;
     let cx = Compiler { custom, depth };
     Ok(Program {
-        text: text.to_owned(),
+        text: Arc::from(path.text),
         mode,
         steps: path
             .tokens
@@ -178,6 +203,42 @@ fn compile_nested(
             .map(|token| cx.step(token))
             .collect(),
         transform: path.transform.map(|pipeline| cx.pipe(pipeline)),
+    })
+}
+
+/// The program of a path made of plain keys only (`a.b_1.c-2`), compiled without building
+/// its syntax tree: what [`syntax::parse_path`] and the compiler give for such a path (each
+/// piece is a `Get` of itself), at a fraction of the cost. The pieces must be non-empty and
+/// hold only ASCII letters, digits, `_` and `-`, none of which start or end another kind
+/// of token; anything else (and the root path `.`) takes the general route. The test
+/// `plain_paths_compile_as_the_parser_reads_them` holds the two routes equal.
+fn plain_keys(text: &str, mode: Mode) -> Option<Program> {
+    let bytes = text.as_bytes();
+    let mut steps = Vec::with_capacity(1 + bytes.iter().filter(|&&byte| byte == b'.').count());
+    let mut start = 0;
+    for (index, &byte) in bytes.iter().enumerate() {
+        if byte == b'.' {
+            steps.push(plain_step(text, start, index)?);
+            start = index + 1;
+        } else if !(byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-') {
+            return None;
+        }
+    }
+    steps.push(plain_step(text, start, bytes.len())?);
+    Some(Program {
+        text: Arc::from(text),
+        mode,
+        steps,
+        transform: None,
+    })
+}
+
+/// The `Get` step of the piece `text[start..end]`; None when it is empty.
+fn plain_step(text: &str, start: usize, end: usize) -> Option<Step> {
+    let key = text.get(start..end).filter(|key| !key.is_empty())?;
+    Some(Step {
+        text: None,
+        kind: StepKind::Get(Name::new(key)),
     })
 }
 
@@ -200,9 +261,9 @@ struct Compiler<'a> {
 impl Compiler<'_> {
     fn step(&self, token: syntax::Token) -> Step {
         let kind = match token.kind {
-            TokenKind::Get { key } => StepKind::Get(Name::new(&key)),
+            TokenKind::Get { key } => StepKind::Get(Name::from(key)),
             TokenKind::Select { key, selector } => StepKind::Select {
-                key: Name::new(&key),
+                key: Name::from(key),
                 selector: self.sel(selector),
             },
             TokenKind::Wildcard => StepKind::Wildcard,
@@ -210,10 +271,7 @@ impl Compiler<'_> {
             TokenKind::Root => StepKind::Root,
             TokenKind::RootSelect { selector } => StepKind::RootSelect(self.sel(selector)),
         };
-        Step {
-            raw: token.raw,
-            kind,
-        }
+        Step::new(token.raw, kind)
     }
 
     fn sel(&self, selector: Selector) -> Sel {
@@ -376,13 +434,81 @@ pub struct ProgramCache {
     inner: Mutex<CacheInner>,
 }
 
-type Entries = HashMap<Box<str>, (Arc<Program>, u64)>;
+type Entries = HashMap<Arc<str>, (Arc<Program>, u64), PathHashing>;
 
 #[derive(Debug, Default)]
 struct CacheInner {
     read: Entries,
     write: Entries,
+    /// Every cached program once, oldest first, with the time it was queued.
+    queue: VecDeque<(Mode, Arc<str>, u64)>,
     clock: u64,
+}
+
+/// The hashing of cached path texts: a seeded multiply-and-fold per 8 bytes, several times
+/// cheaper than SipHash on short paths, which it was a tenth of the cost of compiling.
+/// The seed is random per cache (from the standard library's random keys), so colliding
+/// paths cannot be prepared in advance; and the cache is bounded, so even a crafted set of
+/// colliding paths only ever makes a lookup scan the entries it holds.
+#[derive(Clone, Debug)]
+struct PathHashing {
+    seed: u64,
+}
+
+impl Default for PathHashing {
+    fn default() -> Self {
+        PathHashing {
+            seed: RandomState::new().hash_one(0x5eed_u64) | 1,
+        }
+    }
+}
+
+impl BuildHasher for PathHashing {
+    type Hasher = PathHasher;
+
+    fn build_hasher(&self) -> PathHasher {
+        PathHasher { hash: self.seed }
+    }
+}
+
+struct PathHasher {
+    hash: u64,
+}
+
+/// The high and low halves of the 128-bit product, folded together.
+fn fold_multiply(a: u64, b: u64) -> u64 {
+    let product = u128::from(a) * u128::from(b);
+    (product as u64) ^ ((product >> 64) as u64)
+}
+
+impl Hasher for PathHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            self.hash = fold_multiply(self.hash ^ u64::from_le_bytes(word), MULTIPLIER);
+        }
+        let tail = chunks.remainder();
+        if !tail.is_empty() {
+            let mut word = [0; 8];
+            if let Some(prefix) = word.get_mut(..tail.len()) {
+                prefix.copy_from_slice(tail);
+            }
+            // The length keeps "a" and "a\0" apart.
+            let word = u64::from_le_bytes(word) ^ ((tail.len() as u64) << 59);
+            self.hash = fold_multiply(self.hash ^ word, MULTIPLIER);
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.hash = fold_multiply(self.hash ^ u64::from(byte), 0xa076_1d64_78bd_642f);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
 }
 
 impl ProgramCache {
@@ -417,12 +543,18 @@ impl ProgramCache {
         let program = Arc::new(compile(text, mode, custom)?);
         let mut inner = self.lock();
         if inner.read.len() + inner.write.len() >= self.capacity {
-            inner.evict_oldest_half();
+            inner.evict_one();
         }
         let now = inner.clock;
-        inner
+        // The key shares the program's copy of the text.
+        let key = Arc::clone(&program.text);
+        let raced = inner
             .entries_mut(mode)
-            .insert(text.into(), (Arc::clone(&program), now));
+            .insert(Arc::clone(&key), (Arc::clone(&program), now));
+        // Another thread may have cached the same path meanwhile: it is queued already.
+        if raced.is_none() {
+            inner.queue.push_back((mode, key, now));
+        }
         Ok(program)
     }
 
@@ -442,6 +574,7 @@ impl ProgramCache {
         let mut inner = self.lock();
         inner.read.clear();
         inner.write.clear();
+        inner.queue.clear();
     }
 
     fn lock(&self) -> MutexGuard<'_, CacheInner> {
@@ -466,21 +599,25 @@ impl CacheInner {
         }
     }
 
-    /// Drops the least recently used half; amortized, eviction costs O(log n) per insert.
-    fn evict_oldest_half(&mut self) {
-        let mut stamps: Vec<u64> = self
-            .read
-            .values()
-            .chain(self.write.values())
-            .map(|(_, used)| *used)
-            .collect();
-        let middle = stamps.len() / 2;
-        stamps.select_nth_unstable(middle);
-        let Some(&cutoff) = stamps.get(middle) else {
-            return;
-        };
-        self.read.retain(|_, (_, used)| *used > cutoff);
-        self.write.retain(|_, (_, used)| *used > cutoff);
+    /// Drops one program, the oldest not used since it was queued ("second chance", the
+    /// clock approximation of least recently used): a program used since is queued again.
+    /// One eviction per insert keeps the cost of each call even, and lets the allocator
+    /// reuse the memory of the program it drops for the one it adds; amortized, it is O(1).
+    fn evict_one(&mut self) {
+        // Each program is queued again at most once per pass, so this ends.
+        while let Some((mode, key, queued)) = self.queue.pop_front() {
+            let now = self.clock;
+            let entries = self.entries_mut(mode);
+            match entries.remove(&key) {
+                Some((program, used)) if used > queued => {
+                    entries.insert(Arc::clone(&key), (program, used));
+                    self.queue.push_back((mode, key, now));
+                }
+                Some(_) => return,
+                // Cleared meanwhile: nothing to drop for this one.
+                None => {}
+            }
+        }
     }
 }
 
@@ -508,6 +645,72 @@ mod tests {
         assert!(cache
             .get_or_compile("a|$nope", Mode::Read, &|_| false)
             .is_err());
+    }
+
+    #[test]
+    fn plain_paths_compile_as_the_parser_reads_them() {
+        let general = |text: &str, mode: Mode| -> Option<Program> {
+            let path = syntax::parse_path(text, mode, &|_| false).ok()?;
+            let cx = Compiler {
+                custom: &|_| false,
+                depth: 0,
+            };
+            Some(Program {
+                text: Arc::from(path.text),
+                mode,
+                steps: path
+                    .tokens
+                    .into_iter()
+                    .map(|token| cx.step(token))
+                    .collect(),
+                transform: path.transform.map(|pipeline| cx.pipe(pipeline)),
+            })
+        };
+        let plain = [
+            "a",
+            "a.b.c",
+            "k12.k3.k39",
+            "a-b.c_d",
+            "_",
+            "-",
+            "0",
+            "007.-1",
+            "A.Z.z",
+            "a1.b2.c3.d4",
+        ];
+        for mode in [Mode::Read, Mode::Write] {
+            for text in plain {
+                let fast = plain_keys(text, mode);
+                assert!(fast.is_some(), "{text} is plain");
+                assert_eq!(fast, general(text, mode), "{text} in {mode:?}");
+            }
+        }
+        let other = [
+            "",
+            ".",
+            "a.",
+            ".a",
+            "a..b",
+            "a[]",
+            "a[0]",
+            "*",
+            "a.**",
+            "$$root",
+            "a|$len",
+            "a b",
+            "a\\n",
+            "a\n",
+            "é",
+            "a.b[?.x==1]",
+            "a:b",
+            "a'b",
+        ];
+        for text in other {
+            assert!(
+                plain_keys(text, Mode::Read).is_none(),
+                "{text:?} is not plain"
+            );
+        }
     }
 
     #[test]

@@ -11,12 +11,16 @@
 //! changes it through its own methods, and puts it back with [`Document::restore_child`].
 //! So replacing a child always goes through its parent, and a tree can be edited in place
 //! without aliasing while a handle model simply changes the objects its handles point to.
+//!
+//! Keys written in a path reach the model as [`Name`]s, which carry a slot for the model's
+//! own form of the key, so that a compiled path's keys are converted once, not per lookup.
 
 use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
 use std::hash::Hash;
 use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use crate::filters::FilterDef;
@@ -69,11 +73,14 @@ pub enum CompareError {
 ///
 /// Programs are compiled once and run many times, so a model that would otherwise convert
 /// the text at every lookup keeps the converted key here instead (the Python model keeps
-/// the str object, whose hash Python caches, so that a lookup neither allocates nor hashes).
+/// the interned str object, whose hash Python caches, so that a lookup neither allocates
+/// nor hashes), from the key's second use on.
 /// It dereferences to the text.
 pub struct Name {
     text: Box<str>,
     prepared: OnceLock<Box<dyn Any + Send + Sync>>,
+    /// Whether the key was used once: it is prepared on its second use.
+    used: AtomicBool,
 }
 
 impl Name {
@@ -82,6 +89,7 @@ impl Name {
         Name {
             text: text.into(),
             prepared: OnceLock::new(),
+            used: AtomicBool::new(false),
         }
     }
 
@@ -90,13 +98,33 @@ impl Name {
         &self.text
     }
 
-    /// The model's own form of this key: made by `make` on first use, then kept with the
-    /// program. None when the slot holds another type (a program run by two document
-    /// models, which only happens in tests): the caller then falls back to the text.
+    /// The model's own form of this key: made by `make` on the key's second use, then kept
+    /// with the program. None on the first use, so that a path read only once (one built
+    /// for a single call) does not pay for preparing what it never reuses, and when the
+    /// slot holds another type (a program run by two document models, which only happens
+    /// in tests): the caller then works from the text.
     pub fn prepared<T: Any + Send + Sync>(&self, make: impl FnOnce(&str) -> T) -> Option<&T> {
+        if let Some(prepared) = self.prepared.get() {
+            return prepared.downcast_ref();
+        }
+        // A race between threads at worst prepares on the first use: harmless.
+        if !self.used.load(Ordering::Relaxed) {
+            self.used.store(true, Ordering::Relaxed);
+            return None;
+        }
         self.prepared
             .get_or_init(|| Box::new(make(&self.text)))
             .downcast_ref()
+    }
+}
+
+impl From<String> for Name {
+    fn from(text: String) -> Name {
+        Name {
+            text: text.into_boxed_str(),
+            prepared: OnceLock::new(),
+            used: AtomicBool::new(false),
+        }
     }
 }
 
@@ -140,8 +168,8 @@ impl fmt::Display for Name {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stop;
 
-/// How a path-taking filter (`$sort_by('a.b')`) reads `path` in an item: the value, None
-/// when it does not resolve, or [`Stop`] when the evaluation must end.
+/// The `lookup(item, path)` a built-in filter gets: `path` read in `item`, None when it does
+/// not resolve, [`Stop`] when the filter must stop.
 pub type Lookup<'a, D> = dyn Fn(&D, &str) -> Result<Option<D>, Stop> + 'a;
 
 /// A value model the path engine can read and write.
@@ -296,6 +324,25 @@ pub trait Document: Clone + Sized {
 
     /// `value <op> other`: `[?.x>literal]`.
     fn compare(&self, order: Order, other: &Self) -> Result<bool, CompareError>;
+
+    /// [`Document::equals`] with `other` made by [`Document::from_literal`] from `literal`:
+    /// `[?.x==literal]`, once per item. A model may compare with the literal itself.
+    fn equals_literal(&self, literal: &Literal, other: &Self) -> bool {
+        let _ = literal;
+        self.equals(other)
+    }
+
+    /// [`Document::compare`] with `other` made by [`Document::from_literal`] from
+    /// `literal`: `[?.x>literal]`, once per item. A model may compare with the literal itself.
+    fn compare_literal(
+        &self,
+        order: Order,
+        literal: &Literal,
+        other: &Self,
+    ) -> Result<bool, CompareError> {
+        let _ = literal;
+        self.compare(order, other)
+    }
 
     // --- Filters ---------------------------------------------------------------------------
 

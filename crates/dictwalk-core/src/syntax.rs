@@ -333,7 +333,7 @@ impl Cx<'_> {
         let mut pieces: Vec<Piece> = split_top_level(base, b'.', false, b"[")
             .into_iter()
             .map(|range| Piece {
-                raw: slice(base, range.clone()).to_owned(),
+                raw: slice(base, range.clone()).into(),
                 span: offset + range.start..offset + range.end,
                 selector_at: offset + range.start + ROOT.len(),
             })
@@ -349,7 +349,7 @@ impl Cx<'_> {
             let second = pieces.remove(1);
             if let Some(first) = pieces.first_mut() {
                 *first = Piece {
-                    raw: format!("{ROOT}{}", second.raw),
+                    raw: format!("{ROOT}{}", second.raw).into(),
                     span: offset..second.span.end,
                     selector_at: second.span.start,
                 };
@@ -368,7 +368,7 @@ impl Cx<'_> {
     }
 
     fn token(&self, piece: &Piece, first: bool, read: bool, depth: usize) -> Result<Token, Error> {
-        let raw = piece.raw.as_str();
+        let raw: &str = &piece.raw;
         let span = piece.span.clone();
         let made = |kind| {
             Ok(Token {
@@ -601,8 +601,8 @@ impl Cx<'_> {
 
 /// A token's text before it is parsed, with where its selector starts in the source
 /// (after `$$root`, or after the dot of a `.[..]` root selector).
-struct Piece {
-    raw: String,
+struct Piece<'a> {
+    raw: std::borrow::Cow<'a, str>,
     span: Range<usize>,
     selector_at: usize,
 }

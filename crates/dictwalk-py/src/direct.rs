@@ -21,7 +21,7 @@
 
 use std::cmp::Ordering;
 
-use dictwalk_core::doc::Stop;
+use dictwalk_core::doc::{Lookup as LookupFn, Stop};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::pyclass::CompareOp;
@@ -30,7 +30,7 @@ use pyo3::types::{PyBool, PyCFunction, PyDict, PyFloat, PyInt, PyList, PyString,
 
 use crate::doc::{new_list, Obj};
 
-type Lookup<'a, 'py> = &'a dyn Fn(&Obj<'py>, &str) -> Result<Option<Obj<'py>>, Stop>;
+type Lookup<'a, 'py> = &'a LookupFn<'a, Obj<'py>>;
 
 /// The built-in `name` applied directly, or None when the general route must answer.
 pub fn call<'py>(

@@ -11,16 +11,12 @@ use std::hash::{Hash, Hasher};
 use dictwalk_core::doc::{CompareError, Document, Kind, Lookup, Name, Order, Seg};
 use dictwalk_core::filters::FilterDef;
 use dictwalk_core::literal::Literal;
-use pyo3::exceptions::{
-    PyArithmeticError, PyAttributeError, PyIndexError, PyKeyError, PyRecursionError, PyTypeError,
-    PyValueError,
-};
+use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{
     PyBool, PyBytes, PyComplex, PyDict, PyFloat, PyInt, PyList, PySet, PySlice, PyString, PyTuple,
 };
 
-use crate::error::error_class;
 use crate::filters;
 
 /// A Python object in a document.
@@ -66,7 +62,7 @@ pub struct Registry<'py> {
     /// The interpreter the call runs in.
     pub py: Python<'py>,
     /// `name -> callable` of the registered custom filters.
-    pub custom: Bound<'py, PyDict>,
+    pub custom: Borrowed<'py, 'py, PyDict>,
 }
 
 impl<'py> Obj<'py> {
@@ -181,26 +177,10 @@ pub fn literal_object<'py>(py: Python<'py>, literal: &Literal) -> PyResult<Bound
     })
 }
 
+/// Whether a built-in filter's exception is soft in a path: any `Exception`, as the
+/// reference's `except Exception` (a `KeyboardInterrupt` or `SystemExit` is not).
 fn is_soft(py: Python<'_>, error: &PyErr) -> bool {
-    let builtin = error.is_instance_of::<PyTypeError>(py)
-        || error.is_instance_of::<PyValueError>(py)
-        || error.is_instance_of::<PyKeyError>(py)
-        || error.is_instance_of::<PyIndexError>(py)
-        || error.is_instance_of::<PyAttributeError>(py)
-        || error.is_instance_of::<PyArithmeticError>(py)
-        || error.is_instance_of::<PyRecursionError>(py);
-    if builtin {
-        return true;
-    }
-    let dictwalk = error_class(py, "DictWalkOperatorError")
-        .is_ok_and(|class| error.matches(py, class).unwrap_or(false));
-    dictwalk || regex_error(py).is_some_and(|class| error.matches(py, class).unwrap_or(false))
-}
-
-fn regex_error(py: Python<'_>) -> Option<Bound<'_, PyAny>> {
-    py.import("re")
-        .and_then(|module| module.getattr("error"))
-        .ok()
+    error.is_instance_of::<PyException>(py)
 }
 
 impl<'py> Document for Obj<'py> {
@@ -287,12 +267,9 @@ impl<'py> Document for Obj<'py> {
     fn children(&self) -> Vec<Cow<'_, Self>> {
         if let Some(dict) = self.as_dict() {
             // One C call copies the values into a list: cheaper than stepping the dict.
-            dict.values()
-                .iter()
-                .map(|value| Cow::Owned(Obj(value)))
-                .collect()
+            list_items(&dict.values())
         } else if let Some(list) = self.as_list() {
-            list.iter().map(|value| Cow::Owned(Obj(value))).collect()
+            list_items(list)
         } else {
             Vec::new()
         }
@@ -427,6 +404,44 @@ impl<'py> Document for Obj<'py> {
         }
     }
 
+    fn equals_literal(&self, literal: &Literal, other: &Self) -> bool {
+        // The same-type cases Python decides by value, without reading the literal's object.
+        match literal {
+            Literal::Int(value) => {
+                if let Some(int) = small_int(&self.0) {
+                    return int == *value;
+                }
+            }
+            Literal::Str(text) => {
+                if let Ok(string) = self.0.cast_exact::<PyString>() {
+                    if let Ok(own) = string.to_str() {
+                        return own == text;
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.equals(other)
+    }
+
+    fn compare_literal(
+        &self,
+        order: Order,
+        literal: &Literal,
+        other: &Self,
+    ) -> Result<bool, CompareError> {
+        let ordering = match literal {
+            Literal::Int(value) => small_int(&self.0).map(|int| Some(int.cmp(value))),
+            // NaN orders neither way, as in Python.
+            Literal::Float(value) => exact_float(&self.0).map(|float| float.partial_cmp(value)),
+            _ => None,
+        };
+        match ordering {
+            Some(ordering) => Ok(holds(ordering, order)),
+            None => self.compare(order, other),
+        }
+    }
+
     fn compare(&self, order: Order, other: &Self) -> Result<bool, CompareError> {
         if let Some(pair) = number_pair(&self.0, &other.0) {
             // NaN compares false either way, as in Python.
@@ -434,12 +449,7 @@ impl<'py> Document for Obj<'py> {
                 Pair::Ints(a, b) => Some(a.cmp(&b)),
                 Pair::Floats(a, b) => a.partial_cmp(&b),
             };
-            return Ok(ordering.is_some_and(|ordering| match order {
-                Order::Lt => ordering.is_lt(),
-                Order::Le => ordering.is_le(),
-                Order::Gt => ordering.is_gt(),
-                Order::Ge => ordering.is_ge(),
-            }));
+            return Ok(holds(ordering, order));
         }
         let result = match order {
             Order::Lt => self.0.lt(&other.0),
@@ -501,6 +511,30 @@ impl<'py> Document for Obj<'py> {
         let result = PyTuple::new(registry.py, call_args).and_then(|tuple| function.call1(tuple));
         Some(result.map(Obj))
     }
+}
+
+/// A list's items, read by index up to its length taken once (the list iterator asks the
+/// length again at every step; nothing here runs Python code that could change the list).
+fn list_items<'a, 'py>(list: &Bound<'py, PyList>) -> Vec<Cow<'a, Obj<'py>>> {
+    let len = list.len();
+    let mut items = Vec::with_capacity(len);
+    for index in 0..len {
+        match list.get_item(index) {
+            Ok(item) => items.push(Cow::Owned(Obj(item))),
+            Err(_) => break,
+        }
+    }
+    items
+}
+
+/// Whether `ordering` (None: unordered, a NaN) satisfies `order`.
+fn holds(ordering: Option<std::cmp::Ordering>, order: Order) -> bool {
+    ordering.is_some_and(|ordering| match order {
+        Order::Lt => ordering.is_lt(),
+        Order::Le => ordering.is_le(),
+        Order::Gt => ordering.is_gt(),
+        Order::Ge => ordering.is_ge(),
+    })
 }
 
 /// A new list of `items`.

@@ -2,7 +2,8 @@
 //!
 //! Each function builds the core's inputs (the caller's objects as [`doc::Obj`] handles, the
 //! options), calls the core, and maps errors in one place (`error`). Compiled paths are kept
-//! in one bounded cache; custom filters live in a dict of Python callables, called back
+//! in one bounded cache, in front of which each thread remembers the programs of the path
+//! str objects it used last; custom filters live in a dict of Python callables, called back
 //! from Rust with the caller's exceptions passed through unchanged.
 
 mod direct;
@@ -54,7 +55,6 @@ thread_local! {
 fn with_program<'py, T>(
     ctx: &Ctx<'_, Obj<'py>>,
     path: &Bound<'_, PyString>,
-    text: &str,
     mode: Mode,
     body: impl FnOnce(&Program) -> Result<T, EvalError<PyErr>>,
 ) -> Result<T, EvalError<PyErr>> {
@@ -73,6 +73,10 @@ fn with_program<'py, T>(
     if let Some(result) = lent {
         return result;
     }
+    // Only now is the text needed (a str that is no valid UTF-8 is refused like a non-str).
+    let text = path
+        .to_str()
+        .map_err(|_| EvalError::Foreign(not_a_str(path.as_any())))?;
     let program = eval::program(ctx, text, mode)?;
     let entry = Recent {
         path: path.clone().unbind(),
@@ -99,11 +103,10 @@ fn with_program<'py, T>(
 /// The registered custom filters: `name -> callable`.
 static CUSTOM: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
 
-fn custom_filters(py: Python<'_>) -> Bound<'_, PyDict> {
+fn custom_filters(py: Python<'_>) -> Borrowed<'_, '_, PyDict> {
     CUSTOM
         .get_or_init(py, || PyDict::new(py).unbind())
-        .bind(py)
-        .clone()
+        .bind_borrowed(py)
 }
 
 fn registry(py: Python<'_>) -> Registry<'_> {
@@ -131,14 +134,14 @@ fn run<'py, T>(
 fn get<'py>(
     py: Python<'py>,
     data: Bound<'py, PyAny>,
-    path: Bound<'py, PyAny>,
+    path: &Bound<'py, PyAny>,
     default: Option<Bound<'py, PyAny>>,
     strict: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (path, text) = path_text(&path)?;
+    let path = path_str(path)?;
     let default = Obj(default.unwrap_or_else(|| py.None().into_bound(py)));
     run(py, |ctx| {
-        with_program(ctx, path, text, Mode::Read, |program| {
+        with_program(ctx, path, Mode::Read, |program| {
             eval::get_compiled(ctx, &Obj(data), program, default, strict)
         })
     })
@@ -151,12 +154,12 @@ fn get<'py>(
 fn exists<'py>(
     py: Python<'py>,
     data: Bound<'py, PyAny>,
-    path: Bound<'py, PyAny>,
+    path: &Bound<'py, PyAny>,
     strict: bool,
 ) -> PyResult<bool> {
-    let (path, text) = path_text(&path)?;
+    let path = path_str(path)?;
     run(py, |ctx| {
-        with_program(ctx, path, text, Mode::Read, |program| {
+        with_program(ctx, path, Mode::Read, |program| {
             eval::exists_compiled(ctx, &Obj(data), program, strict)
         })
     })
@@ -169,14 +172,14 @@ fn exists<'py>(
 fn set<'py>(
     py: Python<'py>,
     data: Bound<'py, PyAny>,
-    path: Bound<'py, PyAny>,
+    path: &Bound<'py, PyAny>,
     value: Bound<'py, PyAny>,
     strict: bool,
     create_missing: bool,
     create_filter_match: bool,
     overwrite_incompatible: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (path, text) = path_text(&path)?;
+    let path = path_str(path)?;
     let options = SetOptions {
         strict,
         create_missing,
@@ -185,7 +188,7 @@ fn set<'py>(
     };
     let mut doc = Obj(data.clone());
     run(py, |ctx| {
-        with_program(ctx, path, text, Mode::Write, |program| {
+        with_program(ctx, path, Mode::Write, |program| {
             eval::set_compiled(ctx, &mut doc, program, Obj(value), &options)
         })
     })?;
@@ -198,13 +201,13 @@ fn set<'py>(
 fn unset<'py>(
     py: Python<'py>,
     data: Bound<'py, PyAny>,
-    path: Bound<'py, PyAny>,
+    path: &Bound<'py, PyAny>,
     strict: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (path, text) = path_text(&path)?;
+    let path = path_str(path)?;
     let mut doc = Obj(data.clone());
     run(py, |ctx| {
-        with_program(ctx, path, text, Mode::Write, |program| {
+        with_program(ctx, path, Mode::Write, |program| {
             eval::unset_compiled(ctx, &mut doc, program, strict)
         })
     })?;
@@ -277,21 +280,18 @@ fn get_path_filter<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAn
         .call1((name,))
 }
 
-/// The path as a str object and its text, borrowed from it.
-fn path_text<'a, 'py>(
-    path: &'a Bound<'py, PyAny>,
-) -> PyResult<(&'a Bound<'py, PyString>, &'a str)> {
-    let text = path
-        .cast::<PyString>()
-        .ok()
-        .and_then(|string| Some((string, string.to_str().ok()?)));
-    text.ok_or_else(|| {
-        let message = format!("Path must be a str, not {}.", doc_type_name(path));
-        error::path_error(
-            path.py(),
-            dictwalk_core::Error::parse(&repr(path), None, message),
-        )
-    })
+/// The path as a str object (its text is read when the path is compiled).
+fn path_str<'a, 'py>(path: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, PyString>> {
+    path.cast::<PyString>().map_err(|_| not_a_str(path))
+}
+
+/// The parse error of a path that is not a str.
+fn not_a_str(path: &Bound<'_, PyAny>) -> PyErr {
+    let message = format!("Path must be a str, not {}.", doc_type_name(path));
+    error::path_error(
+        path.py(),
+        dictwalk_core::Error::parse(&repr(path), None, message),
+    )
 }
 
 fn doc_type_name(value: &Bound<'_, PyAny>) -> String {

@@ -307,7 +307,7 @@ pub(crate) struct IdentitySet {
 impl IdentitySet {
     pub(crate) fn new() -> IdentitySet {
         IdentitySet {
-            slots: vec![0; 64],
+            slots: vec![0; 256],
             len: 0,
             zero: false,
         }

@@ -35,6 +35,13 @@ pub(crate) fn select<'a: 'x, 'x, D: Document>(
     raw: &str,
 ) -> Result<Vec<Cow<'x, D>>, Failed<D>> {
     env.nested(|| {
+        if let Some(selected) = select_by_key(env, &items, pred) {
+            return Ok(items
+                .into_iter()
+                .zip(selected)
+                .filter_map(|(item, keep)| keep.then_some(item))
+                .collect());
+        }
         let mut prepared = Prepared::default();
         let mut selected = Vec::new();
         for item in items {
@@ -44,6 +51,41 @@ pub(crate) fn select<'a: 'x, 'x, D: Document>(
         }
         Ok(selected)
     })
+}
+
+/// The commonest predicate, `[?.key <op> literal]`, over every item at once: what
+/// [`matches`] decides for each item, with the dispatch on the predicate's form, the
+/// right-hand side's value and the None of a missing key made once per list. None for any
+/// other form of predicate.
+fn select_by_key<D: Document>(
+    env: &Env<'_, D>,
+    items: &[Cow<'_, D>],
+    pred: &Pred,
+) -> Option<Vec<bool>> {
+    let (LhsPath::Key(key), None, Test::Literal { op, value, raw }) =
+        (&pred.lhs, &pred.lhs_pipe, &pred.test)
+    else {
+        return None;
+    };
+    if !D::represents(value) {
+        return None;
+    }
+    let registry = env.ctx.registry;
+    let literal = D::from_literal(registry, value);
+    let missing = D::null(registry);
+    let selected = items
+        .iter()
+        .map(|item| {
+            let found = if item.kind() == Kind::Map {
+                item.child(key)
+            } else {
+                None
+            };
+            let lhs = found.as_deref().unwrap_or(&missing);
+            compare(registry, lhs, *op, (&literal, Some(value)), raw)
+        })
+        .collect();
+    Some(selected)
 }
 
 /// Whether one item satisfies the predicate.
@@ -87,7 +129,13 @@ fn test<D: Document>(
             let literal = prepared
                 .literal
                 .get_or_insert_with(|| D::from_literal(env.ctx.registry, value));
-            Ok(compare(env.ctx.registry, lhs, *op, literal, text))
+            Ok(compare(
+                env.ctx.registry,
+                lhs,
+                *op,
+                (literal, Some(value)),
+                text,
+            ))
         }
         Test::Root { op, text, target } => {
             if prepared.root.is_none() {
@@ -105,7 +153,9 @@ fn test<D: Document>(
                 prepared.root = Some((value, shown));
             }
             match &prepared.root {
-                Some((value, shown)) => Ok(compare(env.ctx.registry, lhs, *op, value, shown)),
+                Some((value, shown)) => {
+                    Ok(compare(env.ctx.registry, lhs, *op, (value, None), shown))
+                }
                 None => Ok(false),
             }
         }
@@ -179,24 +229,35 @@ fn bool_value<D: Document>(
 
 /// reader._compare: `==`/`!=` also match on `str(lhs) == raw`; ordered operators compare the
 /// values, then a str lhs read as a literal, then the `str()` forms (so `None > 2` is True).
+///
+/// `rhs` is the right-hand side's value, with the literal it was made from (None for a
+/// `$$root` value).
 fn compare<D: Document>(
     registry: &D::Registry,
     lhs: &D,
     op: CmpOp,
-    literal: &D,
+    rhs: (&D, Option<&literal::Literal>),
     raw: &str,
 ) -> bool {
+    let (literal, source) = rhs;
     let order = match op {
         CmpOp::Eq | CmpOp::Ne => {
-            let equal = lhs.equals(literal) || lhs.py_str_is(raw);
-            return equal == (op == CmpOp::Eq);
+            let equal = match source {
+                Some(source) => lhs.equals_literal(source, literal),
+                None => lhs.equals(literal),
+            };
+            return (equal || lhs.py_str_is(raw)) == (op == CmpOp::Eq);
         }
         CmpOp::Lt => Order::Lt,
         CmpOp::Le => Order::Le,
         CmpOp::Gt => Order::Gt,
         CmpOp::Ge => Order::Ge,
     };
-    match lhs.compare(order, literal) {
+    let compared = match source {
+        Some(source) => lhs.compare_literal(order, source, literal),
+        None => lhs.compare(order, literal),
+    };
+    match compared {
         Ok(result) => return result,
         Err(CompareError::Failed) => return false,
         Err(CompareError::Unordered) => {}

@@ -51,10 +51,39 @@ pub(crate) fn walk<'a: 'x, 'x, D: Document>(
     mut cur: Cur<'x, D>,
     steps: &[Step],
 ) -> Result<Cur<'x, D>, Failed<D>> {
-    for step in steps {
+    let mut rest = steps;
+    // The commonest steps, keys into dicts, first, without the general step's dispatch.
+    while let (Some((step, tail)), Cur::One(value)) = (rest.split_first(), &cur) {
+        let StepKind::Get(key) = &step.kind else {
+            break;
+        };
+        if value.kind() != Kind::Map {
+            break;
+        }
+        match child_of(value, key)? {
+            Some(child) => cur = Cur::One(child),
+            None => return Err(key_error(step.raw(), key)),
+        }
+        rest = tail;
+    }
+    while let Some((step, tail)) = rest.split_first() {
+        rest = tail;
+        // `**.key` picks the key from each dict while the walk visits it, rather than
+        // collecting every descendant first: the same values, in the same order.
+        if let (StepKind::DeepWildcard, Some((next, after))) = (&step.kind, tail.split_first()) {
+            if let StepKind::Get(key) = &next.kind {
+                cur = deep_pluck(cur, key, step.raw())?;
+                rest = after;
+                continue;
+            }
+        }
         cur = apply_step(env, cur, step)?;
     }
     Ok(cur)
+}
+
+fn key_error<F>(raw: &str, key: &str) -> Fail<F> {
+    soft(raw, format!("KeyError: {}", pyfmt::str_repr(key)))
 }
 
 // Each token kind has its own function: nested predicates recurse through `apply_step`, so
@@ -64,7 +93,7 @@ fn apply_step<'a: 'x, 'x, D: Document>(
     cur: Cur<'x, D>,
     step: &Step,
 ) -> Result<Cur<'x, D>, Failed<D>> {
-    let raw = step.raw.as_str();
+    let raw = step.raw();
     match &step.kind {
         StepKind::Get(key) => get_step(cur, key, raw),
         StepKind::Select { key, selector } => match selector {
@@ -90,7 +119,7 @@ fn get_step<'x, D: Document>(
         Cur::One(value) => match value.kind() {
             Kind::Map => match child_of(&value, key)? {
                 Some(child) => Ok(Cur::One(child)),
-                None => Err(soft(raw, format!("KeyError: {}", pyfmt::str_repr(key)))),
+                None => Err(key_error(raw, key)),
             },
             Kind::List => Ok(Cur::Many(pluck(children_of(&value)?, key)?)),
             Kind::Other => Err(soft(
@@ -190,10 +219,40 @@ fn wildcard_step<'x, D: Document>(cur: Cur<'x, D>, raw: &str) -> Result<Cur<'x, 
 
 /// `**`: every descendant.
 fn deep_step<'x, D: Document>(cur: Cur<'x, D>, raw: &str) -> Result<Cur<'x, D>, Failed<D>> {
+    let (children, start) = deep_start(cur, raw)?;
+    Ok(Cur::Many(descendants(children, start)?))
+}
+
+/// `**.key`: the `**` step and the pluck of `key` from the descendants, in one walk.
+fn deep_pluck<'x, D: Document>(
+    cur: Cur<'x, D>,
+    key: &Name,
+    raw: &str,
+) -> Result<Cur<'x, D>, Failed<D>> {
+    let (children, start) = deep_start(cur, raw)?;
+    let mut out = Vec::new();
+    visit_descendants(children, start, |value| {
+        if value.kind() == Kind::Map {
+            if let Some(child) = child_of(&value, key)? {
+                out.push(child);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(Cur::Many(out))
+}
+
+/// Where `**` starts: the children of the current value (or the items of a fan-out) and
+/// the identity of the value it starts from.
+#[allow(clippy::type_complexity)] // reason: the two halves of one answer
+fn deep_start<'x, D: Document>(
+    cur: Cur<'x, D>,
+    raw: &str,
+) -> Result<(Vec<Cow<'x, D>>, Option<usize>), Failed<D>> {
     match cur {
         Cur::One(value) if value.kind() != Kind::Other => {
             let start = identity_of(&value);
-            Ok(Cur::Many(descendants(children_of(&value)?, start)?))
+            Ok((children_of(&value)?, start))
         }
         Cur::One(value) => Err(soft(
             raw,
@@ -202,7 +261,7 @@ fn deep_step<'x, D: Document>(cur: Cur<'x, D>, raw: &str) -> Result<Cur<'x, D>, 
                 value.type_name()
             ),
         )),
-        Cur::Many(items) => Ok(Cur::Many(descendants(items, None)?)),
+        Cur::Many(items) => Ok((items, None)),
     }
 }
 
@@ -267,7 +326,7 @@ fn keyed_list<'x, D: Document>(
         }
     };
     let Some(list) = child_of(&value, key)? else {
-        return Err(soft(raw, format!("KeyError: {}", pyfmt::str_repr(key))));
+        return Err(key_error(raw, key));
     };
     if list.kind() != Kind::List {
         let found = list.type_name();
@@ -315,11 +374,25 @@ pub(crate) fn descendants<'x, D: Document>(
     children: Vec<Cow<'x, D>>,
     start: Option<usize>,
 ) -> Result<Vec<Cow<'x, D>>, Failed<D>> {
+    let mut out = Vec::new();
+    visit_descendants(children, start, |value| {
+        out.push(value);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// [`descendants`], handed to `visit` one by one in order (a container before its children
+/// are read).
+fn visit_descendants<'x, D: Document>(
+    children: Vec<Cow<'x, D>>,
+    start: Option<usize>,
+    mut visit: impl FnMut(Cow<'x, D>) -> Result<(), Failed<D>>,
+) -> Result<(), Failed<D>> {
     let mut seen = IdentitySet::new();
     if let Some(start) = start {
         seen.insert(start);
     }
-    let mut out = Vec::new();
     let mut stack = vec![children.into_iter()];
     while let Some(top) = stack.last_mut() {
         let Some(child) = top.next() else {
@@ -327,7 +400,7 @@ pub(crate) fn descendants<'x, D: Document>(
             continue;
         };
         if child.kind() == Kind::Other {
-            out.push(child);
+            visit(child)?;
             continue;
         }
         if let Some(id) = identity_of(&child) {
@@ -336,10 +409,10 @@ pub(crate) fn descendants<'x, D: Document>(
             }
         }
         let grandchildren = children_of(&child)?;
-        out.push(child);
+        visit(child)?;
         stack.push(grandchildren.into_iter());
     }
-    Ok(out)
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------

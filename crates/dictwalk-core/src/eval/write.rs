@@ -10,6 +10,14 @@
 //! change of the same write replaces it: in a tree such a change can only be invisible,
 //! so it is skipped; in a shared model ([`Document::SHARED`]) it is applied.
 //!
+//! In a shared model the plan keeps each container's handle, and a plan that refills no
+//! list is applied as writer.py applies its own: change by change, in the order recorded,
+//! each through its container's handle (see `Plan::apply_in_order` for why this is the
+//! same). And a write whose path is plain keys (`a.b.c`; for `set` also `key[]` fan-outs)
+//! through dicts and lists that are all there comes down to one change per dict it reaches:
+//! it is planned directly, without the general planner (`Planned::Direct`); any other case,
+//! found by reading alone, takes the general route.
+//!
 //! Two reference behaviours are deliberately not copied, both out of reach of ordinary paths:
 //! a change that repeats an identical removal of a dict key (`**.**.k`) is not a raw
 //! `KeyError` halfway through applying (the reference then leaves the document half
@@ -42,6 +50,9 @@ pub(crate) struct Plan<'r, D: Document> {
     /// Where existing containers sit: place 0 is the root, every other place is a child of
     /// an earlier one. Places may repeat; they are merged when the plan is applied.
     places: Vec<(usize, Seg<Key<D>>)>,
+    /// In a shared model, the handle of each place (`handles[place - 1]`): what the plan is
+    /// applied through when it can be applied in the order it was recorded.
+    handles: Vec<Option<D>>,
     /// Containers the write creates, changed in place while planning (as writer.py does).
     fresh: Vec<Option<Fresh<D>>>,
     /// Changes to existing containers, in the order they were planned.
@@ -114,13 +125,17 @@ impl<'r, D: Document> Plan<'r, D> {
         Plan {
             registry,
             places: Vec::new(),
+            handles: Vec::new(),
             fresh: Vec::new(),
             changes: Vec::new(),
             given,
         }
     }
 
-    fn place(&mut self, parent: usize, seg: Seg<Key<D>>) -> usize {
+    fn place(&mut self, parent: usize, seg: Seg<Key<D>>, value: &D) -> usize {
+        if D::SHARED {
+            self.handles.push(value.copy_value());
+        }
         self.places.push((parent, seg));
         self.places.len()
     }
@@ -215,8 +230,13 @@ impl<'r, D: Document> Plan<'r, D> {
         seg: &Seg<Key<D>>,
     ) -> Result<Option<Node<'x, D>>, Failed<D>> {
         Ok(match node {
-            Node::Doc(value, place) => doc_child(value, seg)?
-                .map(|child| Node::Doc(child, self.place(*place, seg.clone()))),
+            Node::Doc(value, place) => match doc_child(value, seg)? {
+                Some(child) => {
+                    let place = self.place(*place, seg.clone(), &child);
+                    Some(Node::Doc(child, place))
+                }
+                None => None,
+            },
             Node::Loose(value) => doc_child(value, seg)?.map(Node::Loose),
             Node::Fresh(id) => {
                 let slot = match (self.fresh_ref(*id), seg) {
@@ -380,6 +400,230 @@ fn require<D: Document>(env: &Env<'_, D>, steps: &[Step]) -> Result<(), Failed<D
 }
 
 // ---------------------------------------------------------------------------------------------
+// Writes through plain keys, made directly
+// ---------------------------------------------------------------------------------------------
+
+/// A planned write: the general plan, or the one change a plain write comes to.
+pub(crate) enum Planned<'r, D: Document> {
+    /// Any write.
+    General(Plan<'r, D>),
+    /// A write whose path is plain keys (`a.b.c`, and for `set` also `key[]` fan-outs)
+    /// through dicts and lists that are all there, in a shared model: changes to the dicts
+    /// it reaches, made through their own handles in the order they were planned.
+    Direct(Direct<D>),
+}
+
+/// The changes of a plain write, in order.
+pub(crate) enum Direct<D: Document> {
+    /// `container[seg] = value`.
+    SetOne(D, Seg<Key<D>>, D),
+    /// `container[seg] = value`, for each.
+    Set(Vec<(D, Seg<Key<D>>, D)>),
+    /// `del container[seg]`.
+    Remove(D, Seg<Key<D>>),
+    /// The write changes nothing.
+    Nothing,
+}
+
+impl<D: Document> Planned<'_, D> {
+    /// Applies the write to `root`. Cannot fail: everything was checked while planning.
+    pub(crate) fn apply(self, root: &mut D) {
+        match self {
+            Planned::General(plan) => plan.apply(root),
+            Planned::Direct(Direct::SetOne(mut container, seg, value)) => {
+                container.set_child(&seg, value)
+            }
+            Planned::Direct(Direct::Set(changes)) => {
+                for (mut container, seg, value) in changes {
+                    container.set_child(&seg, value);
+                }
+            }
+            Planned::Direct(Direct::Remove(mut container, seg)) => container.remove_child(&seg),
+            Planned::Direct(Direct::Nothing) => {}
+        }
+    }
+}
+
+/// The dict that the keys `steps` lead to from the root when each of them is there and
+/// holds a dict, with the last step's key; None when the path is more than plain keys,
+/// or the model is a tree (whose containers cannot be changed through a handle).
+fn plain_keys<'a, D: Document>(
+    env: &Env<'a, D>,
+    steps: &'a [Step],
+) -> Result<Option<(Cow<'a, D>, &'a Name)>, Failed<D>> {
+    let Some((last, parents)) = steps.split_last() else {
+        return Ok(None);
+    };
+    let StepKind::Get(last_key) = &last.kind else {
+        return Ok(None);
+    };
+    if !D::SHARED {
+        return Ok(None);
+    }
+    let mut current = Cow::Borrowed(env.root);
+    for step in parents {
+        let StepKind::Get(key) = &step.kind else {
+            return Ok(None);
+        };
+        if current.kind() != Kind::Map {
+            return Ok(None);
+        }
+        match read::child_of(&current, key)? {
+            Some(child) => current = child,
+            None => return Ok(None),
+        }
+    }
+    Ok((current.kind() == Kind::Map).then_some((current, last_key)))
+}
+
+/// The dicts a plain write changes, and the key it writes in each.
+type Targets<'a, D> = (Vec<Cow<'a, D>>, &'a Name);
+
+/// The dicts that `steps` (but the last) lead to from the root through plain keys and
+/// `key[]` fan-outs, in the order the planner reaches them, with the last step's key; None
+/// unless every key on the way is there and holds a dict, every `key[]` list is there, is
+/// not empty and holds only dicts, and the last step is a plain key, or when the model is
+/// a tree. Nothing but reads happens here, so the general planner can take over after a None.
+fn fanned_keys<'a, D: Document>(
+    env: &Env<'a, D>,
+    steps: &'a [Step],
+) -> Result<Option<Targets<'a, D>>, Failed<D>> {
+    let Some((last, parents)) = steps.split_last() else {
+        return Ok(None);
+    };
+    let StepKind::Get(last_key) = &last.kind else {
+        return Ok(None);
+    };
+    if !D::SHARED {
+        return Ok(None);
+    }
+    let mut frontier = vec![Cow::Borrowed(env.root)];
+    for step in parents {
+        let mut next = Vec::with_capacity(frontier.len());
+        for value in &frontier {
+            if value.kind() != Kind::Map {
+                return Ok(None);
+            }
+            let (key, each) = match &step.kind {
+                StepKind::Get(key) => (key, false),
+                StepKind::Select {
+                    key,
+                    selector: Sel::Each,
+                } => (key, true),
+                _ => return Ok(None),
+            };
+            let Some(child) = read::child_of(value, key)? else {
+                return Ok(None);
+            };
+            if !each {
+                next.push(child);
+                continue;
+            }
+            if child.kind() != Kind::List || child.is_empty() {
+                return Ok(None);
+            }
+            next.extend(read::children_of(&child)?);
+        }
+        frontier = next;
+    }
+    if frontier.iter().any(|value| value.kind() != Kind::Map) {
+        return Ok(None);
+    }
+    Ok(Some((frontier, last_key)))
+}
+
+/// `set` through plain keys and `key[]` fan-outs, as the planner would record it:
+/// `write_key` on each dict it reaches, the values computed from the old ones in that
+/// order, and one `container[key] = value` each.
+fn direct_set<D: Document>(
+    env: &Env<'_, D>,
+    plan: &mut Plan<'_, D>,
+    steps: &[Step],
+    pipe: Option<&Pipe>,
+    options: &SetOptions,
+) -> Result<Option<Direct<D>>, Failed<D>> {
+    let fans_out = steps
+        .iter()
+        .any(|step| matches!(step.kind, StepKind::Select { .. }));
+    if !fans_out {
+        // One dict: found, and changed, without the lists a fan-out needs.
+        let Some((container, key)) = plain_keys(env, steps)? else {
+            return Ok(None);
+        };
+        let Some(value) = direct_value(env, plan, &container, key, pipe, options, None)? else {
+            return Ok(Some(Direct::Nothing));
+        };
+        let seg = Seg::Key(D::key(plan.registry, key));
+        return Ok(Some(Direct::SetOne(read::own(container)?, seg, value)));
+    }
+    let Some((containers, key)) = fanned_keys(env, steps)? else {
+        return Ok(None);
+    };
+    let mut changes: Vec<(D, Seg<Key<D>>, D)> = Vec::with_capacity(containers.len());
+    for container in containers {
+        let first = changes.first().map(|(_, _, value)| value);
+        if let Some(value) = direct_value(env, plan, &container, key, pipe, options, first)? {
+            let seg = Seg::Key(D::key(plan.registry, key));
+            changes.push((read::own(container)?, seg, value));
+        }
+    }
+    Ok(Some(Direct::Set(changes)))
+}
+
+/// `write_key` at the end of a plain write: the value for `container[key]`, computed from
+/// the old one; None when the key is missing and may not be created. The value given to
+/// `set` goes to the first change, and the same object again to the later ones (`first`).
+#[allow(clippy::ptr_arg)] // reason: an owned container's child is lifted to the walk's lifetime
+fn direct_value<D: Document>(
+    env: &Env<'_, D>,
+    plan: &mut Plan<'_, D>,
+    container: &Cow<'_, D>,
+    key: &Name,
+    pipe: Option<&Pipe>,
+    options: &SetOptions,
+    first: Option<&D>,
+) -> Result<Option<D>, Failed<D>> {
+    let existing = read::child_of(container, key)?;
+    if existing.is_none() && !options.create_missing {
+        return Ok(None);
+    }
+    let Some(pipe) = pipe else {
+        let value = match (plan.given.take(), first) {
+            (Some(given), _) => given,
+            (None, Some(first)) => first.copy_value().ok_or_else(too_deep)?,
+            (None, None) => D::null(plan.registry),
+        };
+        return Ok(Some(value));
+    };
+    let old = existing.unwrap_or_else(|| Cow::Owned(D::null(plan.registry)));
+    match pipeline::apply(env, pipe, old) {
+        Ok(value) => Ok(Some(read::own(value)?)),
+        Err(Fail::Soft(soft)) => Err(Fail::Error(Error::resolution(
+            env.path,
+            soft.token.as_deref(),
+            soft.message,
+        ))),
+        Err(other) => Err(other),
+    }
+}
+
+/// `unset` through plain keys: `del container[key]` when the key is there.
+fn direct_unset<D: Document>(
+    env: &Env<'_, D>,
+    registry: &D::Registry,
+    steps: &[Step],
+) -> Result<Option<Direct<D>>, Failed<D>> {
+    let Some((container, key)) = plain_keys(env, steps)? else {
+        return Ok(None);
+    };
+    if read::child_of(&container, key)?.is_none() {
+        return Ok(Some(Direct::Nothing));
+    }
+    let seg = Seg::Key(D::key(registry, key));
+    Ok(Some(Direct::Remove(read::own(container)?, seg)))
+}
+
+// ---------------------------------------------------------------------------------------------
 // set
 // ---------------------------------------------------------------------------------------------
 
@@ -424,13 +668,16 @@ pub(crate) fn plan_set<'r, D: Document>(
     program: &Program,
     value: D,
     options: &SetOptions,
-) -> Result<Plan<'r, D>, Failed<D>> {
+) -> Result<Planned<'r, D>, Failed<D>> {
     let mut plan = Plan::new(registry, Some(value));
     if options.strict {
         let parents = program.steps.len().saturating_sub(1);
         require(env, program.steps.get(..parents).unwrap_or(&[]))?;
     }
     let pipe = prepare_value(env, &mut plan)?;
+    if let Some(direct) = direct_set(env, &mut plan, &program.steps, pipe.as_ref(), options)? {
+        return Ok(Planned::Direct(direct));
+    }
     let mut setter = Setter {
         env,
         plan,
@@ -460,7 +707,7 @@ pub(crate) fn plan_set<'r, D: Document>(
             create,
         } => setter.write_child(container, seg, child, rest, create, next),
     })?;
-    Ok(setter.plan)
+    Ok(Planned::General(setter.plan))
 }
 
 /// The value of `set`: a `$$root...` str is read from the root; another str that is a
@@ -579,9 +826,15 @@ impl<D: Document> Setter<'_, '_, '_, D> {
             return Ok(());
         };
         match &step.kind {
-            StepKind::RootSelect(selector) => {
-                self.write_selector(selector, &step.raw, holder, Some(value), rest, create, next)
-            }
+            StepKind::RootSelect(selector) => self.write_selector(
+                selector,
+                step.raw(),
+                holder,
+                Some(value),
+                rest,
+                create,
+                next,
+            ),
             StepKind::Get(key) => match self.as_map(&holder, value, create) {
                 Some(mapping) => self.write_key(&mapping, key, rest, create, next),
                 None => Ok(()),
@@ -633,7 +886,15 @@ impl<D: Document> Setter<'_, '_, '_, D> {
                     seg,
                     present: items.is_some(),
                 };
-                self.write_selector(selector, &step.raw, Some(holder), items, rest, create, next)
+                self.write_selector(
+                    selector,
+                    step.raw(),
+                    Some(holder),
+                    items,
+                    rest,
+                    create,
+                    next,
+                )
             }
             // The parser keeps `$$root` out of write paths.
             StepKind::Root => Ok(()),
@@ -956,9 +1217,12 @@ pub(crate) fn plan_unset<'r, D: Document>(
     registry: &'r D::Registry,
     program: &Program,
     strict: bool,
-) -> Result<Plan<'r, D>, Failed<D>> {
+) -> Result<Planned<'r, D>, Failed<D>> {
     if strict {
         require(env, &program.steps)?;
+    }
+    if let Some(direct) = direct_unset(env, registry, &program.steps)? {
+        return Ok(Planned::Direct(direct));
     }
     let mut plan = Plan::new(registry, None);
     let root = Node::Doc(Cow::Borrowed(env.root), 0);
@@ -976,7 +1240,7 @@ pub(crate) fn plan_unset<'r, D: Document>(
             ..
         } => remove(env, &mut plan, value, steps, next),
     })?;
-    Ok(plan)
+    Ok(Planned::General(plan))
 }
 
 fn remove<'x, 'p, D: Document>(
@@ -998,7 +1262,7 @@ fn remove<'x, 'p, D: Document>(
     match &step.kind {
         StepKind::RootSelect(selector) => {
             if plan.kind(&value) == Kind::List {
-                remove_selected(env, plan, None, value, selector, &step.raw, rest, next)?;
+                remove_selected(env, plan, None, value, selector, step.raw(), rest, next)?;
             }
             Ok(())
         }
@@ -1058,7 +1322,7 @@ fn remove<'x, 'p, D: Document>(
                         Some(holder),
                         items,
                         selector,
-                        &step.raw,
+                        step.raw(),
                         rest,
                         next,
                     )
@@ -1147,6 +1411,56 @@ struct Frame<D: Document> {
 impl<D: Document> Plan<'_, D> {
     /// Applies the plan to `root`. Cannot fail: everything was checked while planning.
     pub(crate) fn apply(mut self, root: &mut D) {
+        let in_order = D::SHARED
+            && self.handles.len() == self.places.len()
+            && !self
+                .changes
+                .iter()
+                .any(|(_, change)| matches!(change, Change::Refill(_) | Change::SetFiltered(..)));
+        if in_order {
+            self.apply_in_order(root);
+        } else {
+            self.apply_by_tree(root);
+        }
+    }
+
+    /// A shared model's plan, applied as writer.py applies its plan: each change, in the
+    /// order it was recorded, through the handle of the container it was planned against.
+    ///
+    /// This gives what the tree order gives: a change acts on one container only, so changes
+    /// to different containers commute, and those to one container keep their order; each
+    /// fresh container is held by one slot, so the order of building them does not matter.
+    /// Plans that refill lists (`unset` with `[]` or `[?pred]`) read the lists' original
+    /// items as they apply, and take the tree order, which reads them before any change.
+    fn apply_in_order(&mut self, root: &mut D) {
+        let mut handles = std::mem::take(&mut self.handles);
+        for (place, change) in std::mem::take(&mut self.changes) {
+            let target = match place.checked_sub(1) {
+                None => Some(&mut *root),
+                Some(index) => handles.get_mut(index).and_then(Option::as_mut),
+            };
+            let Some(target) = target else {
+                self.drop_change(change);
+                continue;
+            };
+            match change {
+                Change::Set(seg, slot) => {
+                    let built = self.build(slot);
+                    target.set_child(&seg, built);
+                }
+                Change::Remove(seg) => target.remove_child(&seg),
+                Change::Append(slot) => {
+                    let built = self.build(slot);
+                    target.push(built);
+                }
+                Change::Clear => target.clear(),
+                Change::Refill(_) | Change::SetFiltered(..) => {}
+            }
+        }
+    }
+
+    /// Applies the plan container by container, deepest first, through the tree of places.
+    fn apply_by_tree(&mut self, root: &mut D) {
         let mut tree = self.build_tree();
         let mut stack = vec![Frame {
             node: 0,

@@ -569,8 +569,8 @@ fn round_int(int: i128, ndigits: i128) -> i128 {
     };
     let remainder = int.rem_euclid(scale);
     let base = int - remainder;
-    let twice = remainder * 2;
-    match twice.cmp(&scale) {
+    // remainder * 2 against scale, written so that it cannot overflow.
+    match remainder.cmp(&(scale - remainder)) {
         Ordering::Less => base,
         Ordering::Greater => base + scale,
         Ordering::Equal => {

@@ -1,13 +1,20 @@
 //! Regular-expression filters (`$matches`, `$regex_replace`) on the `regex` crate, with
 //! Python's `re.sub` replacement templates and empty-match rules.
 //!
-//! Python's `re` and the `regex` crate read most patterns alike; where they differ:
+//! Python's `re` and the `regex` crate read most patterns alike. `translate` rewrites what
+//! both have but spell differently: `\Z` (`\z`), `\s` (Python's includes U+001C..U+001F),
+//! `\w` (Python's is letters, numbers and `_`, without marks), `[` inside a class and a `{`
+//! that does not start a repeat (literals in Python), `{,n}` (`{0,n}`). What remains different:
 //! - `regex` has no look-around (`(?=`, `(?!`, `(?<=`, `(?<!`), no backreferences (`\1`,
-//!   `(?P=name)`), no conditionals and no possessive or atomic groups; such a pattern is an
-//!   `error` (the class name of Python's `re.error`), as a pattern Python rejects would be.
-//! - `$` without `(?m)` matches only at the very end in `regex`, also before a final `\n` in
-//!   Python; `\Z` is translated to `regex`'s `\z`.
-//! - Python reads `{` that does not start a valid repeat as a literal; `regex` rejects it.
+//!   `(?P=name)`), no conditionals and no possessive or atomic groups, and no `(?a)`/`(?L)`
+//!   flags; such a pattern is an `error` (the class name of Python's `re.error`), as a pattern
+//!   Python rejects is, but with the regex crate's message.
+//! - in `$regex_replace`, `$` without `(?m)` matches only at the very end in `regex`; in Python
+//!   also before a final `\n` (`$matches` reads it Python's way). `\b` and `\B` use `regex`'s
+//!   idea of a word character (marks included), and Python's `\B` never matches in an empty
+//!   string.
+//! - Case-insensitive matching folds case by Unicode simple case folding in both, with their
+//!   own Unicode versions.
 //! - after an empty match, Python may still take a longer match at the same position from a
 //!   later alternative (`re.sub('|a', '-', 'a')` gives `---`); here the search moves one
 //!   character on (`-a-`).
@@ -47,7 +54,7 @@ pub(crate) fn compile(pattern: &str) -> Res<Regex> {
 }
 
 /// A Python pattern argument, translated and compiled.
-fn python_pattern(pattern: &Value) -> Res<Regex> {
+fn python_pattern(pattern: &Value, search: bool) -> Res<Regex> {
     let text = match pattern {
         Value::String(text) => text,
         // re's pattern cache hashes the pattern first.
@@ -63,7 +70,7 @@ fn python_pattern(pattern: &Value) -> Res<Regex> {
             ))
         }
     };
-    compile(&translate(text))
+    compile(&translate(text, search))
 }
 
 /// Python's `\s`: `str.isspace()` characters, which include U+001C..U+001F.
@@ -75,8 +82,18 @@ const WORD: &str = r"\p{L}\p{N}_";
 /// differently: `\Z`, `\s`/`\S`/`\w`/`\W` (Python's character sets), a `[` inside a class
 /// (a literal in Python), and `{` that does not start a repeat (a literal in Python) or
 /// starts one without a minimum (`{,n}`).
-fn translate(pattern: &str) -> String {
+///
+/// For a search that only asks whether there is a match (`search`), `$` outside `(?m)` also
+/// becomes Python's "end, or before a final newline" (`\n?\z`: the newline it may take does
+/// not change the answer).
+fn translate(pattern: &str, search: bool) -> String {
     let chars: Vec<char> = pattern.chars().collect();
+    let multiline = pattern
+        .strip_prefix("(?")
+        .and_then(|rest| rest.split_once(')'))
+        .is_some_and(|(flags, _)| {
+            flags.chars().all(|c| c.is_ascii_alphabetic()) && flags.contains('m')
+        });
     let mut out = String::with_capacity(pattern.len() + 8);
     let mut index = 0;
     let mut in_class = false;
@@ -165,6 +182,7 @@ fn translate(pattern: &str) -> String {
                 }
             }
             '}' => out.push_str(r"\}"),
+            '$' if search && !multiline => out.push_str(r"(?:\n?\z)"),
             _ => out.push(ch),
         }
     }
@@ -173,7 +191,7 @@ fn translate(pattern: &str) -> String {
 
 /// `$matches(pattern)`: `re.search(pattern, str(value)) is not None`.
 pub(crate) fn matches(value: &Value, pattern: &Value) -> Res<Value> {
-    let regex = python_pattern(pattern)?;
+    let regex = python_pattern(pattern, true)?;
     Ok(Value::Bool(regex.is_match(&py_str(value))))
 }
 
@@ -185,7 +203,7 @@ enum Part {
 
 /// `$regex_replace(pattern, replacement)`: `re.sub(pattern, replacement, str(value))`.
 pub(crate) fn regex_replace(value: &Value, pattern: &Value, replacement: &Value) -> Res<Value> {
-    let regex = python_pattern(pattern)?;
+    let regex = python_pattern(pattern, false)?;
     let Value::String(template) = replacement else {
         return Err(type_error(format!(
             "decoding to str: need a bytes-like object, {} found",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import operator
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -35,25 +34,16 @@ from dictwalk.backends.python.parser import (
     Token,
     Wildcard,
 )
-from dictwalk.errors import DictWalkOperatorError, DictWalkParseError, DictWalkResolutionError
+from dictwalk.errors import DictWalkResolutionError
 
 __all__ = ["Soft", "apply_pipeline", "descendants", "exists", "get", "lookup", "resolve"]
 
 _MISSING = object()
 
-# Exceptions that a built-in filter may raise on data it does not fit; in a path operation
-# they are soft errors (spec 9: no raw Python exception escapes get/exists/set/unset).
-_FILTER_FAILURES = (
-    TypeError,
-    ValueError,
-    KeyError,
-    IndexError,
-    AttributeError,
-    ArithmeticError,
-    DictWalkOperatorError,
-    re.error,
-    RecursionError,
-)
+# A built-in filter that fails on its input (including a failure inside the value's own
+# methods, such as a __lt__ that raises) is a soft error in a path operation: spec 9, no
+# raw Python exception escapes get/exists/set/unset. Custom filters are the user's own
+# code: their exceptions propagate unchanged (spec 9.5).
 
 
 class Soft(Exception):
@@ -281,7 +271,7 @@ def _call(call: parser.FilterCall, value: Any, root: Any, pipeline: Pipeline, so
         return call.spec.fn(value, *args)
     try:
         return call.spec.fn(value, *args)
-    except _FILTER_FAILURES as exc:
+    except Exception as exc:
         raise Soft(pipeline.text, f"{type(exc).__name__}: {exc}") from None
 
 
@@ -301,6 +291,9 @@ _ORDERED: dict[str, Callable[[Any, Any], Any]] = {
     "<=": operator.le,
 }
 _TRUE_WORDS = frozenset({"1", "true", "yes", "y", "on"})
+
+# A value whose own ``bool()``, ``==``, ordering or ``str()`` raises is falsy, unequal,
+# unordered and without a str: predicates and comparisons never let such an exception out.
 
 
 def select(root: Any, items: Any, predicate: Predicate, raw: str) -> list[Any]:
@@ -355,7 +348,7 @@ def _flag(value: Any) -> bool:
         return value.strip().lower() in _TRUE_WORDS
     try:
         return bool(value)
-    except _FILTER_FAILURES:
+    except Exception:  # the value's own __bool__/__eq__/__lt__/__str__ failed
         return False
 
 
@@ -372,7 +365,7 @@ def _bool_value(root: Any, expr: parser.BoolExpr, value: Any) -> bool:
 def _truthy(value: Any) -> bool:
     try:
         return bool(value)
-    except _FILTER_FAILURES:
+    except Exception:  # the value's own __bool__/__eq__/__lt__/__str__ failed
         return False
 
 
@@ -385,7 +378,7 @@ def _compare(lhs: Any, op: str, literal: Any, raw: str) -> bool:
         return bool(compare(lhs, literal))
     except TypeError:
         pass
-    except _FILTER_FAILURES:
+    except Exception:  # the value's own __bool__/__eq__/__lt__/__str__ failed
         return False
     if isinstance(lhs, str):
         try:
@@ -394,28 +387,19 @@ def _compare(lhs: Any, op: str, literal: Any, raw: str) -> bool:
             pass
     try:
         return bool(compare(_str(lhs), raw))
-    except _FILTER_FAILURES:
+    except Exception:  # the value's own __bool__/__eq__/__lt__/__str__ failed
         return False
 
 
 def _equals(left: Any, right: Any) -> bool:
     try:
         return bool(left == right)
-    except _FILTER_FAILURES:
+    except Exception:  # the value's own __bool__/__eq__/__lt__/__str__ failed
         return False
 
 
 def _str(value: Any) -> str | None:
     try:
         return str(value)
-    except _FILTER_FAILURES:
+    except Exception:  # the value's own __bool__/__eq__/__lt__/__str__ failed
         return None
-
-
-def parse_error_for_value(text: str) -> DictWalkParseError | None:
-    """Used by the writer: None when ``text`` is a valid read path, else its parse error."""
-    try:
-        parser.parse_path(text)
-    except DictWalkParseError as exc:
-        return exc
-    return None

@@ -1,0 +1,77 @@
+//! The one way `cargo xtask` writes a generated file: atomically, so a reader never sees half of it.
+
+use std::{
+    fs,
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use anyhow::Context;
+
+/// Writes `contents` to `path`: into a temporary file in the same directory (a rename is atomic
+/// only within one file system), flushed to disk, then renamed over `path`. A run that dies
+/// midway leaves the old file or none, never a truncated one. Creates missing parent directories.
+pub fn write(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    let dir = parent_dir(path);
+    fs::create_dir_all(&dir).with_context(|| format!("create directory {}", dir.display()))?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".xtask-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .with_context(|| format!("create a temporary file in {}", dir.display()))?;
+    temp.write_all(contents)
+        .and_then(|()| temp.as_file().sync_all())
+        .with_context(|| format!("write {}", temp.path().display()))?;
+    temp.persist(path)
+        .map_err(|err| err.error)
+        .with_context(|| format!("rename the temporary file to {}", path.display()))?;
+    Ok(())
+}
+
+/// Appends `contents` to `path`, creating it when missing. Only for files that another program
+/// owns and collects from (such as `$GITHUB_STEP_SUMMARY`), where replacing would lose its text.
+pub fn append(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("open {} for appending", path.display()))?;
+    file.write_all(contents)
+        .with_context(|| format!("append to {}", path.display()))
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_the_file_and_leaves_no_temporary_file() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("nested/report.json");
+        write(&path, b"first, longer contents")?;
+        write(&path, b"second")?;
+        assert_eq!(fs::read(&path)?, b"second");
+        let names: Vec<_> = fs::read_dir(dir.path().join("nested"))?
+            .map(|entry| entry.map(|entry| entry.file_name()))
+            .collect::<Result<_, _>>()?;
+        assert_eq!(names, ["report.json"]);
+        Ok(())
+    }
+
+    #[test]
+    fn append_keeps_what_was_there() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("summary.md");
+        append(&path, b"a\n")?;
+        append(&path, b"b\n")?;
+        assert_eq!(fs::read_to_string(&path)?, "a\nb\n");
+        Ok(())
+    }
+}

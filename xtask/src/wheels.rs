@@ -1,0 +1,260 @@
+//! `cargo xtask wheels`: builds the pure wheel and the sdist (uv) and the native wheel (maturin)
+//! from the one pyproject.toml, then installs each into a fresh venv and checks it works.
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{bail, Context};
+use xshell::{cmd, Shell};
+
+use crate::{
+    artifact::{self, Located},
+    atomic, exec, flags,
+    outcome::Outcome,
+    python::{self, Venv},
+    report::Family,
+    steps::{Steps, Verdict},
+    term, version,
+};
+
+/// Where the smoke tests make their venvs, one per scenario.
+const SMOKE_DIR: &str = "target/wheels-smoke";
+
+/// Written to `target/wheels-smoke/smoke_check.py` and run in a smoke venv with `python -I
+/// smoke_check.py <backend> <version>`: imports the installed package (never the checkout: `-I`
+/// keeps the script's directory, the working directory and PYTHONPATH off sys.path), prints one
+/// line per check, and exits 1 when any failed.
+const SMOKE: &str = r#"
+import importlib.util
+import sys
+
+expected_backend, expected_version = sys.argv[1], sys.argv[2]
+failed = 0
+
+
+def check(ok, what):
+    global failed
+    print(("ok    " if ok else "FAIL  ") + what)
+    failed += not ok
+
+
+import dictwalk
+
+check(dictwalk.__file__.startswith(sys.prefix), f"import dictwalk from the venv: {dictwalk.__file__}")
+check(dictwalk.__version__ == expected_version, f"dictwalk.__version__ == {dictwalk.__version__!r}, expected {expected_version!r}")
+name = dictwalk.backend_name()
+check(name == expected_backend, f"dictwalk.backend_name() == {name!r}, expected {expected_backend!r}")
+native = importlib.util.find_spec("dictwalk._native") is not None
+check(native == (expected_backend == "rust"), f"dictwalk._native is {'present' if native else 'absent'}")
+data = {"a": {"users": [{"id": 1, "name": "Ada", "active": True}, {"id": 2, "name": "Lin", "active": False}]}}
+got = dictwalk.dictwalk.get(data, "a.users[?.active==True].name[]")
+check(got == ["Ada"], f"dictwalk.get(data, 'a.users[?.active==True].name[]') == {got!r}")
+got = dictwalk.dictwalk.get(data, "a.users.id[]|$sum")
+check(got == 3, f"dictwalk.get(data, 'a.users.id[]|$sum') == {got!r}")
+dictwalk.dictwalk.set(data, "a.users[?.id==2].active", True)
+check(data["a"]["users"][1]["active"] is True, "dictwalk.set(data, 'a.users[?.id==2].active', True) wrote it")
+sys.exit(1 if failed else 0)
+"#;
+
+impl flags::Wheels {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<Outcome> {
+        let dev = python::dev_venv(sh)?;
+        let out = sh.current_dir().join(&self.out);
+        let built = build(sh, &dev, &out, &self.compatibility)?;
+        for located in &built {
+            println!(
+                "{}\t{}\t{}",
+                located.family.name(),
+                located.path.display(),
+                located.tag
+            );
+        }
+        if self.no_smoke {
+            return Ok(Outcome::Pass);
+        }
+        let pyproject = sh
+            .read_file(version::PYPROJECT)
+            .context("read pyproject.toml")?;
+        let expected = version::toml_string(&pyproject, &["project", "version"])
+            .map_err(|why| anyhow::anyhow!("pyproject.toml: {why}"))?;
+        let steps = smoke(sh, &dev, &built, &expected)?;
+        steps.print_summary();
+        Ok(steps.outcome())
+    }
+}
+
+/// An executable of the development venv, or an error that says how to get it.
+fn tool(venv: &Venv, name: &str) -> anyhow::Result<PathBuf> {
+    let path = venv.bin(name);
+    if !path.exists() {
+        bail!(
+            "{name} is not installed in {}, though python/requirements-dev.txt pins it: delete \
+             {} and run again (xtask reinstalls the pins), or run `{} -m pip install -r \
+             python/requirements-dev.txt`",
+            venv.dir().display(),
+            venv.dir().join("xtask-requirements.stamp").display(),
+            venv.python().display()
+        );
+    }
+    Ok(path)
+}
+
+/// Builds the sdist, the pure wheel and the native wheel into `out` (after removing any
+/// `dictwalk-*` distributions there, so no stale version is compared), and returns them.
+pub fn build(
+    sh: &Shell,
+    venv: &Venv,
+    out: &Path,
+    compatibility: &str,
+) -> anyhow::Result<Vec<Located>> {
+    let uv = tool(venv, "uv")?;
+    let maturin = tool(venv, "maturin")?;
+    fs::create_dir_all(out).with_context(|| format!("create {}", out.display()))?;
+    for old in artifact::locate(out)? {
+        fs::remove_file(&old.path).with_context(|| format!("remove {}", old.path.display()))?;
+    }
+
+    // Without --sdist/--wheel, uv builds the sdist and then the wheel from the unpacked sdist:
+    // a file the sdist lacks fails the build here rather than on a user's machine.
+    exec::run("sdist + pure wheel", cmd!(sh, "{uv} build --out-dir {out}"))
+        .context("build the sdist and the pure wheel with uv")?;
+    let python = venv.python();
+    let native = cmd!(
+        sh,
+        "{maturin} build --release --out {out} --interpreter {python} --compatibility {compatibility} --auditwheel check"
+    );
+    exec::run("native wheel", native).context("build the native wheel with maturin")?;
+
+    let built = artifact::locate(out)?;
+    let problems = artifact::incomplete(&built, out);
+    if !problems.is_empty() {
+        bail!("the builds succeeded but: {}", problems.join("; "));
+    }
+    for located in &built {
+        term::info(format_args!(
+            "built {}: {} (tag {})",
+            located.family.name(),
+            located.file,
+            located.tag
+        ));
+    }
+    Ok(built)
+}
+
+/// The install smoke tests, each a step.
+fn smoke(sh: &Shell, dev: &Venv, built: &[Located], version: &str) -> anyhow::Result<Steps> {
+    let of = |family: Family| -> anyhow::Result<&Path> {
+        built
+            .iter()
+            .find(|l| l.family == family)
+            .map(|l| l.path.as_path())
+            .with_context(|| format!("find the {}", family.name()))
+    };
+    let (pure, native, sdist) = (of(Family::Pure)?, of(Family::Native)?, of(Family::Sdist)?);
+    let root = sh.current_dir().join(SMOKE_DIR);
+    let script = root.join("smoke_check.py");
+    atomic::write(&script, SMOKE.as_bytes())?;
+    let mut steps = Steps::default();
+
+    let verdict = scenario(
+        sh,
+        dev,
+        &script,
+        &root.join("pure"),
+        &[(pure, false, "python")],
+        version,
+    );
+    steps.record("smoke: pure wheel -> python backend", verdict);
+    let verdict = scenario(
+        sh,
+        dev,
+        &script,
+        &root.join("native"),
+        &[(native, false, "rust")],
+        version,
+    );
+    steps.record("smoke: native wheel -> rust backend", verdict);
+    term::info(
+        "smoke: pure then native: pip keeps an installed distribution of the same version, so \
+         the native wheel goes in with --force-reinstall",
+    );
+    let verdict = scenario(
+        sh,
+        dev,
+        &script,
+        &root.join("pure-then-native"),
+        &[(pure, false, "python"), (native, true, "rust")],
+        version,
+    );
+    steps.record("smoke: pure then native -> rust backend", verdict);
+    term::info(
+        "smoke: sdist: pip builds it from source with its build backend uv_build (fetched into \
+         an isolated build environment), which makes a pure install: python backend expected",
+    );
+    let verdict = scenario(
+        sh,
+        dev,
+        &script,
+        &root.join("sdist"),
+        &[(sdist, false, "python")],
+        version,
+    );
+    steps.record(
+        "smoke: sdist (built by uv_build) -> python backend",
+        verdict,
+    );
+    Ok(steps)
+}
+
+/// A fresh venv at `dir`; then, for each `(distribution, force_reinstall, backend)`, installs it
+/// and runs the smoke checks expecting that backend.
+fn scenario(
+    sh: &Shell,
+    dev: &Venv,
+    script: &Path,
+    dir: &Path,
+    installs: &[(&Path, bool, &str)],
+    version: &str,
+) -> Verdict {
+    let python = dir.join("bin/python");
+    let base = dev.python();
+    if let Err(err) = exec::run("smoke venv", cmd!(sh, "{base} -m venv --clear {dir}")) {
+        return Verdict::CouldNotRun(format!("{err:#}"));
+    }
+    for &(dist, force, backend) in installs {
+        // Wheels install from the file alone; the sdist needs an index for its build backend,
+        // and no cache, so that it really is built from source on every run.
+        let is_wheel = dist.extension().is_some_and(|ext| ext == "whl");
+        let source = if is_wheel {
+            "--no-index"
+        } else {
+            "--no-cache-dir"
+        };
+        let force = force.then_some("--force-reinstall");
+        let install = cmd!(
+            sh,
+            "{python} -m pip install --disable-pip-version-check --no-input --no-deps {source} {force...} {dist}"
+        );
+        if let Err(err) = exec::run("smoke install", install) {
+            return Verdict::Failed(format!("{err:#}"));
+        }
+        let _dir = sh.push_dir(dir);
+        let check = cmd!(sh, "{python} -I {script} {backend} {version}")
+            .env_remove("PYTHONPATH")
+            .env_remove("DICTWALK_BACKEND");
+        match exec::run_unchecked("smoke checks", check) {
+            Ok(ran) if ran.success => {}
+            Ok(ran) => {
+                return Verdict::Failed(format!(
+                    "{} expecting the {backend} backend: a check failed ({})",
+                    dist.display(),
+                    ran.status
+                ))
+            }
+            Err(err) => return Verdict::CouldNotRun(format!("{err:#}")),
+        }
+    }
+    Verdict::Passed
+}
