@@ -77,7 +77,7 @@ pub enum CompareError {
 /// nor hashes), from the key's second use on.
 /// It dereferences to the text.
 pub struct Name {
-    text: Box<str>,
+    text: NameText,
     prepared: OnceLock<Box<dyn Any + Send + Sync>>,
     /// Whether the key was used once: it is prepared on its second use.
     used: AtomicBool,
@@ -87,7 +87,7 @@ impl Name {
     /// A key with nothing prepared yet.
     pub fn new(text: &str) -> Name {
         Name {
-            text: text.into(),
+            text: NameText::new(text),
             prepared: OnceLock::new(),
             used: AtomicBool::new(false),
         }
@@ -95,7 +95,7 @@ impl Name {
 
     /// The key's text.
     pub fn as_str(&self) -> &str {
-        &self.text
+        self.text.as_str()
     }
 
     /// The model's own form of this key: made by `make` on the key's second use, then kept
@@ -113,7 +113,7 @@ impl Name {
             return None;
         }
         self.prepared
-            .get_or_init(|| Box::new(make(&self.text)))
+            .get_or_init(|| Box::new(make(self.text.as_str())))
             .downcast_ref()
     }
 }
@@ -121,7 +121,7 @@ impl Name {
 impl From<String> for Name {
     fn from(text: String) -> Name {
         Name {
-            text: text.into_boxed_str(),
+            text: NameText::from(text),
             prepared: OnceLock::new(),
             used: AtomicBool::new(false),
         }
@@ -131,13 +131,13 @@ impl From<String> for Name {
 impl Clone for Name {
     /// A copy of the text; the copy prepares its own form when it is used.
     fn clone(&self) -> Name {
-        Name::new(&self.text)
+        Name::new(self.as_str())
     }
 }
 
 impl PartialEq for Name {
     fn eq(&self, other: &Name) -> bool {
-        self.text == other.text
+        self.as_str() == other.as_str()
     }
 }
 
@@ -145,19 +145,61 @@ impl Deref for Name {
     type Target = str;
 
     fn deref(&self) -> &str {
-        &self.text
+        self.as_str()
     }
 }
 
 impl fmt::Debug for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.text, f)
+        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
 impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&*self.text, f)
+        fmt::Display::fmt(self.as_str(), f)
+    }
+}
+
+/// The text of a [`Name`]: a short key is kept inline, so that compiling (and dropping) a
+/// path does not allocate once per key.
+enum NameText {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Box<str>),
+}
+
+const INLINE: usize = 22;
+
+impl NameText {
+    fn new(text: &str) -> NameText {
+        let mut bytes = [0; INLINE];
+        match (bytes.get_mut(..text.len()), u8::try_from(text.len())) {
+            (Some(prefix), Ok(len)) => {
+                prefix.copy_from_slice(text.as_bytes());
+                NameText::Inline { len, bytes }
+            }
+            _ => NameText::Heap(text.into()),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Always valid: the bytes are a whole str's. The check is a few instructions.
+            NameText::Inline { len, bytes } => {
+                std::str::from_utf8(bytes.get(..usize::from(*len)).unwrap_or(&[])).unwrap_or("")
+            }
+            NameText::Heap(text) => text,
+        }
+    }
+}
+
+impl From<String> for NameText {
+    fn from(text: String) -> NameText {
+        if text.len() <= INLINE {
+            NameText::new(&text)
+        } else {
+            NameText::Heap(text.into_boxed_str())
+        }
     }
 }
 
@@ -233,6 +275,16 @@ pub trait Document: Clone + Sized {
 
     /// A dict's values or a list's items, in order: `*`, `**`, plucks, `[]`, `[?pred]`.
     fn children(&self) -> Vec<Cow<'_, Self>>;
+
+    /// Appends a dict's values or a list's items to `out` as owned values and returns true;
+    /// false, appending nothing, for a model that lends its children rather than owning
+    /// copies (a tree), which `**` then reads with [`Document::children`]. A handle model
+    /// hands out owned handles anyway: this lets `**` (in reads) use one buffer for every
+    /// container it enters instead of a new list each.
+    fn push_children(&self, out: &mut Vec<Self>) -> bool {
+        let _ = out;
+        false
+    }
 
     /// A dict's keys or a list's indexes with the children: `*` and `**` in writes.
     fn entries(&self) -> Vec<(Seg<Self::Key>, Cow<'_, Self>)>;

@@ -275,6 +275,23 @@ impl<'py> Document for Obj<'py> {
         }
     }
 
+    fn push_children(&self, out: &mut Vec<Self>) -> bool {
+        let list = match self.as_dict() {
+            Some(dict) => dict.values(),
+            None => match self.as_list() {
+                Some(list) => list.clone(),
+                None => return true,
+            },
+        };
+        for index in 0..list.len() {
+            match list.get_item(index) {
+                Ok(item) => out.push(Obj(item)),
+                Err(_) => break,
+            }
+        }
+        true
+    }
+
     fn entries(&self) -> Vec<(Seg<Key<'py>>, Cow<'_, Self>)> {
         if let Some(dict) = self.as_dict() {
             dict.iter()

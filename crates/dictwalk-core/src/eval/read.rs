@@ -393,12 +393,12 @@ fn visit_descendants<'x, D: Document>(
     if let Some(start) = start {
         seen.insert(start);
     }
-    let mut stack = vec![children.into_iter()];
-    while let Some(top) = stack.last_mut() {
-        let Some(child) = top.next() else {
-            stack.pop();
-            continue;
-        };
+    // Values still to visit, the next one last: a container's children go on top of it in
+    // reverse order, so the walk is the same pre-order as nested loops would give.
+    let mut stack = children;
+    stack.reverse();
+    let mut owned = Vec::new();
+    while let Some(child) = stack.pop() {
         if child.kind() == Kind::Other {
             visit(child)?;
             continue;
@@ -408,9 +408,17 @@ fn visit_descendants<'x, D: Document>(
                 continue;
             }
         }
-        let grandchildren = children_of(&child)?;
+        let mark = stack.len();
+        match &child {
+            Cow::Owned(value) if value.push_children(&mut owned) => {
+                stack.extend(owned.drain(..).map(Cow::Owned));
+            }
+            _ => stack.extend(children_of(&child)?),
+        }
+        if let Some(added) = stack.get_mut(mark..) {
+            added.reverse();
+        }
         visit(child)?;
-        stack.push(grandchildren.into_iter());
     }
     Ok(())
 }

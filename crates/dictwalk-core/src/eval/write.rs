@@ -403,7 +403,7 @@ fn require<D: Document>(env: &Env<'_, D>, steps: &[Step]) -> Result<(), Failed<D
 // Writes through plain keys, made directly
 // ---------------------------------------------------------------------------------------------
 
-/// A planned write: the general plan, or the one change a plain write comes to.
+/// A planned write: the general plan, or the changes a plain write comes to.
 pub(crate) enum Planned<'r, D: Document> {
     /// Any write.
     General(Plan<'r, D>),
