@@ -19,7 +19,7 @@ use crate::compile::ProgramCache;
 use crate::doc::{CompareError, Document, Kind, Lookup, Name, Order, Seg};
 use crate::error::EvalError;
 use crate::eval::{self, Ctx};
-use crate::filters::{self, FilterDef, FilterError};
+use crate::filters::{self, num_cmp, number, FilterDef, FilterError};
 use crate::literal::Literal;
 use crate::{pyfmt, MAX_DEPTH};
 
@@ -593,69 +593,6 @@ fn dispose(value: Value) {
             _ => {}
         }
     }
-}
-
-/// A number as Python sees it: bools are the ints 0 and 1.
-#[derive(Clone, Copy)]
-enum Num {
-    Int(i128),
-    Float(f64),
-}
-
-fn number(value: &Value) -> Option<Num> {
-    match value {
-        Value::Bool(flag) => Some(Num::Int(i128::from(*flag))),
-        Value::Number(number) => Some(num_of(number)),
-        _ => None,
-    }
-}
-
-fn num_of(number: &Number) -> Num {
-    if let Some(int) = number.as_i64() {
-        Num::Int(i128::from(int))
-    } else if let Some(int) = number.as_u64() {
-        Num::Int(i128::from(int))
-    } else {
-        Num::Float(number.as_f64().unwrap_or(f64::NAN))
-    }
-}
-
-/// Exact comparison of numbers, ints against floats included, as Python compares them.
-fn num_cmp(left: Num, right: Num) -> Option<std::cmp::Ordering> {
-    match (left, right) {
-        (Num::Int(a), Num::Int(b)) => Some(a.cmp(&b)),
-        (Num::Float(a), Num::Float(b)) => a.partial_cmp(&b),
-        (Num::Int(a), Num::Float(b)) => int_float_cmp(a, b),
-        (Num::Float(a), Num::Int(b)) => int_float_cmp(b, a).map(std::cmp::Ordering::reverse),
-    }
-}
-
-fn int_float_cmp(int: i128, float: f64) -> Option<std::cmp::Ordering> {
-    use std::cmp::Ordering;
-    if float.is_nan() {
-        return None;
-    }
-    // i128 covers every i64 and u64; floats beyond ±2**127 are beyond every such int.
-    const LIMIT: f64 = 1.7014118346046923e38;
-    if float >= LIMIT {
-        return Some(Ordering::Less);
-    }
-    if float < -LIMIT {
-        return Some(Ordering::Greater);
-    }
-    let whole = float.trunc();
-    // `whole` is integral and within range, so the cast is exact.
-    let whole_int = whole as i128;
-    Some(int.cmp(&whole_int).then_with(|| {
-        let fraction = float - whole;
-        if fraction > 0.0 {
-            Ordering::Less
-        } else if fraction < 0.0 {
-            Ordering::Greater
-        } else {
-            Ordering::Equal
-        }
-    }))
 }
 
 /// Python's `==`; None past the depth limit (Python's RecursionError).

@@ -17,6 +17,9 @@ mod jsonfmt;
 mod numeric;
 mod pattern;
 mod py;
+
+// The engine's own comparisons (json.rs) use the same exact int/float rules as the filters.
+pub(crate) use py::{num as number, num_cmp};
 mod stats;
 mod text;
 
