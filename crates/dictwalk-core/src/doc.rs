@@ -409,8 +409,9 @@ pub trait Document: Clone + Sized {
     ) -> Result<Self, Self::Foreign>;
 
     /// `"TypeError: message"` when a built-in filter's error is one that path operations
-    /// turn into a soft failure (TypeError, ValueError, KeyError, IndexError, AttributeError,
-    /// ArithmeticError, re.error, RecursionError, DictWalkOperatorError); None otherwise.
+    /// turn into a soft failure: every failure of the filter itself (any Python `Exception`,
+    /// as reader.py treats it), so that no raw exception escapes a path; None for what must
+    /// pass through (Python's `KeyboardInterrupt`, `SystemExit`).
     fn soft_failure(error: &Self::Foreign) -> Option<String>;
 
     /// Whether `$name` is a registered custom filter (checked when paths are parsed).

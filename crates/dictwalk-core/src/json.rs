@@ -226,29 +226,6 @@ pub fn run_filter(pipeline: &str, value: &Value) -> Result<Value, Error> {
 // The document model
 // ---------------------------------------------------------------------------------------------
 
-/// The exception classes that reader.py's `_FILTER_FAILURES` catches (subclasses included).
-const SOFT_CLASSES: &[&str] = &[
-    "TypeError",
-    "ValueError",
-    "KeyError",
-    "IndexError",
-    "AttributeError",
-    "ArithmeticError",
-    "ZeroDivisionError",
-    "OverflowError",
-    "FloatingPointError",
-    "InvalidOperation",
-    "DivisionByZero",
-    "DictWalkOperatorError",
-    "error",
-    "PatternError",
-    "RecursionError",
-    "UnicodeError",
-    "UnicodeDecodeError",
-    "UnicodeEncodeError",
-    "JSONDecodeError",
-];
-
 impl Document for Value {
     type Key = String;
     type Foreign = FilterError;
@@ -502,9 +479,8 @@ impl Document for Value {
     }
 
     fn soft_failure(error: &FilterError) -> Option<String> {
-        SOFT_CLASSES
-            .contains(&error.kind)
-            .then(|| format!("{}: {}", error.kind, error.message))
+        // Every failure of a built-in filter is soft in a path, as in reader.py.
+        Some(format!("{}: {}", error.kind, error.message))
     }
 
     fn has_custom(registry: &CustomFilters, name: &str) -> bool {

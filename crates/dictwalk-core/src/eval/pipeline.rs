@@ -91,7 +91,7 @@ fn call_one<D: Document>(
     }
 }
 
-/// A built-in filter's error: soft in a path when it is one of the soft exception classes.
+/// A built-in filter's error: soft in a path when the model says so (`Document::soft_failure`).
 fn filter_failure<D: Document>(env: &Env<'_, D>, pipe: &Pipe, error: D::Foreign) -> Failed<D> {
     if env.soft {
         if let Some(message) = D::soft_failure(&error) {
