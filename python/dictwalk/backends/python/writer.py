@@ -56,7 +56,11 @@ class _Plan:
         self._run(container, lambda: container.__setitem__(key, value))
 
     def delitem(self, container: Any, key: Any) -> None:
-        self._run(container, lambda: container.__delitem__(key))
+        if isinstance(container, dict):
+            # Paths like `**.**.b` reach the same dict more than once: the key goes once.
+            self._run(container, lambda: container.pop(key, None))
+        else:
+            self._run(container, lambda: container.__delitem__(key))
 
     def append(self, items: list[Any], value: Any) -> None:
         self._run(items, lambda: items.append(value))
