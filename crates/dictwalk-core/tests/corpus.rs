@@ -14,17 +14,8 @@ use std::path::{Path, PathBuf};
 use dictwalk_core::json::{self, GetOptions, SetOptions};
 use serde_json::{Map, Value};
 
-const TAGS: [&str; 9] = [
-    "$tuple",
-    "$set",
-    "$frozenset",
-    "$bytes",
-    "$int",
-    "$float",
-    "$datetime",
-    "$decimal",
-    "$dict",
-];
+mod common;
+use common::tag_in;
 
 /// Exception classes the core never raises: the Python API's own argument checks.
 const PYTHON_ONLY_ERRORS: [&str; 1] = ["DictWalkError"];
@@ -158,14 +149,7 @@ fn load_case<'a>(file: &str, raw: &'a Value, docs: &Map<String, Value>) -> Optio
 }
 
 fn tagged(value: &Value) -> bool {
-    match value {
-        Value::Array(items) => items.iter().any(tagged),
-        Value::Object(map) => {
-            (map.len() == 1 && map.keys().any(|key| TAGS.contains(&key.as_str())))
-                || map.values().any(tagged)
-        }
-        _ => false,
-    }
+    tag_in(value).is_some()
 }
 
 fn expressible(case: &Case<'_>) -> bool {

@@ -13,37 +13,8 @@ use std::path::PathBuf;
 use dictwalk_core::filters::{apply_json, builtin};
 use serde_json::{Map, Value};
 
-const TAGS: [&str; 9] = [
-    "$tuple",
-    "$set",
-    "$frozenset",
-    "$bytes",
-    "$int",
-    "$float",
-    "$datetime",
-    "$decimal",
-    "$dict",
-];
-
-/// The first tag of the corpus codec found in a value.
-fn tag_in(value: &Value) -> Option<&'static str> {
-    match value {
-        Value::Array(items) => items.iter().find_map(tag_in),
-        Value::Object(map) => {
-            if map.len() == 1 {
-                if let Some(tag) = map
-                    .keys()
-                    .next()
-                    .and_then(|key| TAGS.iter().find(|tag| **tag == key))
-                {
-                    return Some(tag);
-                }
-            }
-            map.values().find_map(tag_in)
-        }
-        _ => None,
-    }
-}
+mod common;
+use common::tag_in;
 
 /// Strict equality: 1, 1.0 and true differ, -0.0 and 0.0 differ, and key order counts.
 fn strict_eq(left: &Value, right: &Value) -> bool {
