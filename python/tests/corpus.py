@@ -3,18 +3,52 @@
 This module is the one loader of ``parity/cases/*.json``. It is stdlib-only and imports no
 dictwalk code, so that the same file serves pytest (in process, on each backend) and the
 worker processes that run a case on another installation, such as dictwalk 2.6.0 in its own
-virtual environment. The file format is described in ARCHITECTURE.md under ``parity/``.
+virtual environment (``worker.py``). The file format is described in ARCHITECTURE.md under
+``parity/``.
+
+The codec. Corpus JSON stands for Python values: JSON says what it can, and a one-key object
+whose key is a tag says the rest. ``decode`` builds the value, ``encode`` turns a result back
+into corpus JSON, and expectations are written in the form ``encode`` gives, so ``judge``
+compares JSON with JSON. A dict whose only key reads as a tag is encoded as ``$dict``.
+
+- ``{"$tuple": [...]}``, ``{"$set": [...]}``, ``{"$frozenset": [...]}``: the items (set items
+  sorted by their JSON text when encoded).
+- ``{"$bytes": "<base64>"}``, ``{"$int": "<digits>"}`` (ints beyond 2**53),
+  ``{"$float": "nan" | "inf" | "-inf"}``, ``{"$datetime": "<iso>"}``, ``{"$decimal": "1.5"}``.
+- ``{"$dict": [[key, value], ...]}``: a dict whose keys are not all strs.
+- ``{"$nest": {"depth": n, "key": "a", "leaf": v}}``: n nested single-key dicts,
+  ``{"a": {"a": ... v}}``; with ``"key": null``, n nested single-item lists, ``[[... v]]``.
+  Built without recursion, so 100,000 levels cost no stack. ``encode`` writes every run of at
+  least ``NEST_MIN`` such containers (same key) this way, with the longest run it can.
+- ``{"$range": [start, stop]}``: ``list(range(start, stop))``; decode only (a million-item
+  list stays one short line).
+- ``{"$cycle": n}``: a reference back to the list or dict n levels up: 1 is the container
+  holding the marker, 2 its parent, and so on; every Python container counts as a level
+  (a ``$nest`` as ``depth`` levels). So ``{"x": 1, "self": {"$cycle": 1}}`` is a dict that
+  contains itself and ``[1, {"$cycle": 1}]`` a list that contains itself. ``encode`` writes
+  this marker whenever a container is met again inside itself, so encoding ends on any
+  cyclic value; decode accepts references to the lists and dicts it is building (not to
+  tuples or sets, which exist only once complete, nor past the leaf of a ``$nest``).
+- ``{"$raising": ["eq", "lt", ...]}``: an instance of a class whose named special methods
+  raise RuntimeError: ``eq``, ``ne``, ``lt``, ``le``, ``gt``, ``ge``, ``hash``, ``str``,
+  ``repr``, ``bool``. Its ``repr()``, unless listed, is ``Raising(eq, lt)``. Encoded back to
+  the same tag without calling any of those methods.
+- ``{"$repr": "<text>"}``: output only, any other object, as its ``repr()`` (the class name
+  when ``repr()`` raises).
+
+``encode`` is iterative, so no value is too deep for it; it gives up only on outcomes larger
+than ``ENCODE_BUDGET`` nodes (``EncodeError``), which ``run_case`` records as an error outcome.
 """
 
 from __future__ import annotations
 
 import base64
-import copy
 import datetime as _dt
 import decimal
+import itertools
 import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +67,10 @@ ERROR_CLASSES = (
     "ValueError",
     "KeyError",
     "ZeroDivisionError",
+    # run_filter_function lets these through from the value itself: an object whose method
+    # raises, a value nested past the interpreter's recursion limit.
+    "RuntimeError",
+    "RecursionError",
 )
 _CASE_FIELDS = {"id", "op", "path", "doc", "doc_ref", "args", "expect", "diverges", "note"}
 _ARGS_BY_OP = {
@@ -49,35 +87,123 @@ class CorpusError(Exception):
     """The corpus is malformed; the message names the file and the case."""
 
 
+class EncodeError(Exception):
+    """A result too large to write as corpus JSON."""
+
+
 # ---------------------------------------------------------------------------------------------
 # The tagged codec: JSON for everything JSON can say, a one-key object for the rest.
 # ---------------------------------------------------------------------------------------------
 
-_TAGS = ("$tuple", "$set", "$frozenset", "$bytes", "$int", "$float", "$datetime", "$decimal", "$dict")
+TAGS = (
+    "$tuple",
+    "$set",
+    "$frozenset",
+    "$bytes",
+    "$int",
+    "$float",
+    "$datetime",
+    "$decimal",
+    "$dict",
+    "$nest",
+    "$range",
+    "$cycle",
+    "$raising",
+    "$repr",
+)
+NEST_MIN = 64
+ENCODE_BUDGET = 2_000_000
+RAISING_METHODS = ("eq", "ne", "lt", "le", "gt", "ge", "hash", "str", "repr", "bool")
+
+
+class Raising:
+    """The base of the objects ``$raising`` builds; ``raises`` names the methods that raise."""
+
+    __slots__ = ()
+    raises: tuple[str, ...] = ()
+
+
+_RAISING_CLASSES: dict[tuple[str, ...], type[Raising]] = {}
+
+
+def _raising_class(names: tuple[str, ...]) -> type[Raising]:
+    cls = _RAISING_CLASSES.get(names)
+    if cls is None:
+        label = f"Raising({', '.join(names)})"
+        namespace: dict[str, Any] = {
+            "__slots__": (),
+            "raises": names,
+            # Defining __eq__ would otherwise clear __hash__; hashing works unless "hash" is named.
+            "__hash__": object.__hash__,
+            "__repr__": lambda self: label,
+        }
+        for name in names:
+            namespace[f"__{name}__"] = _raiser(name)
+        cls = type("Raising", (Raising,), namespace)
+        _RAISING_CLASSES[names] = cls
+    return cls
+
+
+def _raiser(name: str) -> Callable[..., Any]:
+    def method(self: Any, *args: Any) -> Any:
+        raise RuntimeError(f"__{name}__ raises on purpose")
+
+    return method
+
+
+class _Opening:
+    """A list or dict that ``decode`` is filling, or (``None``) a tuple or set level."""
+
+    __slots__ = ("container",)
+
+    def __init__(self, container: list[Any] | dict[Any, Any] | None) -> None:
+        self.container = container
 
 
 def decode(raw: Any) -> Any:
-    """Turn corpus JSON into the Python value it stands for."""
+    """Turn corpus JSON into the Python value it stands for; CorpusError when it is malformed."""
+    try:
+        return _decode(raw, [])
+    except CorpusError:
+        raise
+    except RecursionError:
+        raise CorpusError("a value is nested too deeply to decode; write it with $nest") from None
+    except Exception as exc:  # anything a malformed body makes the constructors raise
+        raise CorpusError(f"malformed tagged value: {type(exc).__name__}: {exc}") from None
+
+
+def _decode(raw: Any, levels: list[_Opening]) -> Any:
     if isinstance(raw, list):
-        return [decode(item) for item in raw]
+        items: list[Any] = []
+        levels.append(_Opening(items))
+        for item in raw:
+            items.append(_decode(item, levels))
+        levels.pop()
+        return items
     if isinstance(raw, dict):
         if len(raw) == 1:
             ((tag, body),) = raw.items()
-            if tag in _TAGS:
-                return _decode_tagged(tag, body)
-        return {key: decode(value) for key, value in raw.items()}
+            if tag in TAGS:
+                return _decode_tagged(tag, body, levels)
+        mapping: dict[str, Any] = {}
+        levels.append(_Opening(mapping))
+        for key, value in raw.items():
+            mapping[key] = _decode(value, levels)
+        levels.pop()
+        return mapping
     return raw
 
 
-def _decode_tagged(tag: str, body: Any) -> Any:
-    if tag == "$tuple":
-        return tuple(decode(item) for item in body)
-    if tag == "$set":
-        return {decode(item) for item in body}
-    if tag == "$frozenset":
-        return frozenset(decode(item) for item in body)
+def _decode_tagged(tag: str, body: Any, levels: list[_Opening]) -> Any:
+    if tag in ("$tuple", "$set", "$frozenset"):
+        if not isinstance(body, list):
+            raise CorpusError(f"{tag} takes a list")
+        levels.append(_Opening(None))
+        items = [_decode(item, levels) for item in body]
+        levels.pop()
+        return tuple(items) if tag == "$tuple" else set(items) if tag == "$set" else frozenset(items)
     if tag == "$bytes":
-        return base64.b64decode(body)
+        return base64.b64decode(body, validate=True)
     if tag == "$int":
         return int(body)
     if tag == "$float":
@@ -86,39 +212,244 @@ def _decode_tagged(tag: str, body: Any) -> Any:
         return _dt.datetime.fromisoformat(body)
     if tag == "$decimal":
         return decimal.Decimal(body)
-    # "$dict": a list of [key, value] pairs, for dicts whose keys are not all strings
-    # or whose only key would read as a tag.
-    return {decode(key): decode(value) for key, value in body}
+    if tag == "$dict":
+        if not isinstance(body, list) or not all(isinstance(pair, list) and len(pair) == 2 for pair in body):
+            raise CorpusError("$dict takes a list of [key, value] pairs")
+        mapping: dict[Any, Any] = {}
+        levels.append(_Opening(mapping))
+        for key, value in body:
+            mapping[_decode(key, levels)] = _decode(value, levels)
+        levels.pop()
+        return mapping
+    if tag == "$nest":
+        return _decode_nest(body)
+    if tag == "$range":
+        if not (isinstance(body, list) and len(body) == 2 and all(type(end) is int for end in body)):
+            raise CorpusError("$range takes [start, stop], two ints")
+        return list(range(body[0], body[1]))
+    if tag == "$cycle":
+        if type(body) is not int or not 1 <= body <= len(levels):
+            raise CorpusError(f"$cycle {body!r} does not name an enclosing container")
+        target = levels[-body].container
+        if target is None:
+            raise CorpusError("$cycle can refer only to a list or a dict")
+        return target
+    if tag == "$raising":
+        if not isinstance(body, list) or not body or not set(body) <= set(RAISING_METHODS):
+            raise CorpusError(f"$raising takes a list of method names from {', '.join(RAISING_METHODS)}")
+        return _raising_class(tuple(body))()
+    raise CorpusError(f"{tag} is written by encode only; a document or argument cannot hold it")
+
+
+def _decode_nest(body: Any) -> Any:
+    if not (isinstance(body, dict) and set(body) == {"depth", "key", "leaf"}):
+        raise CorpusError('$nest takes {"depth": n, "key": str or null, "leaf": value}')
+    depth, key = body["depth"], body["key"]
+    if type(depth) is not int or depth < 1 or not (key is None or isinstance(key, str)):
+        raise CorpusError("$nest needs a depth of at least 1 and a str or null key")
+    value = _decode(body["leaf"], [])
+    for _ in range(depth):
+        value = [value] if key is None else {key: value}
+    return value
+
+
+# Encoding walks an explicit stack of frames, one per container being written (or one per run
+# of containers written as a ``$nest``).
+_CONTAINER = object()
+_DONE = object()
+
+
+class _Frame:
+    __slots__ = ("chain", "finish", "ident", "items", "out", "size")
+
+    def __init__(
+        self,
+        items: Iterator[Any],
+        finish: Callable[[list[Any]], Any],
+        ident: int | None,
+        chain: dict[int, int] | None = None,
+    ) -> None:
+        self.items = items
+        self.finish = finish
+        self.ident = ident  # id() of the container, None for the root holder
+        self.chain = chain  # for a $nest: id() of each level -> its offset from the first
+        self.size = len(chain) if chain is not None else 0 if ident is None else 1
+        self.out: list[Any] = []
+
+
+# The open $nest runs of an encoding: the level of each run's first container, and the run.
+_Nests = list[tuple[int, dict[int, int]]]
 
 
 def encode(value: Any) -> Any:
-    """Turn a Python value into corpus JSON; ``decode(encode(v)) == v`` for supported values."""
+    """Turn a Python value into corpus JSON; ``decode(encode(v)) == v`` for supported values.
+
+    Raises EncodeError when the value has more than ``ENCODE_BUDGET`` nodes.
+    """
+    scalar = _encode_scalar(value)
+    if scalar is not _CONTAINER:
+        return scalar
+    on_path: dict[int, int] = {}  # id() of each open container outside a $nest -> its level
+    nests: _Nests = []
+    stack = [_Frame(iter((value,)), _first, None)]
+    depth = 0
+    budget = ENCODE_BUDGET
+    while True:
+        frame = stack[-1]
+        item = next(frame.items, _DONE)
+        if item is _DONE:
+            stack.pop()
+            if frame.chain is not None:
+                nests.pop()
+            elif frame.ident is not None:
+                del on_path[frame.ident]
+            depth -= frame.size
+            encoded = frame.finish(frame.out)
+            if not stack:
+                return encoded
+            stack[-1].out.append(encoded)
+            continue
+        budget -= 1
+        if budget < 0:
+            raise EncodeError(f"the value has more than {ENCODE_BUDGET} nodes")
+        encoded = _encode_scalar(item)
+        if encoded is not _CONTAINER:
+            frame.out.append(encoded)
+            continue
+        ident = id(item)
+        level = on_path.get(ident)
+        if level is None and nests:
+            level = _nest_level(ident, nests)
+        if level is not None:
+            frame.out.append({"$cycle": depth - level})
+            continue
+        child = _open(item, ident, on_path, nests, budget)
+        budget -= child.size - 1
+        if child.chain is not None:
+            nests.append((depth, child.chain))
+        else:
+            on_path[ident] = depth
+        depth += child.size
+        stack.append(child)
+
+
+def _nest_level(ident: int, nests: _Nests) -> int | None:
+    for first, chain in nests:
+        offset = chain.get(ident)
+        if offset is not None:
+            return first + offset
+    return None
+
+
+def _first(out: list[Any]) -> Any:
+    return out[0]
+
+
+def _encode_scalar(value: Any) -> Any:
+    """The encoding of a value that holds no other values, or ``_CONTAINER``."""
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
         return value if -(2**53) <= value <= 2**53 else {"$int": str(value)}
     if isinstance(value, float):
         return value if math.isfinite(value) else {"$float": repr(value)}
-    if isinstance(value, list):
-        return [encode(item) for item in value]
-    if isinstance(value, tuple):
-        return {"$tuple": [encode(item) for item in value]}
-    if isinstance(value, dict):
-        if all(isinstance(key, str) for key in value) and not (
-            len(value) == 1 and next(iter(value)) in _TAGS
-        ):
-            return {key: encode(item) for key, item in value.items()}
-        return {"$dict": [[encode(key), encode(item)] for key, item in value.items()]}
-    if isinstance(value, (set, frozenset)):
-        tag = "$set" if isinstance(value, set) else "$frozenset"
-        return {tag: sorted((encode(item) for item in value), key=_sort_key)}
+    if isinstance(value, (list, dict, tuple, set, frozenset)):
+        return _CONTAINER
     if isinstance(value, bytes):
         return {"$bytes": base64.b64encode(value).decode("ascii")}
     if isinstance(value, _dt.datetime):
         return {"$datetime": value.isoformat()}
     if isinstance(value, decimal.Decimal):
         return {"$decimal": str(value)}
-    return {"$repr": repr(value)}
+    if isinstance(value, Raising):
+        return {"$raising": list(value.raises)}
+    try:
+        text = repr(value)
+    except Exception:  # an object whose repr() raises is named by its class
+        text = type(value).__name__
+    return {"$repr": text}
+
+
+def _open(container: Any, ident: int, on_path: Mapping[int, int], nests: _Nests, budget: int) -> _Frame:
+    nest = _nest(container, ident, on_path, nests, budget)
+    if nest is not None:
+        key, chain, leaf = nest
+        depth = len(chain)
+        return _Frame(
+            iter((leaf,)), lambda out: {"$nest": {"depth": depth, "key": key, "leaf": out[0]}}, None, chain
+        )
+    if isinstance(container, list):
+        return _Frame(iter(container), _same_list, ident)
+    if isinstance(container, dict):
+        if all(isinstance(key, str) for key in container) and not (
+            len(container) == 1 and next(iter(container)) in TAGS
+        ):
+            keys = list(container)
+            return _Frame(iter(container.values()), lambda out: dict(zip(keys, out, strict=True)), ident)
+        return _Frame(itertools.chain.from_iterable(container.items()), _dict_pairs, ident)
+    if isinstance(container, tuple):
+        return _Frame(iter(container), _tuple, ident)
+    tag = "$set" if isinstance(container, set) else "$frozenset"
+    return _Frame(iter(container), lambda out: {tag: sorted(out, key=_sort_key)}, ident)
+
+
+def _same_list(out: list[Any]) -> list[Any]:
+    return out
+
+
+def _tuple(out: list[Any]) -> dict[str, Any]:
+    return {"$tuple": out}
+
+
+def _dict_pairs(out: list[Any]) -> dict[str, Any]:
+    return {"$dict": [[out[i], out[i + 1]] for i in range(0, len(out), 2)]}
+
+
+def _nest(
+    container: Any, ident: int, on_path: Mapping[int, int], nests: _Nests, budget: int
+) -> tuple[str | None, dict[int, int], Any] | None:
+    """The ``$nest`` that starts at ``container``: key, levels and leaf, if it is long enough.
+
+    The levels map the id() of each container of the run to its offset from the first. The
+    run stops at a container already open (a cycle); past ``budget`` levels it stops with
+    EncodeError, so that a result holding many overlapping deep runs (every descendant of a
+    deep document) fails soon rather than late.
+    """
+    key: str | None = None
+    if isinstance(container, list):
+        if len(container) != 1:
+            return None
+    elif len(container) == 1 and isinstance(container, dict):
+        key = next(iter(container))
+        if not isinstance(key, str) or key in TAGS:
+            return None
+    else:
+        return None
+    # One loop per kind, since this walks every level of a 100,000-level document.
+    chain = {ident: 0}
+    if key is None:
+        node = container[0]
+        while isinstance(node, list) and len(node) == 1:
+            level = id(node)
+            if level in chain or level in on_path or (nests and _nest_level(level, nests) is not None):
+                break
+            chain[level] = len(chain)
+            node = node[0]
+            if len(chain) > budget:
+                raise EncodeError(f"the value has more than {ENCODE_BUDGET} nodes")
+    else:
+        node = container[key]
+        while isinstance(node, dict) and len(node) == 1 and key in node:
+            level = id(node)
+            if level in chain or level in on_path or (nests and _nest_level(level, nests) is not None):
+                break
+            chain[level] = len(chain)
+            node = node[key]
+            if len(chain) > budget:
+                raise EncodeError(f"the value has more than {ENCODE_BUDGET} nodes")
+    if len(chain) < NEST_MIN:
+        return None
+    return key, chain, node
 
 
 def _sort_key(item: Any) -> str:
@@ -126,16 +457,30 @@ def _sort_key(item: Any) -> str:
 
 
 def same(expected: Any, actual: Any) -> bool:
-    """Compare two encoded values strictly: types count (1 is not 1.0 nor True), order counts."""
-    if type(expected) is not type(actual):
-        return False
-    if isinstance(expected, dict):
-        return list(expected) == list(actual) and all(same(expected[k], actual[k]) for k in expected)
-    if isinstance(expected, list):
-        return len(expected) == len(actual) and all(same(e, a) for e, a in zip(expected, actual, strict=True))
-    if isinstance(expected, float):
-        return expected == actual or (math.isnan(expected) and math.isnan(actual))
-    return bool(expected == actual)
+    """Compare two encoded values strictly: types count (1 is not 1.0 nor True), order counts,
+    and so does the sign of a zero (-0.0 is not 0.0)."""
+    pending = [(expected, actual)]
+    while pending:
+        want, got = pending.pop()
+        if type(want) is not type(got):
+            return False
+        if isinstance(want, dict):
+            if list(want) != list(got):
+                return False
+            pending.extend((want[key], got[key]) for key in want)
+        elif isinstance(want, list):
+            if len(want) != len(got):
+                return False
+            pending.extend(zip(want, got, strict=True))
+        elif isinstance(want, float):
+            if math.isnan(want) or math.isnan(got):
+                if not (math.isnan(want) and math.isnan(got)):
+                    return False
+            elif want != got or math.copysign(1.0, want) != math.copysign(1.0, got):
+                return False
+        elif want != got:
+            return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -267,31 +612,53 @@ def run_case(api: Any, case: Mapping[str, Any]) -> dict[str, Any]:
 
     The outcome is ``{"value": ...}``, ``{"doc": ..., "same": bool}`` for writes, or
     ``{"error": class name, "message": str}``; for writes that fail, ``doc`` holds the
-    document as the failure left it.
+    document as the failure left it. An outcome that cannot be encoded becomes an error
+    outcome whose message says so. Raises CorpusError only when the case itself is malformed
+    (a tagged value that does not decode).
     """
-    doc = decode(copy.deepcopy(case["doc"]))
+    doc = decode(case["doc"])
     args = {key: decode(value) for key, value in case["args"].items()}
     op, path = case["op"], case["path"]
     try:
         if op == "get":
-            return {
-                "value": encode(api.get(doc, path, args.get("default"), strict=args.get("strict", False)))
-            }
-        if op == "exists":
-            return {"value": encode(api.exists(doc, path, strict=args.get("strict", False)))}
-        if op == "run_filter":
-            return {"value": encode(api.run_filter_function(path, args["value"]))}
-        if op == "set":
+            result = api.get(doc, path, args.get("default"), strict=args.get("strict", False))
+        elif op == "exists":
+            result = api.exists(doc, path, strict=args.get("strict", False))
+        elif op == "run_filter":
+            result = api.run_filter_function(path, args["value"])
+        elif op == "set":
             value = args.pop("value")
             result = api.set(doc, path, value, **args)
         else:
             result = api.unset(doc, path, **args)
-        return {"doc": encode(doc), "same": result is doc}
     except Exception as exc:  # the outcome records any exception, that is its purpose
-        outcome = {"error": type(exc).__name__, "message": str(exc)}
-        if op in ("set", "unset"):
-            outcome["doc"] = encode(doc)
-        return outcome
+        error = {"error": type(exc).__name__, "message": _message(exc)}
+        return _encoded(error, doc) if op in ("set", "unset") else error
+    if op in ("set", "unset"):
+        return _encoded({"same": result is doc}, doc)
+    try:
+        return {"value": encode(result)}
+    except Exception as exc:  # EncodeError, MemoryError: still an answer, never a crash
+        return _unencodable(exc)
+
+
+def _encoded(outcome: dict[str, Any], doc: Any) -> dict[str, Any]:
+    """``outcome`` with the document after a write, encoded, in front."""
+    try:
+        return {"doc": encode(doc), **outcome}
+    except Exception as exc:
+        return _unencodable(exc)
+
+
+def _unencodable(exc: Exception) -> dict[str, Any]:
+    return {"error": type(exc).__name__, "message": f"the outcome cannot be encoded: {_message(exc)}"}
+
+
+def _message(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:  # str() of the exception formats a value whose repr() raises
+        return f"<{type(exc).__name__} whose str() raises>"
 
 
 def judge(case: Case, outcome: Mapping[str, Any]) -> str | None:
@@ -304,20 +671,22 @@ def judge(case: Case, outcome: Mapping[str, Any]) -> str | None:
         if fragment is not None and fragment not in outcome.get("message", ""):
             return f"expected message containing {fragment!r}, got {outcome.get('message')!r}"
         # A failed write leaves the document as it was (spec 9.7).
-        if case.op in ("set", "unset") and not same(expect.get("doc", case.doc), outcome.get("doc")):
-            return f"failed {case.op} changed the document to {json.dumps(outcome.get('doc'))}"
+        if case.op in ("set", "unset"):
+            before = expect["doc"] if "doc" in expect else encode(decode(case.doc))
+            if not same(before, outcome.get("doc")):
+                return f"failed {case.op} changed the document to {_show(outcome.get('doc'))}"
         return None
     if "error" in outcome:
         return f"expected success, got {_describe(outcome)}"
     if case.op in ("set", "unset"):
         if not same(expect["doc"], outcome.get("doc")):
-            wanted, got = json.dumps(expect["doc"]), json.dumps(outcome.get("doc"))
+            wanted, got = _show(expect["doc"]), _show(outcome.get("doc"))
             return f"document after {case.op}: expected {wanted}, got {got}"
         if outcome.get("same") is not expect.get("same", True):
             return f"{case.op} returned {'the same' if outcome.get('same') else 'another'} object"
         return None
     if not same(expect["value"], outcome.get("value")):
-        return f"expected {json.dumps(expect['value'])}, got {json.dumps(outcome.get('value'))}"
+        return f"expected {_show(expect['value'])}, got {_show(outcome.get('value'))}"
     return None
 
 
@@ -325,5 +694,17 @@ def _describe(outcome: Mapping[str, Any]) -> str:
     if "error" in outcome:
         return f"{outcome['error']}: {outcome.get('message', '')}"
     if "value" in outcome:
-        return f"value {json.dumps(outcome['value'])}"
-    return f"document {json.dumps(outcome.get('doc'))}"
+        return f"value {_show(outcome['value'])}"
+    return f"document {_show(outcome.get('doc'))}"
+
+
+_SHOW_LIMIT = 2000
+
+
+def _show(value: Any) -> str:
+    """JSON text for a message, cut short past a limit (a million-item list stays readable)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (RecursionError, ValueError, TypeError) as exc:
+        return f"<cannot show: {type(exc).__name__}>"
+    return text if len(text) <= _SHOW_LIMIT else text[:_SHOW_LIMIT] + f"... ({len(text)} characters)"

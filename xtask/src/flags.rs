@@ -1,8 +1,11 @@
 //! Every command-line flag of `cargo xtask`, declared in one place with clap's derive API.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, ValueEnum};
+use dictwalk_corpus::Backend;
+
+use crate::parity::{Filter, Shard};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -34,6 +37,22 @@ Exit codes:
   2  could not run: a distribution is missing (with --no-build) or failed to build, a tool or
      the API probe failed; the report says so and never says \"no drift\"";
 
+const PARITY_EXIT_CODES: &str = "\
+Exit codes:
+  0  every chosen backend ran every selected case; none failed and no declaration is stale
+  1  some case failed or some declared divergence is stale (or a backend was stopped after its
+     worker failed case after case)
+  2  could not run: a malformed corpus, a bad argument, no case selected, or a backend that
+     could not be set up or whose worker did not start (the others still run and report)";
+
+const GATE_EXIT_CODES: &str = "\
+Exit codes:
+  0  GO: every check ran to the end and passed
+  1  NO-GO: a check failed (a smoke test, a drift finding, a parity difference); the reasons
+     are listed in reports/gate.md and on stderr
+  2  NO-GO, and some check could not run or did not run (a build, a venv or a worker could
+     not be set up), so there is no complete verdict; the report says which";
+
 const VERSION_EXIT_CODES: &str = "\
 Exit codes:
   0  the version was set everywhere (with --check: every place agrees)
@@ -61,6 +80,7 @@ pub enum Subcommand {
     Wheels(Wheels),
     Drift(Drift),
     Version(Version),
+    Gate(Gate),
 }
 
 /// Run every test of the project: cargo's, pytest's, then the lints.
@@ -108,23 +128,108 @@ pub struct Lint {
     pub fix: bool,
 }
 
-/// Run the parity corpus (`parity/cases/`) on one backend and list the differences.
+/// Run the parity corpus (`parity/cases/`) on the installed backends and class every case.
 ///
-/// `--backend legacy` runs it on dictwalk 2.6.0 from PyPI, installed into its own virtual
-/// environment `.venvs/legacy` (created on first use with the Python that `test` uses, and
-/// reinstalled only when the pinned version changes). `--backend python` runs it on this
-/// project's pure-Python package in `.venv`. The report of `python/tests/differential.py` goes to
-/// stdout; its exit code is this command's: 0 no undeclared or stale difference, 1 some, 2 the
-/// corpus is malformed or the run could not be set up.
+/// Backends (`--backend`, repeatable or a comma list; all four by default), each in its own
+/// thread:
+///
+///   python  the pure wheel, installed into `.venvs/pure`
+///   rust    the native wheel, installed into `.venvs/native`
+///   core    dictwalk-core on serde_json, in this process; only the cases JSON can express
+///   legacy  dictwalk 2.6.0 from PyPI, in `.venvs/legacy`
+///
+/// The wheels are the current version's (pyproject.toml) in `--wheel-dir` (default
+/// `target/wheels/`); when one is missing, or older than a file it is built from (pyproject.toml,
+/// `python/dictwalk/`, the sources of dictwalk-core and dictwalk-py), they are built first, as
+/// `cargo xtask wheels --no-smoke` does (which sets up `.venv` with uv and maturin), unless
+/// `--no-build`, where that backend could not run. A wheel is
+/// pip-installed into its venv only when its sha256 differs from the venv's stamp
+/// (`xtask-wheel.stamp`); the venvs are made from `.venv`'s interpreter when missing. Each
+/// python, rust and legacy backend runs one worker process, `<venv>/bin/python -I
+/// python/tests/worker.py --api <backend>`, from its venv's directory without PYTHONPATH or
+/// DICTWALK_BACKEND, that answers a case per line; its first line must say it imported
+/// dictwalk from its venv (never from the checkout's `python/`), of the expected version and
+/// backend.
+///
+/// A worker that crashes, hangs past `--timeout` or prints garbage fails that case only: it is
+/// started again and the run goes on. A backend whose worker fails 20 cases in a row (none of
+/// them declared) is stopped; one that cannot be set up or whose worker does not start could not run. Either way
+/// its remaining cases are "not run", and the run cannot pass.
+///
+/// Each case on each backend is classed: pass; fail (an undeclared difference: a wrong answer,
+/// a crash, a timeout or garbage); declared (a difference, answer or crash, that the case's
+/// `diverges` declares for that backend); stale (declared to differ but now gives the expected
+/// result: counts as a failure); n/a (core on a case JSON cannot express); not run.
+///
+/// The corpus is loaded and validated whole before anything is set up: a malformed file (bad
+/// JSON, unknown field, duplicate id, unknown backend, missing expectation) stops the run with
+/// one line naming the file and the case.
+///
+/// Reports: the table and the failing cases go to stdout, a progress bar to stderr (on a
+/// terminal). When the run starts, `<reports-dir>/parity.json` is moved to
+/// `parity.previous.json` (the default baseline) and `parity.md` and `junit.xml` are removed,
+/// so an interrupted run leaves no report that claims success. At the end, written atomically:
+/// `parity.json` (schema_version, the run, per-backend counts, every non-passing case, the
+/// baseline comparison), `parity.md` (cut to fit a GitHub comment; also appended to
+/// $GITHUB_STEP_SUMMARY when set) and `junit.xml` (a test suite per backend). Against the
+/// baseline each (backend, case) is classed: newly failing, fixed, still failing, stale
+/// divergence, added, removed.
+///
+/// Examples:
+///   cargo xtask parity                                 every case on every backend
+///   cargo xtask parity --backend python,core           two backends
+///   cargo xtask parity --filter 'read.*.nested'        ids matching a glob
+///   cargo xtask parity --filter sort_by --shard 2/4    a substring, the 2nd of 4 shards
 #[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
+#[command(after_help = PARITY_EXIT_CODES, verbatim_doc_comment)]
 pub struct Parity {
-    /// The implementation to run the corpus on.
-    #[arg(long, value_enum)]
-    pub backend: ParityBackend,
-    /// List the declared differences too.
+    /// A backend to run: python, rust, core or legacy; repeat the flag or give a comma list.
+    /// Default: all four.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "BACKEND")]
+    pub backend: Vec<ParityBackend>,
+    /// Only the cases whose id contains PATTERN; a PATTERN with `*` is instead a glob that must
+    /// match the whole id, `*` standing for any run of characters (`read.*.nested`).
+    #[arg(long, value_name = "PATTERN", value_parser = Filter::parse)]
+    pub filter: Option<Filter>,
+    /// Only the K-th of N shards (1 <= K <= N): the cases whose position in the whole corpus
+    /// is K-1 modulo N, so that the N shards of a CI matrix split it without overlap.
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
+    /// The corpus directory, relative to the project root.
+    #[arg(long, value_name = "DIR", default_value = crate::parity::DEFAULT_CORPUS)]
+    pub corpus: PathBuf,
+    /// How long a worker may take to answer one case before it is killed and the case fails.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = crate::parity::parse_timeout)]
+    pub timeout: Duration,
+    /// The parity.json to compare with. Default: `<reports-dir>/parity.previous.json` (the
+    /// previous run's report) when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Where to write parity.json, parity.md and junit.xml, relative to the project root.
+    #[arg(long, value_name = "DIR", default_value = crate::parity::DEFAULT_REPORTS)]
+    pub reports_dir: PathBuf,
+    /// Where the wheels are, relative to the project root.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_WHEEL_DIR)]
+    pub wheel_dir: PathBuf,
+    /// Never build the wheels: when the current version's are missing or stale, python and
+    /// rust could not run (exit 2).
     #[arg(long)]
-    pub verbose: bool,
+    pub no_build: bool,
+    /// Record the expectation of every new case (one with no `expect`) from the reference
+    /// backend (python, the pure wheel) into its file, changing no other line; review the
+    /// result with `git diff parity/`. Runs nothing else; exit 1 if some case got no answer.
+    #[arg(long, conflicts_with_all = ["backend", "filter", "shard", "baseline"])]
+    pub bless: bool,
+    /// Differential fuzzing instead of the corpus: generate N cases (documents, paths and
+    /// operations) from --seed, run each on the backends (default python,rust,core), and shrink
+    /// every disagreement with the reference (python) to a minimal case appended to
+    /// `parity/cases/regressions.json` with python's answer as its expectation. Exit 1 when
+    /// some backend disagreed.
+    #[arg(long, value_name = "N", conflicts_with_all = ["bless", "filter", "shard", "baseline"])]
+    pub fuzz: Option<usize>,
+    /// The seed of --fuzz: the same seed generates the same cases.
+    #[arg(long, value_name = "S", default_value_t = 0, requires = "fuzz")]
+    pub seed: u64,
 }
 
 /// Time dictwalk's backends against dictwalk 2.6.0, plain Python and peer libraries, and judge
@@ -242,6 +347,37 @@ pub struct Drift {
     pub self_test: bool,
 }
 
+/// The release gate: build the wheels, run drift and parity on them, and say GO or NO-GO.
+///
+/// What CI runs after `cargo xtask test`, and what release publishing obeys. In order:
+///
+///   wheels  `cargo xtask wheels`: the sdist, the pure and the native wheel into target/wheels/,
+///           each installed into a fresh venv and smoke-tested
+///   drift   `cargo xtask drift --no-build` on those distributions (reports/drift.{json,md})
+///   parity  `cargo xtask parity --no-build`: the whole corpus on python (the pure wheel),
+///           rust (the native wheel), core (in process) and legacy (dictwalk 2.6.0)
+///           (reports/parity.{json,md}, reports/junit.xml)
+///
+/// A check whose input did not pass is not run. Sets up everything it needs (.venv, the
+/// backends' venvs under .venvs/), so it runs on a fresh clone with only Rust and python3.
+///
+/// reports/gate.json (schema_version, verdict, reasons, checks) and reports/gate.md are written
+/// atomically; when the run starts they are first replaced by a NO-GO report saying the gate
+/// has not finished, so an interrupted run never leaves a GO behind. GO needs every check to
+/// have run completely and passed; anything missing, partial or failed is NO-GO, with its
+/// reasons. The markdown is appended to $GITHUB_STEP_SUMMARY when set.
+#[derive(Debug, Args)]
+#[command(after_help = GATE_EXIT_CODES, verbatim_doc_comment)]
+pub struct Gate {
+    /// Where to write gate.json and gate.md (and the checks' own reports), relative to the
+    /// project root.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub reports: PathBuf,
+    /// The tag policy for the native wheel, as `cargo xtask wheels --compatibility`.
+    #[arg(long, value_name = "POLICY", default_value = "pypi")]
+    pub compatibility: String,
+}
+
 /// Set the release version everywhere, or check that every place agrees.
 ///
 /// VERSION is SemVer (`3.0.0`, `3.0.0-alpha.1`, `-beta.N`, `-rc.N`) or its PEP 440 spelling
@@ -265,18 +401,23 @@ pub const DEFAULT_WHEEL_DIR: &str = "target/wheels";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ParityBackend {
+    /// The pure wheel (the reference backend), in `.venvs/pure`.
+    Python,
+    /// The native wheel, in `.venvs/native`.
+    Rust,
+    /// dictwalk-core on serde_json, in process.
+    Core,
     /// dictwalk 2.6.0 from PyPI, in `.venvs/legacy`.
     Legacy,
-    /// This project's pure-Python backend (`python/dictwalk`).
-    Python,
 }
 
 impl ParityBackend {
-    /// The name `differential.py --backend` knows it by.
-    pub fn name(self) -> &'static str {
+    pub fn backend(self) -> Backend {
         match self {
-            ParityBackend::Legacy => "legacy",
-            ParityBackend::Python => "python",
+            ParityBackend::Python => Backend::Python,
+            ParityBackend::Rust => Backend::Rust,
+            ParityBackend::Core => Backend::Core,
+            ParityBackend::Legacy => Backend::Legacy,
         }
     }
 }
@@ -346,9 +487,45 @@ mod tests {
     }
 
     #[test]
-    fn parity_needs_a_known_backend() {
-        assert!(Xtask::try_parse_from(["xtask", "parity"]).is_err());
-        assert!(Xtask::try_parse_from(["xtask", "parity", "--backend", "rust2"]).is_err());
-        assert!(Xtask::try_parse_from(["xtask", "parity", "--backend", "legacy"]).is_ok());
+    fn parity_backends_default_to_all_and_take_lists() -> anyhow::Result<()> {
+        let parse = |args: &[&str]| -> anyhow::Result<Parity> {
+            let flags = Xtask::try_parse_from(["xtask", "parity"].iter().chain(args))?;
+            match flags.subcommand {
+                Subcommand::Parity(parity) => Ok(parity),
+                other => anyhow::bail!("parsed as another subcommand: {other:?}"),
+            }
+        };
+        let all = parse(&[])?;
+        assert!(all.backend.is_empty() && !all.no_build);
+        assert_eq!(all.timeout, Duration::from_secs(10));
+        assert_eq!(all.corpus, PathBuf::from("parity/cases"));
+        assert_eq!(all.reports_dir, PathBuf::from("reports"));
+        let two = parse(&["--backend", "python,core", "--backend", "legacy"])?;
+        assert_eq!(
+            two.backend,
+            [
+                ParityBackend::Python,
+                ParityBackend::Core,
+                ParityBackend::Legacy
+            ]
+        );
+        let picked = parse(&["--filter", "read.*", "--shard", "2/4", "--timeout", "0.5"])?;
+        assert_eq!(
+            picked.filter.map(|f| f.to_string()).as_deref(),
+            Some("read.*")
+        );
+        assert_eq!(picked.shard.map(|s| s.to_string()).as_deref(), Some("2/4"));
+        assert_eq!(picked.timeout, Duration::from_millis(500));
+        for bad in [
+            &["--backend", "rust2"][..],
+            &["--shard", "5/4"],
+            &["--shard", "0/4"],
+            &["--timeout", "0"],
+            &["--timeout", "soon"],
+            &["--filter", ""],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} must be refused");
+        }
+        Ok(())
     }
 }

@@ -8,6 +8,7 @@ mod bench;
 mod drift;
 mod exec;
 mod flags;
+mod gate;
 mod lint;
 mod metadata;
 mod outcome;
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
         Subcommand::Wheels(cmd) => cmd.run(&sh),
         Subcommand::Drift(cmd) => cmd.run(&sh),
         Subcommand::Version(cmd) => cmd.run(&sh),
+        Subcommand::Gate(cmd) => cmd.run(&sh),
     });
     if let Err(err) = &result {
         term::error(format_args!("{err:#}"));

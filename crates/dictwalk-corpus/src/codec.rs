@@ -1,9 +1,12 @@
-//! What the Rust corpus tests share: the tags of the corpus codec (python/tests/corpus.py).
+//! The tags of the corpus codec: one-key objects standing for values JSON cannot hold.
+//!
+//! `python/tests/corpus.py` decodes them into Python values; Rust only needs to know that a
+//! value holding one is not plain JSON, so the core backend cannot run its case.
 
 use serde_json::Value;
 
-/// The one-key objects that stand for Python values JSON cannot hold.
-pub const TAGS: [&str; 9] = [
+/// Every tag of the codec, in `python/tests/corpus.py`'s `_TAGS` order and spelling.
+pub const TAGS: [&str; 14] = [
     "$tuple",
     "$set",
     "$frozenset",
@@ -13,9 +16,14 @@ pub const TAGS: [&str; 9] = [
     "$datetime",
     "$decimal",
     "$dict",
+    "$nest",
+    "$range",
+    "$cycle",
+    "$raising",
+    "$repr",
 ];
 
-/// The first tag of the corpus codec found in a value.
+/// The first tag found anywhere in a value.
 pub fn tag_in(value: &Value) -> Option<&'static str> {
     match value {
         Value::Array(items) => items.iter().find_map(tag_in),

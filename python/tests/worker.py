@@ -1,0 +1,155 @@
+"""Run corpus cases on one installed dictwalk, as a worker process speaking JSON Lines.
+
+Usage: ``<venv>/bin/python -I python/tests/worker.py --api {python|rust|legacy}``. ``cargo
+xtask parity`` starts one worker per installation and judges the outcomes itself. The API is
+whatever ``import dictwalk`` finds in that interpreter: ``python`` is
+``dictwalk.backends.python``, ``rust`` is ``dictwalk.backends.rust`` and ``legacy`` is the
+``dictwalk.dictwalk`` object of dictwalk 2.6.0. This file puts only its own directory on
+``sys.path`` (for ``corpus``), never the project's ``python/`` folder, so that the installed
+package is the one tested.
+
+The protocol, one JSON object per line in UTF-8 on stdin and stdout, stdout flushed after
+every line:
+
+- First, before reading anything: ``{"ready": {"api", "version", "backend", "module"}}``
+  (``backend`` is ``dictwalk.backend_name()``, or null where it does not exist). When the API
+  cannot be imported, nothing is written to stdout, one line saying why goes to stderr, and
+  the exit status is 2.
+- Then for each request, a case in ``Case.to_json()`` form (``{"id", "op", "path", "doc",
+  "args"}``, the document already resolved from ``doc_ref``), one reply:
+  ``{"id": ..., "outcome": <corpus.run_case>}``.
+- A request that is not a JSON object with those fields, or whose tagged values do not
+  decode, gets ``{"id": <its id or null>, "protocol_error": "<one line>"}`` and the worker
+  goes on.
+- End of input or an empty line ends the worker with status 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.metadata
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+# Under ``python -I`` the script's directory is not on sys.path; corpus.py lives next to it.
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
+
+from corpus import OPERATIONS, CorpusError, run_case  # noqa: E402 (needs the sys.path entry above)
+
+APIS = ("python", "rust", "legacy")
+_REQUEST_FIELDS = {"id": str, "op": str, "path": str, "args": dict}
+
+
+def load_api(api: str) -> tuple[Any, dict[str, Any]]:
+    """The object whose get/exists/set/unset/run_filter_function the cases call, and the
+    ``ready`` description of the installation it comes from."""
+    package = importlib.import_module("dictwalk")
+    if api == "legacy":
+        target = package.dictwalk
+    elif api in APIS:
+        target = importlib.import_module(f"dictwalk.backends.{api}")
+    else:
+        raise ValueError(f"unknown api {api!r}; expected one of {', '.join(APIS)}")
+    version = getattr(package, "__version__", None) or importlib.metadata.version("dictwalk")
+    backend_name = getattr(package, "backend_name", None)
+    ready = {
+        "api": api,
+        "version": version,
+        "backend": backend_name() if callable(backend_name) else None,
+        "module": package.__file__,
+    }
+    return target, ready
+
+
+def serve(api: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    """Answer requests from ``stdin`` on ``stdout`` until the input ends; the exit status."""
+    try:
+        target, ready = load_api(api)
+    except Exception as exc:  # any failure to import is reported, not raised
+        reason = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+        stderr.write(f"worker: cannot load the {api} api: {reason}\n")
+        stderr.flush()
+        return 2
+    _reply(stdout, {"ready": ready})
+    while True:
+        line = stdin.readline()
+        if not line.strip():
+            return 0
+        request, problem = _parse(line)
+        if problem is not None:
+            _reply(stdout, {"id": request.get("id") if request else None, "protocol_error": problem})
+            continue
+        try:
+            outcome = run_case(target, request)
+        except CorpusError as exc:
+            _reply(stdout, {"id": request["id"], "protocol_error": _one_line(str(exc))})
+            continue
+        _reply(stdout, {"id": request["id"], "outcome": outcome})
+
+
+def _parse(line: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The request on ``line``, and what is wrong with it (None when it is well formed)."""
+    if not line.isascii():
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that were not UTF-8, kept by surrogateescape
+            return None, "not UTF-8"
+    try:
+        request = json.loads(line)
+    except ValueError as exc:
+        return None, f"not JSON: {exc}"
+    if not isinstance(request, dict):
+        return None, "a request must be a JSON object"
+    for name, kind in _REQUEST_FIELDS.items():
+        if not isinstance(request.get(name), kind):
+            return request, f"the request needs {name!r} ({kind.__name__})"
+    if "doc" not in request:
+        return request, "the request needs 'doc'"
+    if request["op"] not in OPERATIONS:
+        return request, f"unknown op {request['op']!r}; expected one of {', '.join(OPERATIONS)}"
+    if request["op"] in ("set", "run_filter") and "value" not in request["args"]:
+        return request, f"{request['op']} needs args.value"
+    return request, None
+
+
+def _reply(stdout: TextIO, message: dict[str, Any]) -> None:
+    try:
+        line = json.dumps(message, ensure_ascii=False)
+    except (RecursionError, ValueError, TypeError) as exc:
+        line = _replacement(message, f"the outcome cannot be written as JSON: {exc}")
+    try:
+        stdout.write(line + "\n")
+    except UnicodeEncodeError:  # a lone surrogate in a str result; TextIOWrapper wrote nothing
+        stdout.write(_replacement(message, "the outcome holds a str that UTF-8 cannot carry") + "\n")
+    stdout.flush()
+
+
+def _replacement(message: dict[str, Any], reason: str) -> str:
+    outcome = {"error": "EncodeError", "message": reason}
+    return json.dumps({"id": message.get("id"), "outcome": outcome}, ensure_ascii=True)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--api", required=True, choices=APIS)
+    options = parser.parse_args(argv)
+    # The protocol is UTF-8 whatever the locale says; a request that is not is answered, not fatal.
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(encoding="utf-8", errors="surrogateescape")
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(encoding="utf-8")
+    return serve(options.api, sys.stdin, sys.stdout, sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,270 @@
+//! `cargo xtask parity`: runs the parity corpus (`parity/cases/`) on the installed backends and
+//! classes every case on every backend: pass, fail, declared, stale, not applicable, not run.
+//!
+//! The order of a run, which keeps it failing closed: the previous report is retired
+//! (`report::retire`), the corpus is loaded and validated whole (a malformed file stops the run
+//! before anything is set up or started), the cases are selected (`select.rs`), the backends
+//! are set up (`setup.rs`: wheels, venvs, worker commands), run concurrently (`runner.rs` over
+//! `worker.rs`), compared with the baseline (`baseline.rs`) and reported (`report/`).
+//! [`run`] is the library entry point that `cargo xtask gate` shares.
+
+mod baseline;
+mod bless;
+mod fuzz;
+mod model;
+mod oracle;
+mod progress;
+mod report;
+mod runner;
+mod select;
+mod setup;
+mod shrink;
+#[cfg(test)]
+mod tests;
+mod worker;
+
+use std::{
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
+
+use anyhow::{anyhow, bail};
+use dictwalk_corpus::{load_dir, Backend, LoadOptions};
+use xshell::Shell;
+
+pub use self::select::{Filter, Shard};
+use self::{
+    baseline::Baseline,
+    model::{ParityRun, Selection},
+    progress::Progress,
+    runner::{Limits, Plan},
+};
+use crate::{flags, outcome::Outcome, term};
+
+/// The default per-case timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_CORPUS: &str = "parity/cases";
+pub const DEFAULT_REPORTS: &str = "reports";
+
+/// What to run; relative paths are relative to the project root.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOptions {
+    /// The backends to run; empty means all four.
+    pub backends: Vec<Backend>,
+    pub corpus: PathBuf,
+    pub filter: Option<Filter>,
+    pub shard: Option<Shard>,
+    /// For each case's answer from a worker.
+    pub timeout: Duration,
+    /// The report to compare with; `None` means `<reports>/parity.previous.json` when it exists.
+    pub baseline: Option<PathBuf>,
+    pub reports_dir: PathBuf,
+    /// Where the wheels are (and are built when missing and `build` is true).
+    pub wheel_dir: PathBuf,
+    pub build: bool,
+}
+
+impl Default for RunOptions {
+    /// The whole corpus on every backend, reports in `reports/`, wheels built when missing.
+    fn default() -> Self {
+        RunOptions {
+            backends: Backend::ALL.to_vec(),
+            corpus: PathBuf::from(DEFAULT_CORPUS),
+            filter: None,
+            shard: None,
+            timeout: DEFAULT_TIMEOUT,
+            baseline: None,
+            reports_dir: PathBuf::from(DEFAULT_REPORTS),
+            wheel_dir: PathBuf::from(flags::DEFAULT_WHEEL_DIR),
+            build: true,
+        }
+    }
+}
+
+impl flags::Parity {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<Outcome> {
+        let options = RunOptions {
+            backends: self.backend.iter().map(|b| b.backend()).collect(),
+            corpus: self.corpus,
+            filter: self.filter,
+            shard: self.shard,
+            timeout: self.timeout,
+            baseline: self.baseline,
+            reports_dir: self.reports_dir,
+            wheel_dir: self.wheel_dir,
+            build: !self.no_build,
+        };
+        if self.bless {
+            return bless::run(sh, &options);
+        }
+        if let Some(cases) = self.fuzz {
+            return oracle::run(sh, &options, cases, self.seed);
+        }
+        Ok(run(sh, &options)?.outcome())
+    }
+}
+
+/// Runs the corpus as `options` say, writes the reports, and returns what was found. `Err`
+/// means the run could not start (a malformed corpus, a filter that selects nothing, an
+/// unreadable `--baseline`, reports that cannot be written); a backend that cannot be set up
+/// or started is not an error but a `could_not_run` backend in the result, whose verdict is
+/// then `Verdict::CouldNotRun`.
+pub fn run(sh: &Shell, options: &RunOptions) -> anyhow::Result<ParityRun> {
+    let root = sh.current_dir();
+    let wheel_dir = root.join(&options.wheel_dir);
+    let step_summary = sh
+        .var_os("GITHUB_STEP_SUMMARY")
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from);
+    execute(
+        &root,
+        options,
+        Limits::new(options.timeout),
+        Progress::new,
+        step_summary,
+        |backends| setup::plans(sh, backends, &wheel_dir, options.build),
+    )
+}
+
+/// What `cargo xtask gate` needs from the parity check: the whole corpus on every backend,
+/// on the wheels the gate has just built (never building others), with its reports in
+/// `reports_dir`. Returns the outcome, a one-line summary and the reasons it did not pass.
+pub fn for_gate(sh: &Shell, reports_dir: &Path) -> (Outcome, String, Vec<String>) {
+    let options = RunOptions {
+        reports_dir: reports_dir.to_path_buf(),
+        build: false,
+        ..RunOptions::default()
+    };
+    match run(sh, &options) {
+        Ok(run) => (run.outcome(), run.summary(), run.reasons(20)),
+        Err(err) => (
+            Outcome::CannotRun,
+            "the parity run could not start".to_owned(),
+            vec![format!("{err:#}")],
+        ),
+    }
+}
+
+/// `--timeout SECS`: a positive number of seconds, fractions allowed, at most an hour.
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= 3600.0 => Ok(Duration::from_secs_f64(secs)),
+        _ => Err(format!(
+            "invalid timeout '{text}': expected seconds, more than 0 and at most 3600, such as 10 or 0.5"
+        )),
+    }
+}
+
+/// The run with its set-up and its progress display passed in, so that the tests can run it
+/// on fake workers.
+fn execute(
+    root: &Path,
+    options: &RunOptions,
+    limits: Limits,
+    progress: fn(u64) -> Progress,
+    step_summary: Option<PathBuf>,
+    setup: impl FnOnce(&[Backend]) -> Vec<(Backend, Plan)>,
+) -> anyhow::Result<ParityRun> {
+    let started = Instant::now();
+    let reports_dir = root.join(&options.reports_dir);
+    // An explicit baseline is read before the previous report is moved aside, so that
+    // `--baseline reports/parity.json` means the report that was there.
+    let explicit = match &options.baseline {
+        Some(path) => {
+            let baseline = Baseline::load(&root.join(path), &shown(root, &root.join(path)));
+            Some(baseline.map_err(|why| anyhow!(why))?)
+        }
+        None => None,
+    };
+    report::retire(&reports_dir)?;
+
+    let corpus_dir = root.join(&options.corpus);
+    let corpus_shown = shown(root, &corpus_dir);
+    let cases = load_dir(&corpus_dir, LoadOptions::default())
+        .map_err(|err| {
+            let hint = if err.message.starts_with("missing expectation") {
+                " (a new case? `cargo xtask parity --bless` records its expectation from the reference backend)"
+            } else {
+                ""
+            };
+            anyhow!("the parity corpus {corpus_shown} is malformed: {err}{hint}")
+        })?;
+    let selected = select::select(&cases, options.filter.as_ref(), options.shard);
+    if selected.is_empty() {
+        bail!(
+            "no case selected: the {} cases of {corpus_shown} have none{}{}",
+            cases.len(),
+            options
+                .filter
+                .as_ref()
+                .map_or_else(String::new, |f| format!(" matching --filter '{f}'")),
+            options
+                .shard
+                .map_or_else(String::new, |s| format!(" in --shard {s}"))
+        );
+    }
+    let baseline = match explicit {
+        Some(baseline) => Some(baseline),
+        None => {
+            let path = reports_dir.join(report::PREVIOUS_JSON);
+            if path.exists() {
+                Baseline::load(&path, &shown(root, &path))
+                    .map_err(|why| term::warn(format_args!("parity: no baseline: {why}")))
+                    .ok()
+            } else {
+                None
+            }
+        }
+    };
+
+    // Each backend once, in the usual order.
+    let backends: Vec<Backend> = if options.backends.is_empty() {
+        Backend::ALL.to_vec()
+    } else {
+        Backend::ALL
+            .into_iter()
+            .filter(|b| options.backends.contains(b))
+            .collect()
+    };
+    let plans = setup(&backends);
+    term::info(format_args!(
+        "parity: {} of {} cases on {}",
+        selected.len(),
+        cases.len(),
+        backends
+            .iter()
+            .map(|b| b.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let progress = progress((selected.len() * plans.len()) as u64);
+    let runs = runner::run_all(&selected, plans, limits, &progress);
+    progress.finish();
+
+    let mut run = ParityRun {
+        selection: Selection {
+            corpus: corpus_shown,
+            corpus_cases: cases.len(),
+            filter: options.filter.as_ref().map(ToString::to_string),
+            shard: options.shard.map(|s| s.to_string()),
+            case_ids: selected.iter().map(|c| c.id.clone()).collect(),
+        },
+        backends: runs,
+        timeout: options.timeout,
+        baseline: None,
+        elapsed: Duration::ZERO,
+    };
+    let corpus_ids = cases.iter().map(|c| c.id.as_str()).collect();
+    run.baseline = baseline.map(|b| baseline::compare(&b, &run.backends, &corpus_ids));
+    run.elapsed = started.elapsed();
+    report::publish(&run, &reports_dir, step_summary)?;
+    Ok(run)
+}
+
+/// A path as reports name it: relative to the project root when inside it.
+fn shown(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}

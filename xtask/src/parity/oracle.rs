@@ -1,0 +1,148 @@
+//! `cargo xtask parity --fuzz N --seed S`: the fuzzer of `fuzz.rs` run on the real backends,
+//! each Python backend a worker process as in a corpus run ([`WorkerOracle`]).
+
+use std::{io::IsTerminal, time::Duration};
+
+use anyhow::bail;
+use dictwalk_corpus::{Backend, Case, Outcome};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use xshell::Shell;
+
+use super::{
+    fuzz::{self, CoreOracle, Oracle, Settings},
+    runner::{Limits, Plan},
+    setup, shown,
+    worker::{Worker, WorkerSpec},
+    RunOptions,
+};
+use crate::{outcome::Outcome as Exit, term};
+
+/// The backends fuzzing compares when `--backend` is not given.
+pub const DEFAULT_BACKENDS: [Backend; 3] = [Backend::Python, Backend::Rust, Backend::Core];
+
+/// A backend's worker process behind the fuzzer's [`Oracle`]; a worker that crashed, hung or
+/// printed garbage is started again for the next case.
+pub struct WorkerOracle {
+    backend: Backend,
+    spec: WorkerSpec,
+    limits: Limits,
+    worker: Option<Worker>,
+}
+
+impl WorkerOracle {
+    /// Starts the worker now, so that a backend that cannot start stops the run before it.
+    pub fn start(
+        backend: Backend,
+        spec: WorkerSpec,
+        limits: Limits,
+    ) -> anyhow::Result<WorkerOracle> {
+        let worker = Worker::start(&spec, limits.startup)
+            .map_err(|why| anyhow::anyhow!("the {backend} worker did not start: {why}"))?;
+        Ok(WorkerOracle {
+            backend,
+            spec,
+            limits,
+            worker: Some(worker),
+        })
+    }
+}
+
+impl Oracle for WorkerOracle {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    fn run(&mut self, case: &Case) -> Result<Outcome, String> {
+        let mut worker = match self.worker.take() {
+            Some(worker) => worker,
+            None => Worker::start(&self.spec, self.limits.startup)
+                .map_err(|why| format!("the worker did not start again: {why}"))?,
+        };
+        match worker.ask(case, self.limits.timeout) {
+            Ok(outcome) => {
+                self.worker = Some(worker);
+                Ok(outcome)
+            }
+            Err(failure) => {
+                if !failure.restart {
+                    self.worker = Some(worker);
+                }
+                Err(failure.message)
+            }
+        }
+    }
+}
+
+impl Drop for WorkerOracle {
+    fn drop(&mut self) {
+        if let Some(worker) = self.worker.take() {
+            worker.finish();
+        }
+    }
+}
+
+/// Generates `cases` cases from `seed`, compares the backends, writes each shrunk
+/// disagreement into the corpus. Exit 0 when every backend agreed with the reference, 1 when
+/// some did not (the new regression cases are named), 2 when a backend could not start.
+pub fn run(sh: &Shell, options: &RunOptions, cases: usize, seed: u64) -> anyhow::Result<Exit> {
+    let root = sh.current_dir();
+    let backends: Vec<Backend> = if options.backends.is_empty() {
+        DEFAULT_BACKENDS.to_vec()
+    } else {
+        options.backends.clone()
+    };
+    if backends.len() < 2 {
+        bail!("--fuzz compares backends: give at least two with --backend (default: python,rust,core)");
+    }
+    let limits = Limits::new(options.timeout);
+    let wheel_dir = root.join(&options.wheel_dir);
+    let mut oracles: Vec<Box<dyn Oracle>> = Vec::new();
+    for (backend, plan) in setup::plans(sh, &backends, &wheel_dir, options.build) {
+        match plan {
+            Plan::Core => oracles.push(Box::new(CoreOracle)),
+            Plan::Worker(spec) => {
+                oracles.push(Box::new(WorkerOracle::start(backend, *spec, limits)?));
+            }
+            Plan::CouldNotRun(why) => bail!("{backend} cannot run: {why}"),
+        }
+    }
+    let corpus_dir = root.join(&options.corpus);
+    term::info(format_args!(
+        "parity --fuzz: {cases} cases from seed {seed} on {}; disagreements go to {}",
+        backends
+            .iter()
+            .map(|b| b.name())
+            .collect::<Vec<_>>()
+            .join(", "),
+        shown(&root, &corpus_dir.join("regressions.json"))
+    ));
+    let bar = progress_bar(cases as u64);
+    let summary = fuzz::run(oracles, &Settings::new(cases, seed), &corpus_dir, |done| {
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    print!("{summary}");
+    Ok(if summary.agreed() {
+        Exit::Pass
+    } else {
+        Exit::Fail
+    })
+}
+
+fn progress_bar(total: u64) -> ProgressBar {
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(total), target);
+    if let Ok(style) =
+        ProgressStyle::with_template("fuzz [{bar:40}] {pos}/{len} cases ({per_sec}, {elapsed})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    if !bar.is_hidden() {
+        bar.enable_steady_tick(Duration::from_millis(250));
+    }
+    bar
+}

@@ -1,0 +1,567 @@
+//! One worker process of a backend (`python/tests/worker.py`, or a fake in the tests), spoken to
+//! in JSON Lines: a ready line first, then one reply per request, each awaited with a timeout.
+//!
+//! Three threads serve each worker so that nothing can block the run: a writer feeds stdin, a
+//! reader turns stdout into a channel of lines (awaited with `recv_timeout`), and a third keeps
+//! the last lines of stderr for the message when the worker dies.
+
+use std::{
+    collections::VecDeque,
+    ffi::OsString,
+    fmt,
+    io::{BufRead, BufReader, Read, Write},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{mpsc, Arc, Mutex},
+    thread,
+    time::{Duration, Instant},
+};
+
+use dictwalk_corpus::{Case, Outcome};
+use serde_json::Value;
+
+/// How much of a worker's unexpected output a message quotes.
+const QUOTE_LIMIT: usize = 200;
+/// How many stderr lines are kept.
+const STDERR_LINES: usize = 20;
+/// How long a worker that closed its stdout (or its stdin was closed) may take to exit before it
+/// is killed.
+const EXIT_GRACE: Duration = Duration::from_secs(2);
+
+/// How to start a backend's worker, and what its ready line must say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerSpec {
+    /// The backend's name, for messages.
+    pub name: String,
+    pub program: PathBuf,
+    pub args: Vec<OsString>,
+    /// Variables to set (`Some`) or remove (`None`) in the worker's environment.
+    pub env: Vec<(OsString, Option<OsString>)>,
+    pub cwd: PathBuf,
+    pub ready: ReadyCheck,
+}
+
+/// What the ready line must say; each `None` is not checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadyCheck {
+    pub api: Option<String>,
+    pub backend: Option<String>,
+    pub version: Option<String>,
+    /// `module` (the imported `dictwalk/__init__.py`) must be inside this directory: the venv.
+    pub module_inside: Option<PathBuf>,
+    /// ... and must not be inside this one: the checkout's own `python/`.
+    pub module_outside: Option<PathBuf>,
+}
+
+/// The worker's ready line: `{"ready": {"api", "version", "backend", "module"}}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ready {
+    pub api: String,
+    pub version: Option<String>,
+    /// `dictwalk.backend_name()`; `None` where it does not exist (dictwalk 2.6.0).
+    pub backend: Option<String>,
+    /// Where `dictwalk` was imported from.
+    pub module: String,
+}
+
+impl Ready {
+    fn parse(line: &str) -> Result<Ready, String> {
+        let value: Value = serde_json::from_str(line)
+            .map_err(|_| format!("printed {} instead of a ready line", quote(line)))?;
+        let Some(ready) = value.get("ready").and_then(Value::as_object) else {
+            return Err(format!("printed {} instead of a ready line", quote(line)));
+        };
+        let text = |name: &str, required: bool| -> Result<Option<String>, String> {
+            match ready.get(name) {
+                Some(Value::String(text)) => Ok(Some(text.clone())),
+                Some(Value::Null) | None if !required => Ok(None),
+                _ => Err(format!(
+                    "its ready line has no string '{name}': {}",
+                    quote(line)
+                )),
+            }
+        };
+        Ok(Ready {
+            api: text("api", true)?.unwrap_or_default(),
+            version: text("version", false)?,
+            backend: text("backend", false)?,
+            module: text("module", true)?.unwrap_or_default(),
+        })
+    }
+
+    /// `Err` says what the ready line got wrong.
+    fn check(&self, check: &ReadyCheck) -> Result<(), String> {
+        let field = |name: &str, got: Option<&str>, want: &Option<String>| match want {
+            Some(want) if got != Some(want.as_str()) => Err(format!(
+                "it reports {name} {}, expected '{want}'",
+                got.map_or_else(|| "null".to_owned(), |got| format!("'{got}'"))
+            )),
+            _ => Ok(()),
+        };
+        field("api", Some(&self.api), &check.api)?;
+        field("backend", self.backend.as_deref(), &check.backend)?;
+        field("version", self.version.as_deref(), &check.version)?;
+        let module = canonical(Path::new(&self.module));
+        if let Some(outside) = &check.module_outside {
+            if module.starts_with(canonical(outside)) {
+                return Err(format!(
+                    "it imported dictwalk from {}, inside {}: the checkout's sources, not the \
+                     installed package",
+                    self.module,
+                    outside.display()
+                ));
+            }
+        }
+        if let Some(inside) = &check.module_inside {
+            if !module.starts_with(canonical(inside)) {
+                return Err(format!(
+                    "it imported dictwalk from {}, outside its environment {}",
+                    self.module,
+                    inside.display()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The path with symbolic links resolved where it exists, so that prefixes compare.
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Why one case got no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+    /// Whether the worker is gone or out of step, so it must be started again.
+    pub restart: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The worker exited or closed its output.
+    Crash,
+    /// No answer within the timeout; the worker was killed.
+    Timeout,
+    /// An answer that is not JSON, is for another case, or holds no valid outcome.
+    Garbage,
+    /// The worker said it could not run the request.
+    Protocol,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A running worker that has printed a valid ready line.
+pub struct Worker {
+    child: Child,
+    /// Requests for the writer thread; dropping it closes the worker's stdin.
+    requests: Option<mpsc::Sender<String>>,
+    lines: mpsc::Receiver<Vec<u8>>,
+    stderr: Arc<Mutex<VecDeque<String>>>,
+    stderr_done: mpsc::Receiver<()>,
+    reaped: bool,
+    pub ready: Ready,
+}
+
+impl Worker {
+    /// Starts the worker and waits up to `startup` for its ready line; `Err` says why it could
+    /// not start, in one line.
+    pub fn start(spec: &WorkerSpec, startup: Duration) -> Result<Worker, String> {
+        let mut command = Command::new(&spec.program);
+        command
+            .args(&spec.args)
+            .current_dir(&spec.cwd)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (name, value) in &spec.env {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+        let mut child = command
+            .spawn()
+            .map_err(|err| format!("cannot start {}: {err}", spec.program.display()))?;
+        let (Some(stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("its standard streams could not be connected".into());
+        };
+        let (requests, lines) = (writer(stdin), reader(stdout));
+        let (stderr, stderr_done) = stderr_tail(stderr);
+        let mut worker = Worker {
+            child,
+            requests: Some(requests),
+            lines,
+            stderr,
+            stderr_done,
+            reaped: false,
+            ready: Ready {
+                api: String::new(),
+                version: None,
+                backend: None,
+                module: String::new(),
+            },
+        };
+        let line = match worker.lines.recv_timeout(startup) {
+            Ok(line) => line,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                worker.kill();
+                return Err(format!(
+                    "no ready line within {}; it was killed",
+                    seconds(startup)
+                ));
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(format!(
+                    "it exited before its ready line ({})",
+                    worker.death()
+                ));
+            }
+        };
+        let line = String::from_utf8_lossy(&line);
+        let ready = Ready::parse(&line).and_then(|ready| {
+            ready.check(&spec.ready)?;
+            Ok(ready)
+        });
+        match ready {
+            Ok(ready) => {
+                worker.ready = ready;
+                Ok(worker)
+            }
+            Err(why) => {
+                worker.kill();
+                Err(why)
+            }
+        }
+    }
+
+    /// Sends the case and waits up to `timeout` for its outcome.
+    pub fn ask(&mut self, case: &Case, timeout: Duration) -> Result<Outcome, Failure> {
+        let request = match serde_json::to_string(&case.request()) {
+            Ok(request) => request + "\n",
+            Err(err) => {
+                return Err(Failure {
+                    kind: FailureKind::Protocol,
+                    message: format!("the request cannot be written as JSON: {err}"),
+                    restart: false,
+                })
+            }
+        };
+        let sent = self
+            .requests
+            .as_ref()
+            .is_some_and(|requests| requests.send(request).is_ok());
+        let line = if sent {
+            self.lines.recv_timeout(timeout)
+        } else {
+            Err(mpsc::RecvTimeoutError::Disconnected)
+        };
+        match line {
+            Ok(line) => self.judge_reply(&case.id, &line),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                self.kill();
+                Err(Failure {
+                    kind: FailureKind::Timeout,
+                    message: format!(
+                        "no answer within the {} timeout; the worker was killed",
+                        seconds(timeout)
+                    ),
+                    restart: true,
+                })
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(Failure {
+                kind: FailureKind::Crash,
+                message: format!("the worker crashed: {}", self.death()),
+                restart: true,
+            }),
+        }
+    }
+
+    /// Reads a reply line. A line that is not JSON or answers another case leaves the worker
+    /// out of step, so it must be restarted; a well-formed reply for this case with a bad or
+    /// missing outcome, or a protocol error, leaves it in step.
+    fn judge_reply(&self, id: &str, line: &[u8]) -> Result<Outcome, Failure> {
+        let garbage = |message: String, restart: bool| Failure {
+            kind: FailureKind::Garbage,
+            message,
+            restart,
+        };
+        let Ok(text) = std::str::from_utf8(line) else {
+            return Err(garbage(
+                format!(
+                    "the worker printed a line that is not UTF-8: {}",
+                    quote(&String::from_utf8_lossy(line))
+                ),
+                true,
+            ));
+        };
+        let Ok(reply) = serde_json::from_str::<Value>(text) else {
+            return Err(garbage(
+                format!("the worker printed {}, which is not JSON", quote(text)),
+                true,
+            ));
+        };
+        match reply.get("id") {
+            Some(Value::String(got)) if got == id => {}
+            Some(other) => {
+                return Err(garbage(
+                    format!(
+                        "the worker answered for id {other} instead: {}",
+                        quote(text)
+                    ),
+                    true,
+                ))
+            }
+            None => {
+                return Err(garbage(
+                    format!("the worker's answer has no id: {}", quote(text)),
+                    true,
+                ))
+            }
+        }
+        if let Some(problem) = reply.get("protocol_error") {
+            let problem = problem
+                .as_str()
+                .map_or_else(|| problem.to_string(), str::to_owned);
+            return Err(Failure {
+                kind: FailureKind::Protocol,
+                message: format!("the worker reported a protocol error: {}", clip(&problem)),
+                restart: false,
+            });
+        }
+        let Some(outcome) = reply.get("outcome") else {
+            return Err(garbage(
+                format!(
+                    "the worker's answer has neither outcome nor protocol_error: {}",
+                    quote(text)
+                ),
+                false,
+            ));
+        };
+        Outcome::from_json(outcome).map_err(|why| {
+            garbage(
+                format!("the worker's outcome is malformed: {}", clip(&why)),
+                false,
+            )
+        })
+    }
+
+    /// Closes the worker's stdin (its signal to exit 0) and waits a little for it to go.
+    pub fn finish(mut self) {
+        self.requests = None;
+        self.reap(EXIT_GRACE);
+    }
+
+    /// Waits up to `grace` for the worker to exit, then kills it; returns its exit status.
+    fn reap(&mut self, grace: Duration) -> String {
+        let deadline = Instant::now() + grace;
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => {
+                    self.reaped = true;
+                    return status.to_string();
+                }
+                Ok(None) if Instant::now() < deadline => {
+                    thread::sleep(Duration::from_millis(5));
+                }
+                Ok(None) => {
+                    self.kill();
+                    return format!(
+                        "it closed its output but did not exit within {}, so it was killed",
+                        seconds(grace)
+                    );
+                }
+                Err(err) => {
+                    self.kill();
+                    return format!("its status cannot be read: {err}");
+                }
+            }
+        }
+    }
+
+    /// Why the worker is gone: its exit status and its last stderr line.
+    fn death(&mut self) -> String {
+        let status = self.reap(EXIT_GRACE);
+        // The stderr thread ends when the pipe closes; wait for it briefly so the last line is
+        // there, but never hang on a grandchild that holds the pipe open.
+        let _ = self.stderr_done.recv_timeout(Duration::from_millis(500));
+        let last = self
+            .stderr
+            .lock()
+            .ok()
+            .and_then(|lines| lines.back().cloned());
+        match last {
+            Some(line) => format!("{status}; its last stderr line: {}", clip(&line)),
+            None => format!("{status}; nothing on stderr"),
+        }
+    }
+
+    fn kill(&mut self) {
+        if !self.reaped {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            self.reaped = true;
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.requests = None;
+        self.kill();
+    }
+}
+
+/// Feeds requests to the worker's stdin until the sender is dropped or the pipe breaks.
+fn writer(mut stdin: impl Write + Send + 'static) -> mpsc::Sender<String> {
+    let (sender, receiver) = mpsc::channel::<String>();
+    thread::spawn(move || {
+        for request in receiver {
+            if stdin
+                .write_all(request.as_bytes())
+                .and_then(|()| stdin.flush())
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    sender
+}
+
+/// The worker's stdout as a channel of lines (without the line end); disconnected at EOF.
+fn reader(stdout: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
+    let (sender, receiver) = mpsc::channel();
+    thread::spawn(move || {
+        let mut stdout = BufReader::new(stdout);
+        loop {
+            let mut line = Vec::new();
+            match stdout.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                        line.pop();
+                    }
+                    if sender.send(line).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    receiver
+}
+
+/// Keeps the last non-blank lines of the worker's stderr; the receiver hears when it ends.
+fn stderr_tail(
+    stderr: impl Read + Send + 'static,
+) -> (Arc<Mutex<VecDeque<String>>>, mpsc::Receiver<()>) {
+    let lines = Arc::new(Mutex::new(VecDeque::with_capacity(STDERR_LINES)));
+    let (done, ended) = mpsc::channel();
+    let kept = Arc::clone(&lines);
+    thread::spawn(move || {
+        for line in BufReader::new(stderr).split(b'\n') {
+            let Ok(line) = line else { break };
+            let line = String::from_utf8_lossy(&line).trim_end().to_owned();
+            if line.trim().is_empty() {
+                continue;
+            }
+            if let Ok(mut kept) = kept.lock() {
+                if kept.len() == STDERR_LINES {
+                    kept.pop_front();
+                }
+                kept.push_back(line);
+            }
+        }
+        let _ = done.send(());
+    });
+    (lines, ended)
+}
+
+/// `10 s`, `0.5 s`.
+pub fn seconds(duration: Duration) -> String {
+    format!("{} s", duration.as_secs_f64())
+}
+
+/// Text cut to a readable length on a character boundary.
+pub fn clip(text: &str) -> String {
+    clip_to(text, QUOTE_LIMIT)
+}
+
+pub fn clip_to(text: &str, limit: usize) -> String {
+    if text.len() <= limit {
+        return text.to_owned();
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &text[..end], text.len())
+}
+
+/// Unexpected output, quoted and clipped: `'not json'`.
+fn quote(text: &str) -> String {
+    format!("{:?}", clip(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ready_lines_are_parsed_and_checked() -> Result<(), String> {
+        let line = r#"{"ready": {"api": "rust", "version": "3.0.0a1", "backend": "rust", "module": "/v/lib/dictwalk/__init__.py"}}"#;
+        let ready = Ready::parse(line)?;
+        assert_eq!(ready.backend.as_deref(), Some("rust"));
+        let want = |backend: &str| ReadyCheck {
+            api: Some("rust".into()),
+            backend: Some(backend.into()),
+            version: Some("3.0.0a1".into()),
+            module_inside: Some("/v".into()),
+            module_outside: Some("/repo/python".into()),
+        };
+        ready.check(&want("rust"))?;
+        let err = ready.check(&want("python")).expect_err("wrong backend");
+        assert_eq!(err, "it reports backend 'rust', expected 'python'");
+        let checkout = Ready {
+            module: "/repo/python/dictwalk/__init__.py".into(),
+            ..ready.clone()
+        };
+        let err = checkout
+            .check(&ReadyCheck {
+                module_outside: Some("/repo/python".into()),
+                ..ReadyCheck::default()
+            })
+            .expect_err("the checkout's sources");
+        assert!(err.contains("inside /repo/python"), "{err}");
+        let legacy = Ready::parse(
+            r#"{"ready": {"api": "legacy", "version": null, "backend": null, "module": "/l/x.py"}}"#,
+        )?;
+        assert_eq!((legacy.version, legacy.backend), (None, None));
+        for bad in [
+            "hello",
+            "{}",
+            r#"{"ready": {"api": "x"}}"#,
+            r#"{"ready": 1}"#,
+        ] {
+            assert!(Ready::parse(bad).is_err(), "{bad}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn clip_keeps_short_text_and_cuts_long_text_on_a_char_boundary() {
+        assert_eq!(clip_to("short", 10), "short");
+        assert_eq!(clip_to("ééééé", 3), "é… (10 bytes)");
+    }
+}
