@@ -19,6 +19,17 @@ pub fn write(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
         .suffix(".tmp")
         .tempfile_in(&dir)
         .with_context(|| format!("create a temporary file in {}", dir.display()))?;
+    // A temporary file is private (0600); the file it replaces keeps its mode, a new one gets
+    // the usual 0644 (less the umask, which created files are subject to anyway).
+    let permissions = fs::metadata(path)
+        .map(|existing| existing.permissions())
+        .ok()
+        .or_else(default_permissions);
+    if let Some(permissions) = permissions {
+        temp.as_file()
+            .set_permissions(permissions)
+            .with_context(|| format!("set the permissions of {}", temp.path().display()))?;
+    }
     temp.write_all(contents)
         .and_then(|()| temp.as_file().sync_all())
         .with_context(|| format!("write {}", temp.path().display()))?;
@@ -26,6 +37,18 @@ pub fn write(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
         .map_err(|err| err.error)
         .with_context(|| format!("rename the temporary file to {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(unix)]
+fn default_permissions() -> Option<fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn default_permissions() -> Option<fs::Permissions> {
+    // Elsewhere a temporary file gets the ordinary permissions already.
+    None
 }
 
 /// Appends `contents` to `path`, creating it when missing. Only for files that another program
@@ -50,6 +73,20 @@ fn parent_dir(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_file_is_readable_by_all_and_a_replaced_one_keeps_its_mode() -> anyhow::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("report.json");
+        write(&path, b"{}")?;
+        assert_eq!(fs::metadata(&path)?.permissions().mode() & 0o777, 0o644);
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600))?;
+        write(&path, b"[]")?;
+        assert_eq!(fs::metadata(&path)?.permissions().mode() & 0o777, 0o600);
+        Ok(())
+    }
 
     #[test]
     fn replaces_the_file_and_leaves_no_temporary_file() -> anyhow::Result<()> {

@@ -7,7 +7,8 @@
 //! - Arithmetic runs in Rust only on exact ints that fit in 64 bits and exact floats, where
 //!   Python's result is the machine's (an int result beyond 64 bits is left to Python; a
 //!   bool, a subclass or a big int never gets here).
-//! - `$sum`, `$max`, `$min` and `$len` call the very builtins the reference calls.
+//! - `$max`, `$min` and `$len` call the very builtins the reference calls; `$sum` adds the
+//!   items left to right from 0 with Python's `+`, as the reference's `_sum` does.
 //! - `$first` and `$last` index exact lists and tuples only (a subclass may override it).
 //! - `$sort_by`, `$unique_by`, `$index_by` and `$group_by` read each item's key with the
 //!   engine's `lookup` (the reader the corpus holds equal to the reference's), stop at once
@@ -50,7 +51,8 @@ pub fn call<'py>(
         ("add", [other]) => arithmetic(py, value_ref, &operand(&other.0)?, Op::Add),
         ("sub", [other]) => arithmetic(py, value_ref, &operand(&other.0)?, Op::Sub),
         ("mul", [other]) => arithmetic(py, value_ref, &operand(&other.0)?, Op::Mul),
-        ("sum" | "max" | "min", []) => Some(sequence_builtin(py, name, value)),
+        ("sum", []) => Some(left_to_right_sum(py, value)),
+        ("max" | "min", []) => Some(sequence_builtin(py, name, value)),
         // builtins.len is PyObject_Size and nothing more.
         ("len", []) => Some(
             value_ref
@@ -150,7 +152,20 @@ fn is_sequence(value: &Bound<'_, PyAny>) -> bool {
 
 static BUILTINS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// `name(value) if _is_sequence(value) else value`, with the builtin `sum`, `max` or `min`.
+/// The reference's `$sum`: the items of a list or tuple added left to right from 0 with `+`
+/// (not `builtins.sum`, whose float rounding changed in Python 3.12); anything else passes.
+fn left_to_right_sum<'py>(py: Python<'py>, value: &Obj<'py>) -> PyResult<Obj<'py>> {
+    if !is_sequence(&value.0) {
+        return Ok(value.clone());
+    }
+    let mut total = 0_i32.into_pyobject(py)?.into_any();
+    for item in value.0.try_iter()? {
+        total = total.add(item?)?;
+    }
+    Ok(Obj(total))
+}
+
+/// `name(value) if _is_sequence(value) else value`, with the builtin `max` or `min`.
 fn sequence_builtin<'py>(py: Python<'py>, name: &str, value: &Obj<'py>) -> PyResult<Obj<'py>> {
     if !is_sequence(&value.0) {
         return Ok(value.clone());

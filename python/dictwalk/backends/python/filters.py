@@ -609,8 +609,13 @@ def filter_flatten_deep(value: Any) -> Any:
 
 @_builtin("sorted", (0, 1))
 def filter_sorted(value: Any, reverse: Any = False) -> Any:
-    """A list or tuple sorted ascending (descending if reverse), as a new list; anything else passes."""
-    return sorted(value, reverse=reverse) if _is_sequence(value) else value
+    """A list or tuple sorted ascending (descending if reverse), as a new list; anything else passes.
+
+    ``reverse`` must be an integer (a bool is one), as ``sorted()`` required before Python 3.12.
+    """
+    if not _is_sequence(value):
+        return value
+    return sorted(value, reverse=bool(operator.index(reverse)))
 
 
 def _order(left: Any, right: Any) -> int:
@@ -733,18 +738,30 @@ def _percentile(ordered: list[float], percent: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
+def _sum(values: Iterable[Any]) -> Any:
+    """The items added left to right from 0, as ``sum()`` did before Python 3.12.
+
+    Python 3.12's ``sum()`` compensates float rounding, so ``sum([0.1, 0.2, 0.3])`` depends on
+    the interpreter; the path language's answer must not.
+    """
+    total: Any = 0
+    for item in values:
+        total = total + item
+    return total
+
+
 @_builtin("sum")
 def filter_sum(value: Any) -> Any:
-    """``sum()`` of a list or tuple (0 when empty; ints stay ints)."""
-    return sum(value) if _is_sequence(value) else value
+    """The items of a list or tuple added left to right (0 when empty; ints stay ints)."""
+    return _sum(value) if _is_sequence(value) else value
 
 
 @_builtin("avg")
 def filter_avg(value: Any) -> Any:
-    """``sum(value) / len(value)`` of a list or tuple; None when empty."""
+    """``$sum`` of a list or tuple divided by its length; None when empty."""
     if not _is_sequence(value):
         return value
-    return sum(value) / len(value) if value else None
+    return _sum(value) / len(value) if value else None
 
 
 @_builtin("median")

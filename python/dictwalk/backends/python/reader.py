@@ -34,7 +34,7 @@ from dictwalk.backends.python.parser import (
     Token,
     Wildcard,
 )
-from dictwalk.errors import DictWalkResolutionError
+from dictwalk.errors import DictWalkParseError, DictWalkResolutionError
 
 __all__ = ["Soft", "apply_pipeline", "descendants", "exists", "get", "lookup", "resolve"]
 
@@ -271,6 +271,10 @@ def _call(call: parser.FilterCall, value: Any, root: Any, pipeline: Pipeline, so
         return call.spec.fn(value, *args)
     try:
         return call.spec.fn(value, *args)
+    except DictWalkParseError:
+        # A key path argument that does not parse ($sort_by('')) is a fault of the path, not
+        # of the value: it raises as every other parse error does (as in 2.6.0), never soft.
+        raise
     except Exception as exc:
         raise Soft(pipeline.text, f"{type(exc).__name__}: {exc}") from None
 
