@@ -535,7 +535,8 @@ def _load_file(path: Path) -> Iterator[Case]:
         raise CorpusError(
             f"{name}: top level must be an object with schema_version, description, docs, cases"
         )
-    if raw.get("schema_version") != SCHEMA_VERSION:
+    version = raw.get("schema_version")
+    if type(version) is not int or version != SCHEMA_VERSION:
         raise CorpusError(f"{name}: schema_version must be {SCHEMA_VERSION}")
     docs = raw.get("docs", {})
     if not isinstance(docs, dict):
@@ -581,6 +582,10 @@ def _load_case(name: str, index: int, entry: Any, docs: Mapping[str, Any]) -> Ca
         raise CorpusError(f"{where}: missing expectation (expect)")
     if set(expect) - _EXPECT_FIELDS:
         raise CorpusError(f"{where}: expect may only hold {', '.join(sorted(_EXPECT_FIELDS))}")
+    if "message" in expect and not isinstance(expect["message"], str):
+        raise CorpusError(f"{where}: expect.message must be a string")
+    if "same" in expect and not isinstance(expect["same"], bool):
+        raise CorpusError(f"{where}: expect.same must be true or false")
     if "error" in expect:
         if expect["error"] not in ERROR_CLASSES:
             raise CorpusError(f"{where}: unknown error class {expect['error']!r}")

@@ -279,6 +279,12 @@ fn load_expect(op: Op, expect: &Map<String, Value>) -> Result<Expect, String> {
         names.sort_unstable();
         return Err(format!("expect may only hold {}", names.join(", ")));
     }
+    if expect.get("message").is_some_and(|m| !m.is_string()) {
+        return Err("expect.message must be a string".into());
+    }
+    if expect.get("same").is_some_and(|same| !same.is_boolean()) {
+        return Err("expect.same must be true or false".into());
+    }
     if let Some(class) = expect.get("error") {
         let Some(class) = class.as_str().filter(|c| ERROR_CLASSES.contains(c)) else {
             return Err(format!("unknown error class {}", py_repr(class)));
