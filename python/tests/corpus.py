@@ -1,6 +1,7 @@
 """The parity corpus: loading, the tagged value codec, running one case, judging the outcome.
 
-This module is the one loader of ``parity/cases/*.json``. It is stdlib-only and imports no
+This module is the Python loader of ``parity/cases/*.json`` (``crates/dictwalk-corpus`` is the
+Rust one; both give the same errors on the shared fixtures). It is stdlib-only and imports no
 dictwalk code, so that the same file serves pytest (in process, on each backend) and the
 worker processes that run a case on another installation, such as dictwalk 2.6.0 in its own
 virtual environment (``worker.py``). The file format is described in ARCHITECTURE.md under
@@ -59,7 +60,6 @@ CORPUS_DIR = Path(__file__).resolve().parents[2] / "parity" / "cases"
 OPERATIONS = ("get", "exists", "set", "unset", "run_filter")
 BACKENDS = ("python", "rust", "core", "legacy")
 ERROR_CLASSES = (
-    "DictWalkError",
     "DictWalkParseError",
     "DictWalkResolutionError",
     "DictWalkOperatorError",
@@ -67,6 +67,7 @@ ERROR_CLASSES = (
     "ValueError",
     "KeyError",
     "ZeroDivisionError",
+    "AttributeError",
     # run_filter_function lets these through from the value itself: an object whose method
     # raises, a value nested past the interpreter's recursion limit.
     "RuntimeError",

@@ -104,7 +104,6 @@ impl fmt::Display for Backend {
 
 /// The exception classes an expectation may name, in `python/tests/corpus.py`'s order.
 pub const ERROR_CLASSES: [&str; 10] = [
-    "DictWalkError",
     "DictWalkParseError",
     "DictWalkResolutionError",
     "DictWalkOperatorError",
@@ -112,6 +111,7 @@ pub const ERROR_CLASSES: [&str; 10] = [
     "ValueError",
     "KeyError",
     "ZeroDivisionError",
+    "AttributeError",
     // run_filter_function lets these through from the value itself: an object whose method
     // raises, a value nested past the interpreter's recursion limit.
     "RuntimeError",
