@@ -142,19 +142,18 @@ pub struct Lint {
 /// `target/wheels/`); when one is missing, or older than a file it is built from (pyproject.toml,
 /// `python/dictwalk/`, the sources of dictwalk-core and dictwalk-py), they are built first, as
 /// `cargo xtask wheels --no-smoke` does (which sets up `.venv` with uv and maturin), unless
-/// `--no-build`, where that backend could not run. A wheel is
-/// pip-installed into its venv only when its sha256 differs from the venv's stamp
-/// (`xtask-wheel.stamp`); the venvs are made from `.venv`'s interpreter when missing. Each
-/// python, rust and legacy backend runs one worker process, `<venv>/bin/python -I
-/// python/tests/worker.py --api <backend>`, from its venv's directory without PYTHONPATH or
-/// DICTWALK_BACKEND, that answers a case per line; its first line must say it imported
-/// dictwalk from its venv (never from the checkout's `python/`), of the expected version and
-/// backend.
+/// `--no-build`, where that backend could not run. A wheel is pip-installed into its venv
+/// only when its sha256 differs from the venv's stamp (`xtask-wheel.stamp`); the venvs are
+/// made from `.venv`'s interpreter when missing. Each python, rust and legacy backend runs
+/// one worker process, `<venv>/bin/python -I python/tests/worker.py --api <backend>`, from
+/// its venv's directory without PYTHONPATH or DICTWALK_BACKEND, that answers a case per
+/// line; its first line must say it imported dictwalk from its venv (never from the
+/// checkout's `python/`), of the expected version and backend.
 ///
 /// A worker that crashes, hangs past `--timeout` or prints garbage fails that case only: it is
 /// started again and the run goes on. A backend whose worker fails 20 cases in a row (none of
-/// them declared) is stopped; one that cannot be set up or whose worker does not start could not run. Either way
-/// its remaining cases are "not run", and the run cannot pass.
+/// them declared) is stopped; one that cannot be set up or whose worker does not start could
+/// not run. Either way its remaining cases are "not run", and the run cannot pass.
 ///
 /// Each case on each backend is classed: pass; fail (an undeclared difference: a wrong answer,
 /// a crash, a timeout or garbage); declared (a difference, answer or crash, that the case's
@@ -180,6 +179,8 @@ pub struct Lint {
 ///   cargo xtask parity --backend python,core           two backends
 ///   cargo xtask parity --filter 'read.*.nested'        ids matching a glob
 ///   cargo xtask parity --filter sort_by --shard 2/4    a substring, the 2nd of 4 shards
+///   cargo xtask parity --bless                         record new cases' expectations
+///   cargo xtask parity --fuzz 20000 --seed 7           differential fuzzing, 20,000 cases
 #[derive(Debug, Args)]
 #[command(after_help = PARITY_EXIT_CODES, verbatim_doc_comment)]
 pub struct Parity {
