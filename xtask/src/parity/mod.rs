@@ -18,7 +18,6 @@ mod report;
 mod runner;
 mod select;
 mod setup;
-mod shrink;
 #[cfg(test)]
 mod tests;
 mod worker;

@@ -1,4 +1,4 @@
-//! `cargo xtask parity --fuzz N --seed S`: the fuzzer of `fuzz.rs` run on the real backends,
+//! `cargo xtask parity --fuzz N --seed S`: the fuzzer of `fuzz/` run on the real backends,
 //! each Python backend a worker process as in a corpus run ([`WorkerOracle`]).
 
 use std::{io::IsTerminal, time::Duration};

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use dictwalk_corpus::Op;
 use serde_json::{Map, Value};
 
-use super::fuzz::{
+use super::spec::{
     BoolExpr, Call, Cmp, Lhs, PathSpec, Pipe, Pred, Rhs, Root, Sel, Spec, Target, Tok,
 };
 

@@ -1,0 +1,54 @@
+//! Differential fuzzing (`cargo xtask parity --fuzz N --seed S`): generated cases run on every
+//! backend, and each disagreement with the reference is shrunk and written to the corpus.
+//!
+//! A case is generated from a seed and its number alone ([`generate`](generate::generate)), as a [`Spec`](spec::Spec): the
+//! operation, a structured path (tokens, predicates, pipelines, following the grammar of the
+//! path language), a plain-JSON document and the arguments. Generation is guided by the
+//! document, so most paths resolve: keys are picked from the dicts the walk reaches, indexes
+//! from the lists' lengths, predicate literals from the items' values. A few cases in a
+//! hundred carry broken syntax on purpose, since parse errors must agree too.
+//!
+//! [`run`](run()) sends the cases in batches to the [`Oracle`]s, one thread per oracle, so the slow
+//! Python workers run side by side with the others; oracles of the same backend share each
+//! batch. The reference is the `python` oracle (else the first given). Every other backend
+//! whose outcome does not agree with the reference's, or that fails on the case, is a
+//! disagreement; `shrink` reduces it to a minimal case with the same kind of failure, and the
+//! minimal case is appended to `regressions.json` with the reference's outcome as expectation.
+
+mod generate;
+mod run;
+mod shrink;
+mod spec;
+#[cfg(test)]
+mod tests;
+
+use dictwalk_corpus::{core, Backend, Case, Outcome};
+
+pub use self::run::{run, Settings};
+
+/// A backend that runs one case at a time: the core in process, or a worker process.
+pub trait Oracle: Send {
+    /// The backend this oracle runs.
+    fn backend(&self) -> Backend;
+
+    /// The case's outcome; `Err` when the backend crashed, hung or answered garbage on it,
+    /// which is a disagreement in itself.
+    fn run(&mut self, case: &Case) -> Result<Outcome, String>;
+}
+
+/// dictwalk-core on serde_json, in process.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CoreOracle;
+
+impl Oracle for CoreOracle {
+    fn backend(&self) -> Backend {
+        Backend::Core
+    }
+
+    fn run(&mut self, case: &Case) -> Result<Outcome, String> {
+        match core::inapplicable(case) {
+            Some(why) => Err(format!("the core cannot run this case: {why}")),
+            None => Ok(core::run(case)),
+        }
+    }
+}

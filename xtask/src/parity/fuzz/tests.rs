@@ -1,0 +1,378 @@
+//! The fuzzer's tests: rendering, generation, and whole runs on the core posing as buggy backends.
+
+use std::collections::BTreeMap;
+
+use dictwalk_corpus::{core, Backend, Case, Op, Outcome};
+use serde_json::{json, Map, Value};
+
+use super::generate::{case_id, generate};
+use super::run::{run, Fate, Settings, REGRESSIONS};
+use super::shrink;
+use super::spec::{
+    BoolExpr, Call, Cmp, Lhs, PathSpec, Pipe, Pred, Rhs, Root, Sel, Spec, Target, Tok,
+};
+use super::{CoreOracle, Oracle};
+
+/// The core, answering as another backend: two distinct oracles with one engine.
+struct Posing {
+    backend: Backend,
+    bug: fn(&Case, Outcome) -> Result<Outcome, String>,
+}
+
+impl Oracle for Posing {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    fn run(&mut self, case: &Case) -> Result<Outcome, String> {
+        let outcome = CoreOracle.run(case)?;
+        (self.bug)(case, outcome)
+    }
+}
+
+fn honest(_: &Case, outcome: Outcome) -> Result<Outcome, String> {
+    Ok(outcome)
+}
+
+fn holds_long_list(value: &Value) -> bool {
+    match value {
+        Value::Array(items) => items.len() >= 3 || items.iter().any(holds_long_list),
+        Value::Object(map) => map.values().any(holds_long_list),
+        _ => false,
+    }
+}
+
+/// Reads through `[-1]` give another value when the document holds a list of 3 or more.
+fn negative_index_bug(case: &Case, outcome: Outcome) -> Result<Outcome, String> {
+    match outcome {
+        Outcome::Value(value) if case.path.contains("[-1]") && holds_long_list(&case.doc) => {
+            Ok(Outcome::Value(json!(["bug", value])))
+        }
+        outcome => Ok(outcome),
+    }
+}
+
+/// Crashes on every path with `**` in it.
+fn deep_wildcard_crash(case: &Case, outcome: Outcome) -> Result<Outcome, String> {
+    if case.path.contains("**") {
+        Err("the worker died (exit status 139)".into())
+    } else {
+        Ok(outcome)
+    }
+}
+
+fn oracles(bug: fn(&Case, Outcome) -> Result<Outcome, String>) -> Vec<Box<dyn Oracle>> {
+    vec![
+        Box::new(CoreOracle),
+        Box::new(Posing {
+            backend: Backend::Rust,
+            bug,
+        }),
+    ]
+}
+
+fn render(path: PathSpec) -> String {
+    let spec = Spec {
+        op: Op::Get,
+        target: Target::Path(path),
+        doc: Value::Null,
+        args: Map::new(),
+    };
+    spec.path_text()
+}
+
+fn pipe(calls: &[(&str, &[&str])]) -> Pipe {
+    Pipe(
+        calls
+            .iter()
+            .map(|(name, args)| Call::new(name, args.iter().map(|a| (*a).to_owned()).collect()))
+            .collect(),
+    )
+}
+
+#[test]
+fn fuzz_paths_render_in_the_grammar_of_the_spec() {
+    let by_id = Pred {
+        lhs: Lhs {
+            tokens: vec![Tok::Key("id".into())],
+            pipe: None,
+        },
+        cmp: Some((
+            Cmp::Eq,
+            Rhs::Bool(BoolExpr::And(vec![
+                BoolExpr::Or(vec![
+                    BoolExpr::Pipe(pipe(&[("lt", &["2"])])),
+                    BoolExpr::Pipe(pipe(&[("gt", &["3"])])),
+                ]),
+                BoolExpr::Not(Box::new(BoolExpr::Pipe(pipe(&[("even", &[])])))),
+            ])),
+        )),
+    };
+    let mut doubled = pipe(&[("double", &[]), ("sum", &[])]);
+    doubled.0[0].map = true;
+    let path = PathSpec {
+        root: Root::Plain,
+        tokens: vec![
+            Tok::Key("a".into()),
+            Tok::Filter("b".into(), Box::new(by_id)),
+            Tok::Map("c".into()),
+        ],
+        transform: Some(doubled),
+    };
+    assert_eq!(
+        render(path),
+        "a.b[?.id==($lt(2)||$gt(3))&&!$even].c[]|$double[]|$sum"
+    );
+    let by_root = Pred {
+        lhs: Lhs {
+            tokens: Vec::new(),
+            pipe: Some(pipe(&[("len", &[])])),
+        },
+        cmp: Some((Cmp::Gt, Rhs::RootRef(vec![Tok::Key("x".into())]))),
+    };
+    let selected = PathSpec {
+        root: Root::Select {
+            dollar: true,
+            sel: Sel::Filter(Box::new(by_root)),
+        },
+        tokens: vec![Tok::Slice("id".into(), Some(1), None)],
+        transform: None,
+    };
+    assert_eq!(render(selected), "$$root[?.|$len>$$root.x].id[1:]");
+    let root = PathSpec {
+        root: Root::Dot,
+        tokens: Vec::new(),
+        transform: Some(pipe(&[("const", &["123"])])),
+    };
+    assert_eq!(render(root), ".|$const(123)");
+}
+
+#[test]
+fn fuzz_generation_is_a_function_of_seed_and_number() {
+    let first: Vec<Spec> = (0..500).map(|n| generate(7, n)).collect();
+    let again: Vec<Spec> = (0..500).map(|n| generate(7, n)).collect();
+    assert_eq!(first, again);
+    let other: Vec<Spec> = (0..500).map(|n| generate(8, n)).collect();
+    let same = first.iter().zip(&other).filter(|(a, b)| a == b).count();
+    assert!(same < 25, "{same} of 500 cases equal under another seed");
+    assert_eq!(case_id(7, 12), "fuzz.7.12");
+}
+
+#[test]
+fn fuzz_cases_parse_resolve_and_cover_the_grammar() {
+    let total = 5000;
+    let mut parsed = 0;
+    let mut reads = 0;
+    let mut resolved = 0;
+    let mut ops: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut paths = String::new();
+    for n in 0..total {
+        let case = generate(11, n).to_case(&case_id(11, n));
+        assert!(core::inapplicable(&case).is_none(), "{case:?}");
+        *ops.entry(case.op.name()).or_default() += 1;
+        paths.push_str(&case.path);
+        paths.push('\n');
+        let outcome = core::run(&case);
+        let parse_error =
+            matches!(&outcome, Outcome::Error { class, .. } if class == "DictWalkParseError");
+        if !parse_error {
+            parsed += 1;
+        }
+        if matches!(case.op, Op::Get | Op::Exists) && !parse_error {
+            reads += 1;
+            let mut strict = case.clone();
+            strict.op = Op::Get;
+            strict.args.clear();
+            strict.args.insert("strict".into(), Value::Bool(true));
+            if matches!(core::run(&strict), Outcome::Value(_)) {
+                resolved += 1;
+            }
+        }
+    }
+    let parse_rate = parsed as f64 / total as f64;
+    let resolve_rate = resolved as f64 / reads.max(1) as f64;
+    eprintln!(
+        "fuzz: {:.1}% of generated paths parse on the core; {:.1}% of the reads that parse resolve",
+        100.0 * parse_rate,
+        100.0 * resolve_rate
+    );
+    assert!(parse_rate >= 0.80, "only {parse_rate} parse");
+    assert!(parse_rate < 1.0, "no broken syntax generated");
+    assert!(resolve_rate >= 0.5, "only {resolve_rate} of reads resolve");
+    for op in ["get", "exists", "set", "unset", "run_filter"] {
+        assert!(ops.get(op).is_some_and(|count| *count > 0), "no {op} case");
+    }
+    for piece in [
+        "[?.", "[-", ":", "[]", "*", "**", "|$", "$$root", "==", "!=", ">=", "<", "&&", "||", "!$",
+        "[?.|$", "$$root[", ".[",
+    ] {
+        assert!(paths.contains(piece), "no generated path holds {piece:?}");
+    }
+}
+
+#[test]
+fn fuzz_core_agrees_with_itself() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let settings = Settings::new(5000, 3);
+    let summary = run(oracles(honest), &settings, dir.path(), |_| {}).expect("fuzz run");
+    eprintln!("{summary}");
+    assert!(summary.agreed(), "{summary}");
+    assert_eq!(summary.generated, 5000);
+    assert_eq!(summary.reference, Backend::Core);
+    let compared = summary.compared.get(&Backend::Rust).copied().unwrap_or(0);
+    assert_eq!(compared, 5000);
+    assert!(summary.written.is_empty());
+    assert!(!dir.path().join(REGRESSIONS).exists());
+}
+
+#[test]
+fn fuzz_finds_a_lying_backend_and_shrinks_it_to_the_minimal_case() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let settings = Settings::new(2000, 5);
+    let mut calls = Vec::new();
+    let summary = run(oracles(negative_index_bug), &settings, dir.path(), |done| {
+        calls.push(done)
+    })
+    .expect("fuzz run");
+    eprintln!("{summary}");
+    assert_eq!(calls, vec![512, 1024, 1536, 2000]);
+    assert!(summary.disagreements.len() >= 3, "{summary}");
+    // Every disagreement shrinks to the same minimal case, which is written once.
+    for d in &summary.disagreements {
+        assert_eq!(d.backend, Backend::Rust);
+        assert_eq!(d.shrunk.op, Op::Get, "{}", d.line());
+        assert_eq!(d.shrunk.path, ".[-1]", "{}", d.line());
+        assert_eq!(d.shrunk.doc, json!([null, null, null]), "{}", d.line());
+        assert!(d.shrunk.args.is_empty(), "{}", d.line());
+        assert_eq!(d.expected, Outcome::Value(Value::Null));
+        assert!(d.found.path.contains("[-1]"));
+    }
+    let first = &summary.disagreements[0];
+    assert_eq!(first.fate, Fate::Written);
+    assert_eq!(summary.written, vec![first.id.clone()]);
+    for d in &summary.disagreements[1..] {
+        assert_eq!(d.fate, Fate::SameAs(first.id.clone()));
+    }
+    // The written case loads, expects the reference's outcome and says where it came from.
+    let corpus = dictwalk_corpus::load_dir(dir.path(), Default::default()).expect("loads");
+    assert_eq!(corpus.len(), 1);
+    let case = &corpus[0];
+    assert_eq!(case.id, first.id);
+    assert_eq!(case.path, ".[-1]");
+    assert_eq!(
+        case.expect,
+        Some(dictwalk_corpus::Expect::Value(Value::Null))
+    );
+    let note = case.note.as_deref().unwrap_or_default();
+    assert!(
+        note.starts_with("found by cargo xtask parity --fuzz 2000 --seed 5; rust gave value"),
+        "{note}"
+    );
+    // The same seed again finds the same, and writes nothing twice.
+    let again = run(oracles(negative_index_bug), &settings, dir.path(), |_| {}).expect("rerun");
+    assert_eq!(again.disagreements.len(), summary.disagreements.len());
+    assert!(again.written.is_empty());
+    assert_eq!(again.disagreements[0].fate, Fate::AlreadyInCorpus);
+    let reloaded = dictwalk_corpus::load_dir(dir.path(), Default::default()).expect("loads");
+    assert_eq!(reloaded.len(), 1);
+}
+
+#[test]
+fn fuzz_compares_with_python_and_names_every_backend_that_disagreed() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let settings = Settings::new(1000, 5);
+    let posing = |backend, bug| -> Box<dyn Oracle> { Box::new(Posing { backend, bug }) };
+    let oracles = vec![
+        posing(Backend::Rust, negative_index_bug),
+        posing(Backend::Python, honest),
+        posing(Backend::Legacy, negative_index_bug),
+    ];
+    let summary = run(oracles, &settings, dir.path(), |_| {}).expect("fuzz run");
+    assert_eq!(summary.reference, Backend::Python);
+    assert_eq!(summary.written.len(), 1, "{summary}");
+    let backends: Vec<Backend> = summary.disagreements.iter().map(|d| d.backend).collect();
+    assert!(backends.contains(&Backend::Rust) && backends.contains(&Backend::Legacy));
+    let corpus = dictwalk_corpus::load_dir(dir.path(), Default::default()).expect("loads");
+    let note = corpus[0].note.as_deref().unwrap_or_default();
+    assert!(
+        note.ends_with("; rust gave value [\"bug\",null]; legacy gave value [\"bug\",null]"),
+        "{note}"
+    );
+}
+
+#[test]
+fn fuzz_finds_a_crashing_backend_and_shrinks_it() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let settings = Settings::new(600, 9);
+    let summary =
+        run(oracles(deep_wildcard_crash), &settings, dir.path(), |_| {}).expect("fuzz run");
+    assert!(!summary.disagreements.is_empty(), "{summary}");
+    let d = &summary.disagreements[0];
+    assert_eq!(d.got, Err("the worker died (exit status 139)".to_owned()));
+    assert_eq!(
+        (d.shrunk.op, d.shrunk.path.as_str(), &d.shrunk.doc),
+        (Op::Get, "**", &Value::Null),
+        "{}",
+        d.line()
+    );
+    assert_eq!(summary.written.len(), 1);
+    let corpus = dictwalk_corpus::load_dir(dir.path(), Default::default()).expect("loads");
+    let note = corpus[0].note.as_deref().unwrap_or_default();
+    assert!(
+        note.ends_with("rust failed: the worker died (exit status 139)"),
+        "{note}"
+    );
+}
+
+#[test]
+fn fuzz_shrinks_no_more_than_the_limit() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut settings = Settings::new(600, 9);
+    settings.max_shrunk = 1;
+    let summary =
+        run(oracles(deep_wildcard_crash), &settings, dir.path(), |_| {}).expect("fuzz run");
+    assert!(summary.disagreements.len() > 1, "{summary}");
+    assert_eq!(summary.disagreements[0].fate, Fate::Written);
+    for d in &summary.disagreements[1..] {
+        assert_eq!(d.fate, Fate::OverLimit);
+        assert_eq!(d.shrunk, d.found);
+    }
+    assert_eq!(summary.written.len(), 1);
+}
+
+#[test]
+fn fuzz_shrinking_is_deterministic_and_stays_within_its_attempts() {
+    let failing = (0..2000)
+        .map(|n| generate(5, n))
+        .find(|spec| {
+            let case = spec.to_case("x");
+            matches!(core::run(&case), Outcome::Value(_))
+                && case.path.contains("[-1]")
+                && holds_long_list(&case.doc)
+        })
+        .expect("a read through [-1] in 2000 cases");
+    let fails = |spec: &Spec| {
+        let case = spec.to_case("x");
+        matches!(core::run(&case), Outcome::Value(_))
+            && case.path.contains("[-1]")
+            && holds_long_list(&case.doc)
+    };
+    let once = shrink::shrink(&failing, 500, fails);
+    let twice = shrink::shrink(&failing, 500, fails);
+    assert_eq!(once, twice);
+    assert_eq!(once.spec.path_text(), ".[-1]");
+    let capped = shrink::shrink(&failing, 3, fails);
+    assert_eq!(capped.attempts, 3);
+    assert!(shrink::cost(&capped.spec) >= shrink::cost(&once.spec));
+}
+
+#[test]
+fn fuzz_needs_two_backends() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let settings = Settings::new(10, 1);
+    let one: Vec<Box<dyn Oracle>> = vec![Box::new(CoreOracle), Box::new(CoreOracle)];
+    let error = run(one, &settings, dir.path(), |_| {}).expect_err("one backend");
+    assert!(error.to_string().contains("two backends"), "{error}");
+    let error = run(Vec::new(), &settings, dir.path(), |_| {}).expect_err("no backend");
+    assert!(error.to_string().contains("none was given"), "{error}");
+}
