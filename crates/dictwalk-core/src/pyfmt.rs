@@ -4,6 +4,8 @@
 //! their text forms must be exactly the ones CPython 3.11 prints: floats in their shortest
 //! round-trip form with Python's switch to exponent notation, strings quoted and escaped the
 //! way `repr()` does (which needs Python's notion of a printable character, Unicode 14.0).
+//! `json_dumps` is `json.dumps` with its default separators, for `$to_json` and for writing
+//! corpus files.
 
 use serde_json::Value;
 
@@ -339,6 +341,88 @@ static NON_PRINTABLE: &[(u32, u32)] = &[
     (0x2B81E, 0x2B81F), (0x2CEA2, 0x2CEAF), (0x2EBE1, 0x2F7FF), (0x2FA1E, 0x2FFFF), (0x3134B, 0xE00FF),
     (0xE01F0, 0x10FFFF),
 ];
+
+/// Python's `json.dumps(value, ensure_ascii=...)` with the default separators (`", "`,
+/// `": "`): keys in their order, ints as they are, floats as `repr()` prints them, strings
+/// escaping `"`, `\` and the control characters, and, with `ensure_ascii`, every character
+/// outside printable ASCII as `\uXXXX` (UTF-16 units). Walks with an explicit stack, so no
+/// depth of nesting overflows the call stack.
+pub fn json_dumps(value: &Value, ensure_ascii: bool) -> String {
+    enum Step<'a> {
+        Value(&'a Value),
+        Key(&'a str),
+        Text(&'static str),
+    }
+    let mut out = String::new();
+    let mut stack = vec![Step::Value(value)];
+    while let Some(step) = stack.pop() {
+        match step {
+            Step::Text(text) => out.push_str(text),
+            Step::Key(key) => {
+                json_string(&mut out, key, ensure_ascii);
+                out.push_str(": ");
+            }
+            Step::Value(Value::Null) => out.push_str("null"),
+            Step::Value(Value::Bool(flag)) => out.push_str(if *flag { "true" } else { "false" }),
+            Step::Value(Value::Number(number)) => {
+                if number.is_f64() {
+                    // serde_json holds only finite floats, which Python prints with repr().
+                    out.push_str(&float_repr(number.as_f64().unwrap_or(f64::NAN)));
+                } else {
+                    out.push_str(&number.to_string());
+                }
+            }
+            Step::Value(Value::String(text)) => json_string(&mut out, text, ensure_ascii),
+            Step::Value(Value::Array(items)) => {
+                out.push('[');
+                stack.push(Step::Text("]"));
+                for (index, item) in items.iter().enumerate().rev() {
+                    stack.push(Step::Value(item));
+                    if index > 0 {
+                        stack.push(Step::Text(", "));
+                    }
+                }
+            }
+            Step::Value(Value::Object(map)) => {
+                out.push('{');
+                stack.push(Step::Text("}"));
+                for (index, (key, item)) in map.iter().enumerate().rev() {
+                    stack.push(Step::Value(item));
+                    stack.push(Step::Key(key));
+                    if index > 0 {
+                        stack.push(Step::Text(", "));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A JSON string as Python's `json` module writes it.
+fn json_string(out: &mut String, text: &str, ensure_ascii: bool) {
+    out.push('"');
+    for ch in text.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(ch),
+            _ if u32::from(ch) < 0x20 || ensure_ascii => {
+                let mut units = [0u16; 2];
+                for unit in ch.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+            _ => out.push(ch),
+        }
+    }
+    out.push('"');
+}
 
 #[cfg(test)]
 mod tests {

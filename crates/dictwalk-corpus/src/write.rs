@@ -26,7 +26,7 @@ use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-use dictwalk_core::pyfmt::float_repr;
+use dictwalk_core::pyfmt::json_dumps;
 use serde_json::{Map, Value};
 
 use crate::case::Expect;
@@ -60,80 +60,7 @@ impl std::error::Error for WriteError {}
 /// (`1.0`, `1e+16`, `1e-05`, `-0.0`); strings escape `"`, `\` and the control characters
 /// (`\n`, `\t`, ..., else `\u00XX`) and keep every other character as it is.
 pub fn case_line(case: &Value) -> String {
-    dumps(case)
-}
-
-/// Python's `json.dumps(value, ensure_ascii=False)`, walked with an explicit stack so that no
-/// depth of nesting can overflow the call stack.
-fn dumps(value: &Value) -> String {
-    enum Step<'a> {
-        Value(&'a Value),
-        Key(&'a str),
-        Text(&'static str),
-    }
-    let mut out = String::new();
-    let mut stack = vec![Step::Value(value)];
-    while let Some(step) = stack.pop() {
-        match step {
-            Step::Text(text) => out.push_str(text),
-            Step::Key(key) => {
-                push_string(&mut out, key);
-                out.push_str(": ");
-            }
-            Step::Value(Value::Null) => out.push_str("null"),
-            Step::Value(Value::Bool(flag)) => out.push_str(if *flag { "true" } else { "false" }),
-            Step::Value(Value::Number(number)) => {
-                if number.is_f64() {
-                    // serde_json holds only finite floats, which Python prints with repr().
-                    out.push_str(&float_repr(number.as_f64().unwrap_or(f64::NAN)));
-                } else {
-                    out.push_str(&number.to_string());
-                }
-            }
-            Step::Value(Value::String(text)) => push_string(&mut out, text),
-            Step::Value(Value::Array(items)) => {
-                out.push('[');
-                stack.push(Step::Text("]"));
-                for (index, item) in items.iter().enumerate().rev() {
-                    stack.push(Step::Value(item));
-                    if index > 0 {
-                        stack.push(Step::Text(", "));
-                    }
-                }
-            }
-            Step::Value(Value::Object(map)) => {
-                out.push('{');
-                stack.push(Step::Text("}"));
-                for (index, (key, item)) in map.iter().enumerate().rev() {
-                    stack.push(Step::Value(item));
-                    stack.push(Step::Key(key));
-                    if index > 0 {
-                        stack.push(Step::Text(", "));
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-/// A JSON string as Python's `json` module writes it with `ensure_ascii=False`.
-fn push_string(out: &mut String, text: &str) {
-    out.push('"');
-    for ch in text.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            _ if u32::from(ch) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(ch))),
-            _ => out.push(ch),
-        }
-    }
-    out.push('"');
+    json_dumps(case, false)
 }
 
 /// The fields a missing `expect` goes after: the case's inputs, in any order. Later fields
@@ -255,7 +182,7 @@ pub fn append_cases(path: &Path, description: &str, cases: &[Value]) -> Result<(
 fn new_file_text(description: &str) -> String {
     format!(
         "{{\n  \"schema_version\": {SCHEMA_VERSION},\n  \"description\": {},\n  \"cases\": [\n  ]\n}}\n",
-        dumps(&Value::String(description.to_owned()))
+        json_dumps(&Value::String(description.to_owned()), false)
     )
 }
 

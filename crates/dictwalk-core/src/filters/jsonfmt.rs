@@ -4,75 +4,11 @@
 use serde_json::{Map, Value};
 
 use super::py::{err, float_value, int_value, Res};
-use crate::pyfmt::float_repr;
+use crate::pyfmt::json_dumps;
 
 /// `$to_json`: `json.dumps(value)`.
 pub(crate) fn to_json(value: &Value) -> Value {
-    let mut out = String::new();
-    dump(value, &mut out);
-    Value::String(out)
-}
-
-fn dump(value: &Value, out: &mut String) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(true) => out.push_str("true"),
-        Value::Bool(false) => out.push_str("false"),
-        Value::Number(number) => {
-            if number.is_f64() {
-                out.push_str(&float_repr(number.as_f64().unwrap_or(f64::NAN)));
-            } else {
-                out.push_str(&number.to_string());
-            }
-        }
-        Value::String(text) => dump_str(text, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (index, item) in items.iter().enumerate() {
-                if index > 0 {
-                    out.push_str(", ");
-                }
-                dump(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            for (index, (key, item)) in map.iter().enumerate() {
-                if index > 0 {
-                    out.push_str(", ");
-                }
-                dump_str(key, out);
-                out.push_str(": ");
-                dump(item, out);
-            }
-            out.push('}');
-        }
-    }
-}
-
-/// A JSON string with `ensure_ascii`: everything outside printable ASCII as `\uXXXX`.
-fn dump_str(text: &str, out: &mut String) {
-    out.push('"');
-    for ch in text.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(ch),
-            _ => {
-                let mut units = [0u16; 2];
-                for unit in ch.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-        }
-    }
-    out.push('"');
+    Value::String(json_dumps(value, true))
 }
 
 /// `$from_json`: `json.loads(value)` for a str; None for anything else and for invalid JSON.
