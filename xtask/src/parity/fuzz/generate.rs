@@ -1,11 +1,19 @@
 //! The generator: a [`Spec`] from a seed and a case number alone, guided by the document so
 //! that most paths resolve, with the filter tables it draws pipelines from.
+//!
+//! About one case in five ([`holds_python`]) is a Python case: its document (or the value of
+//! its `set` or `run_filter`) holds values only Python has, as tagged JSON (see `python.rs`),
+//! and its pipelines are drawn from tables made for them. The other cases never draw the
+//! random numbers the Python values need, so they are what they would be without them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use base64::Engine as _;
 use dictwalk_corpus::{core, Case, Op, Outcome};
 use serde_json::{Map, Number, Value};
 
+use super::python::{self, holds_tag, sequence_items, tag_of, tagged, view, Kind};
 use super::spec::{
     BoolExpr, Call, Cmp, Lhs, PathSpec, Pipe, Pred, Rhs, Root, Sel, Spec, Target, Tok,
 };
@@ -47,8 +55,34 @@ pub fn case_id(seed: u64, n: usize) -> String {
 pub fn generate(seed: u64, n: usize) -> Spec {
     let mut generator = Gen {
         rng: fastrand::Rng::with_seed(mix(seed, n as u64)),
+        python: holds_python(seed, n),
     };
     generator.spec()
+}
+
+/// A pipeline of up to three steps, as a Python case draws it for the output transform of a
+/// get that reaches `value`, from a stream of random numbers of its own; for the tests of the
+/// filter tables.
+#[cfg(test)]
+pub fn pipeline_for(seed: u64, value: &Value) -> Pipe {
+    let mut generator = Gen {
+        rng: fastrand::Rng::with_seed(seed),
+        python: true,
+    };
+    generator.pipe(Some(value), Some(value), 3, true)
+}
+
+/// Per cent of the cases that hold Python values.
+pub const PYTHON_PERCENT: u64 = 20;
+
+/// Mixed into the seed to choose the Python cases, so that the choice is a stream of its own
+/// and the other cases draw exactly the numbers they always drew.
+const PYTHON_SALT: u64 = 0x7079_7468_6f6e_5f76;
+
+/// Whether case `n` of `seed` is a Python case: its document, or its `set` or `run_filter`
+/// value, holds at least one tagged Python value.
+pub fn holds_python(seed: u64, n: usize) -> bool {
+    mix(seed ^ PYTHON_SALT, n as u64) % 100 < PYTHON_PERCENT
 }
 
 /// SplitMix64 of the seed and the case number, so each case has its own stream.
@@ -105,6 +139,17 @@ enum A {
     List,
     /// `True` or `False`.
     Flag,
+    /// A literal only Python has: a tuple, a set, a big int, bytes, a complex number,
+    /// Ellipsis, a float beyond the largest (inf) (Python cases only).
+    PyLit,
+    /// A dict key that is not a str, or one that is.
+    PyKey,
+    /// A bytes literal, or a str.
+    Bytes,
+    /// A `strftime` format.
+    Fmt,
+    /// Something `$to_datetime` reads: an ISO date, a timestamp, or text it does not.
+    Date,
 }
 
 type FilterRow = (&'static str, &'static [A]);
@@ -284,8 +329,163 @@ const TESTS: &[FilterRow] = &[
     ("in", &[A::List]),
 ];
 
+/// Filters on tuples besides the list ones: concatenation and repetition (which keep a
+/// tuple), and those that treat a tuple as no sequence (`$unique` passes it through).
+const ON_TUPLE: &[FilterRow] = &[
+    ("add", &[A::PyLit]),
+    ("mul", &[A::Pos]),
+    ("double", &[]),
+    ("unique", &[]),
+    ("type_is", &[A::TypeName]),
+    ("string", &[]),
+    ("to_json", &[]),
+    ("keys", &[]),
+    ("items", &[]),
+    ("in", &[A::PyLit]),
+    ("contains", &[A::PyLit]),
+];
+
+/// Filters on sets and frozensets, which are sized and iterable but no sequence.
+const ON_SET: &[FilterRow] = &[
+    ("len", &[]),
+    ("sorted", &[]),
+    ("sorted", &[A::Flag]),
+    ("max", &[]),
+    ("min", &[]),
+    ("sum", &[]),
+    ("avg", &[]),
+    ("unique", &[]),
+    ("first", &[]),
+    ("reverse", &[]),
+    ("flatten", &[]),
+    ("compact", &[]),
+    ("sort_by", &[A::Key]),
+    ("join", &[A::Str]),
+    ("string", &[]),
+    ("quote", &[]),
+    ("to_json", &[]),
+    ("contains", &[A::Int]),
+    ("contains", &[A::PyLit]),
+    ("in", &[A::PyLit]),
+    ("is_empty", &[]),
+    ("non_empty", &[]),
+    ("bool", &[]),
+    ("type_is", &[A::TypeName]),
+    ("add", &[A::PyLit]),
+    ("sub", &[A::PyLit]),
+    ("mul", &[A::Pos]),
+    ("keys", &[]),
+];
+
+/// Filters on big ints, NaN, the infinities and Decimals besides the numeric ones.
+const ON_PY_NUMBER: &[FilterRow] = &[
+    ("add", &[A::PyLit]),
+    ("sub", &[A::PyLit]),
+    ("mul", &[A::PyLit]),
+    ("string", &[]),
+    ("to_json", &[]),
+    ("decimal", &[]),
+    ("quote", &[]),
+    ("sum", &[]),
+    ("max", &[]),
+    ("len", &[]),
+    ("to_datetime", &[]),
+];
+
+const ON_BYTES: &[FilterRow] = &[
+    ("len", &[]),
+    ("string", &[]),
+    ("upper", &[]),
+    ("title", &[]),
+    ("strip", &[]),
+    ("split", &[]),
+    ("replace", &[A::Str, A::Str]),
+    ("startswith", &[A::Str]),
+    ("contains", &[A::Bytes]),
+    ("in", &[A::PyLit]),
+    ("add", &[A::Bytes]),
+    ("mul", &[A::Pos]),
+    ("first", &[]),
+    ("sorted", &[]),
+    ("max", &[]),
+    ("join", &[A::Str]),
+    ("int", &[]),
+    ("float", &[]),
+    ("decimal", &[]),
+    ("bool", &[]),
+    ("is_empty", &[]),
+    ("quote", &[]),
+    ("from_json", &[]),
+    ("to_json", &[]),
+    ("type_is", &[A::TypeName]),
+];
+
+const ON_DATETIME: &[FilterRow] = &[
+    ("strftime", &[A::Fmt]),
+    ("timestamp", &[]),
+    ("to_datetime", &[]),
+    ("before", &[A::Date]),
+    ("after", &[A::Date]),
+    ("gt", &[A::Date]),
+    ("string", &[]),
+    ("quote", &[]),
+    ("to_json", &[]),
+    ("type_is", &[A::TypeName]),
+    ("add", &[A::Int]),
+    ("int", &[]),
+    ("bool", &[]),
+    ("len", &[]),
+    ("sum", &[]),
+];
+
+/// Filters on dicts with keys that are not all strs.
+const ON_PY_DICT: &[FilterRow] = &[
+    ("keys", &[]),
+    ("values", &[]),
+    ("items", &[]),
+    ("pick", &[A::PyKey]),
+    ("pick", &[A::PyKey, A::Key]),
+    ("unpick", &[A::PyKey]),
+    ("contains", &[A::PyKey]),
+    ("len", &[]),
+    ("to_json", &[]),
+    ("string", &[]),
+    ("sorted", &[]),
+    ("max", &[]),
+    ("sum", &[]),
+    ("first", &[]),
+    ("bool", &[]),
+];
+
+/// Byte strings for `$bytes`.
+const BYTES: [&[u8]; 7] = [b"", b"a", b"hello", b"\x00\xff", b"12", b"x y", b"A,b"];
+/// Datetimes for `$datetime`: naive and aware, with and without a fraction.
+const DATETIMES: [&str; 6] = [
+    "2024-01-02T03:04:05",
+    "2024-01-02T03:04:05+00:00",
+    "1999-12-31T23:59:59.500000",
+    "2024-02-29",
+    "1970-01-01T00:00:00+00:00",
+    "2030-06-15T12:30:00-05:00",
+];
+/// Decimals for `$decimal`, NaN and a negative zero among them.
+const DECIMALS: [&str; 10] = [
+    "1.5", "-0.25", "10", "3.14159", "0", "1E+3", "NaN", "-0", "100.00", "1e-7",
+];
+/// Ints beyond 64 bits (or at the edge): both signs, just past `i64` and `u64`.
+const BIG_INTS: [&str; 6] = [
+    "9223372036854775808",
+    "-9223372036854775809",
+    "18446744073709551615",
+    "18446744073709551616",
+    "-18446744073709551616",
+    "340282366920938463463374607431768211456",
+];
+
 struct Gen {
     rng: fastrand::Rng,
+    /// Whether this is a Python case (see [`holds_python`]).
+    python: bool,
 }
 
 impl Gen {
@@ -314,6 +514,9 @@ impl Gen {
 
     fn spec(&mut self) -> Spec {
         let mut doc = self.doc();
+        if self.python {
+            doc = self.plant(doc);
+        }
         let roll = self.rng.u32(0..100);
         let op = match roll {
             0..=39 => Op::Get,
@@ -326,7 +529,12 @@ impl Gen {
         let target = if op == Op::RunFilter {
             // run_filter has no document.
             doc = Value::Null;
-            let value = self.value(2);
+            let value = if self.python {
+                let value = self.py_value(2);
+                self.plant(value)
+            } else {
+                self.value(2)
+            };
             let pipe = self.pipe(Some(&value), None, 3, true);
             args.insert("value".into(), value);
             Target::Pipe(pipe)
@@ -395,6 +603,9 @@ impl Gen {
     }
 
     fn object(&mut self, depth: u32) -> Value {
+        if self.python && self.chance(15) {
+            return self.py_dict(depth);
+        }
         let count = self.pick(&[0, 1, 2, 2, 3, 3, 4]);
         let mut map = Map::new();
         for _ in 0..count {
@@ -432,14 +643,31 @@ impl Gen {
                     .collect()
             }
             40..=64 => (0..len)
-                .map(|_| Value::from(self.rng.i64(-3..=12)))
+                .map(|_| {
+                    if self.python && self.chance(25) {
+                        self.py_number()
+                    } else {
+                        Value::from(self.rng.i64(-3..=12))
+                    }
+                })
                 .collect(),
             _ => (0..len).map(|_| self.value(depth)).collect(),
         };
+        if self.python && self.chance(12) {
+            // The same items in a tuple: a sequence to the filters, a leaf to paths.
+            return tagged("$tuple", Value::Array(items));
+        }
         Value::Array(items)
     }
 
     fn scalar(&mut self) -> Value {
+        if self.python && self.chance(22) {
+            return self.py_scalar();
+        }
+        self.plain_scalar()
+    }
+
+    fn plain_scalar(&mut self) -> Value {
         match self.rng.u32(0..100) {
             0..=34 => Value::from(self.rng.i64(-3..=12)),
             35..=42 => Value::from(self.rng.i64(-1000..=1000)),
@@ -447,6 +675,193 @@ impl Gen {
             52..=59 => Value::Bool(self.chance(50)),
             60..=67 => Value::Null,
             _ => Value::String(self.pick(&STRINGS).to_owned()),
+        }
+    }
+
+    // Python values (Python cases only).
+
+    /// A value only Python has, or a tuple or set of small values.
+    fn py_scalar(&mut self) -> Value {
+        match self.rng.u32(0..100) {
+            0..=19 => self.py_int(),
+            20..=29 => self.py_float(),
+            30..=37 => self.py_bytes(),
+            38..=43 => tagged("$datetime", Value::from(self.pick(&DATETIMES))),
+            44..=51 => tagged("$decimal", Value::from(self.pick(&DECIMALS))),
+            52..=73 => {
+                let len = self.pick(&[0, 1, 2, 2, 3, 3, 4]);
+                let items = (0..len).map(|_| self.tuple_item(1)).collect();
+                tagged("$tuple", Value::Array(items))
+            }
+            74..=89 => self.py_set("$set"),
+            _ => self.py_set("$frozenset"),
+        }
+    }
+
+    /// An int beyond 64 bits: one at the edges, or 20 to 40 digits of either sign.
+    fn py_int(&mut self) -> Value {
+        if self.chance(40) {
+            return tagged("$int", Value::from(self.pick(&BIG_INTS)));
+        }
+        let len = self.rng.usize(20..=40);
+        let mut digits = String::with_capacity(len + 1);
+        if self.chance(50) {
+            digits.push('-');
+        }
+        digits.push(self.rng.char('1'..='9'));
+        for _ in 1..len {
+            digits.push(self.rng.char('0'..='9'));
+        }
+        tagged("$int", Value::String(digits))
+    }
+
+    fn py_float(&mut self) -> Value {
+        let text = self.pick(&["nan", "nan", "inf", "-inf"]);
+        tagged("$float", Value::from(text))
+    }
+
+    fn py_bytes(&mut self) -> Value {
+        let bytes = self.pick(&BYTES);
+        let text = base64::engine::general_purpose::STANDARD.encode(bytes);
+        tagged("$bytes", Value::String(text))
+    }
+
+    /// A number only Python has: a big int, NaN or an infinity, a Decimal.
+    fn py_number(&mut self) -> Value {
+        match self.rng.u32(0..100) {
+            0..=49 => self.py_int(),
+            50..=79 => self.py_float(),
+            _ => tagged("$decimal", Value::from(self.pick(&DECIMALS))),
+        }
+    }
+
+    /// An item of a tuple: mostly a plain scalar, now and then a Python one or a tuple.
+    fn tuple_item(&mut self, depth: u32) -> Value {
+        match self.rng.u32(0..100) {
+            0..=9 => self.py_int(),
+            10..=14 => self.py_float(),
+            15..=19 if depth > 0 => {
+                let len = self.rng.usize(0..=2);
+                let items = (0..len).map(|_| self.tuple_item(depth - 1)).collect();
+                tagged("$tuple", Value::Array(items))
+            }
+            _ => self.plain_scalar(),
+        }
+    }
+
+    /// A set or frozenset of values whose hashes are the same in every process (see
+    /// `python::check`): ints, floats, bools, big ints, infinities, pairs of ints.
+    fn py_set(&mut self, tag: &str) -> Value {
+        let len = self.pick(&[0, 1, 2, 3, 3, 4, 5]);
+        let items = (0..len)
+            .map(|_| match self.rng.u32(0..100) {
+                0..=59 => Value::from(self.rng.i64(-3..=12)),
+                60..=71 => float(self.rng.i64(-8..=20) as f64 / 4.0),
+                72..=79 => Value::Bool(self.chance(50)),
+                80..=89 => self.py_int(),
+                90..=92 => tagged("$float", Value::from(self.pick(&["inf", "-inf"]))),
+                _ => {
+                    let pair = vec![
+                        Value::from(self.rng.i64(0..=3)),
+                        Value::from(self.rng.i64(0..=3)),
+                    ];
+                    tagged("$tuple", Value::Array(pair))
+                }
+            })
+            .collect();
+        tagged(tag, Value::Array(items))
+    }
+
+    /// A dict whose keys are not all strs: ints, bools, None, tuples, big ints, floats and
+    /// strs mixed (`1` and `True` are the same key to Python, and may both be drawn).
+    fn py_dict(&mut self, depth: u32) -> Value {
+        let count = self.pick(&[1, 2, 2, 3, 3, 4]);
+        let pairs = (0..count)
+            .map(|_| {
+                let key = match self.rng.u32(0..100) {
+                    0..=34 => Value::String(self.key()),
+                    35..=59 => Value::from(self.rng.i64(-1..=3)),
+                    60..=69 => Value::Bool(self.chance(50)),
+                    70..=77 => Value::Null,
+                    78..=89 => {
+                        let pair = vec![
+                            Value::from(self.rng.i64(0..=2)),
+                            Value::from(self.rng.i64(0..=2)),
+                        ];
+                        tagged("$tuple", Value::Array(pair))
+                    }
+                    90..=94 => self.py_int(),
+                    _ => float(self.rng.i64(-4..=8) as f64 / 2.0),
+                };
+                let value = self.value(depth);
+                Value::Array(vec![key, value])
+            })
+            .collect();
+        tagged("$dict", Value::Array(pairs))
+    }
+
+    /// A value for `run_filter` or `set` in a Python case: a Python scalar, a dict with odd
+    /// keys, a list of Python numbers (for `$sum`, `$max`, `$sorted`), a tuple of records (for
+    /// `$sort_by`, `$index_by`), or any value.
+    fn py_value(&mut self, depth: u32) -> Value {
+        match self.rng.u32(0..100) {
+            0..=34 => self.py_scalar(),
+            35..=49 => self.py_dict(depth.saturating_sub(1)),
+            50..=69 => {
+                let len = self.pick(&[1, 2, 3, 3, 4, 5]);
+                let items = (0..len)
+                    .map(|_| {
+                        if self.chance(50) {
+                            self.py_number()
+                        } else {
+                            Value::from(self.rng.i64(-3..=12))
+                        }
+                    })
+                    .collect();
+                Value::Array(items)
+            }
+            70..=84 => match self.list(depth.saturating_sub(1)) {
+                Value::Array(items) => tagged("$tuple", Value::Array(items)),
+                tuple => tuple,
+            },
+            _ => self.value(depth),
+        }
+    }
+
+    /// `value` with a Python value put in at a random place, unless it holds one already.
+    fn plant(&mut self, value: Value) -> Value {
+        if holds_tag(&value) {
+            return value;
+        }
+        match value {
+            Value::Object(mut map) if !map.is_empty() && self.chance(70) => {
+                let i = self.below(map.len());
+                if let Some(child) = map.values_mut().nth(i) {
+                    let old = std::mem::take(child);
+                    *child = self.plant(old);
+                }
+                Value::Object(map)
+            }
+            Value::Object(mut map) => {
+                let key = self.key();
+                let value = self.py_scalar();
+                map.insert(key, value);
+                Value::Object(map)
+            }
+            Value::Array(mut items) if !items.is_empty() && self.chance(70) => {
+                let i = self.below(items.len());
+                if let Some(child) = items.get_mut(i) {
+                    let old = std::mem::take(child);
+                    *child = self.plant(old);
+                }
+                Value::Array(items)
+            }
+            Value::Array(mut items) => {
+                let value = self.py_scalar();
+                items.push(value);
+                Value::Array(items)
+            }
+            _ => self.py_scalar(),
         }
     }
 
@@ -459,7 +874,14 @@ impl Gen {
         let mut tokens = Vec::new();
         let mut root = Root::Plain;
         let mut cur = Some(doc.clone());
-        if let Value::Array(items) = doc {
+        // A tuple or set at the root gets the selectors of a root list now and then: they
+        // must fail on it alike.
+        let root_items = match doc {
+            Value::Array(items) => Some(items),
+            _ if self.python => sequence_items(doc),
+            _ => None,
+        };
+        if let Some(items) = root_items {
             if self.chance(65) {
                 let (sel, next) = self.selector(items, doc, write);
                 let dollar = self.chance(30);
@@ -581,7 +1003,7 @@ impl Gen {
 
     /// The item a write's fan-out is followed through: a dict if there is one.
     fn representative(&mut self, items: &[Value]) -> Option<Value> {
-        let dicts: Vec<&Value> = items.iter().filter(|v| v.is_object()).collect();
+        let dicts: Vec<&Value> = items.iter().filter(|v| view(v).is_object()).collect();
         if dicts.is_empty() {
             return items.first().cloned();
         }
@@ -590,7 +1012,8 @@ impl Gen {
     }
 
     fn token(&mut self, cur: Option<Value>, doc: &Value, write: bool) -> (Tok, Option<Value>) {
-        match cur {
+        // A `$dict` is walked as the dict of its str keys, any other Python value is a leaf.
+        match cur.map(python::into_view) {
             Some(Value::Object(map)) if !map.is_empty() => {
                 if self.chance(6) {
                     let values: Vec<Value> = map.values().cloned().collect();
@@ -617,16 +1040,21 @@ impl Gen {
                     Value::Array(items) if self.chance(70) => {
                         self.list_token(key, items, doc, write)
                     }
+                    // A list's tokens on a tuple or set, which paths do not enter.
+                    child if self.python && sequence_items(&child).is_some() && self.chance(50) => {
+                        let items = sequence_items(&child).cloned().unwrap_or_default();
+                        self.list_token(key, items, doc, write)
+                    }
                     child => (Tok::Key(key), Some(child)),
                 }
             }
             Some(Value::Array(items)) if !items.is_empty() => {
-                let mut keys: Vec<&String> = Vec::new();
+                let mut keys: Vec<String> = Vec::new();
                 for item in &items {
-                    if let Value::Object(record) = item {
+                    if let Value::Object(record) = view(item).as_ref() {
                         for key in record.keys() {
-                            if !keys.contains(&key) {
-                                keys.push(key);
+                            if !keys.contains(key) {
+                                keys.push(key.clone());
                             }
                         }
                     }
@@ -643,7 +1071,7 @@ impl Gen {
                     let key = keys[self.below(keys.len())].clone();
                     let plucked: Vec<Value> = items
                         .iter()
-                        .filter_map(|item| item.get(&key).cloned())
+                        .filter_map(|item| view(item).get(&key).cloned())
                         .collect();
                     let token = if self.chance(60) {
                         Tok::Key(key)
@@ -731,12 +1159,14 @@ impl Gen {
             let i = self.below(items.len());
             items.get(i).cloned().unwrap_or(Value::Null)
         };
-        let (tokens, value) = match &item {
+        let (tokens, value) = match view(&item).as_ref() {
             Value::Object(map) if !map.is_empty() && self.chance(85) => {
                 let i = self.below(map.len());
                 match map.iter().nth(i) {
                     Some((key, value)) => {
-                        if let (Value::Object(inner), true) = (value, self.chance(15)) {
+                        if let (Value::Object(inner), true) =
+                            (view(value).as_ref(), self.chance(15))
+                        {
                             // A relative path `.a.b`.
                             let j = self.below(inner.len());
                             match inner.iter().nth(j) {
@@ -764,9 +1194,7 @@ impl Gen {
         let mut value = value;
         if self.chance(15) {
             let pipe = self.pipe(value.as_ref(), None, 1, false);
-            value = value
-                .as_ref()
-                .and_then(|v| core_filter(&pipe.text(), v).ok());
+            value = value.as_ref().and_then(|v| guess(&pipe.text(), v));
             lhs.pipe = Some(pipe);
         }
         let cmp = match self.rng.u32(0..100) {
@@ -834,15 +1262,16 @@ impl Gen {
     /// Key tokens from the root to a scalar of a dict root, for `$$root.a.b`.
     fn root_scalar(&mut self, doc: &Value) -> Option<Vec<Tok>> {
         let mut tokens = Vec::new();
-        let mut cur = doc;
-        while let Value::Object(map) = cur {
+        let mut cur = view(doc);
+        while let Value::Object(map) = cur.as_ref() {
             if map.is_empty() {
                 break;
             }
             let i = self.below(map.len());
             let (key, value) = map.iter().nth(i)?;
             tokens.push(Tok::Key(key.clone()));
-            cur = value;
+            let next = view(value).into_owned();
+            cur = Cow::Owned(next);
         }
         (!tokens.is_empty()).then_some(tokens)
     }
@@ -863,6 +1292,9 @@ impl Gen {
     }
 
     fn literal(&mut self) -> String {
+        if self.python && self.chance(15) {
+            return self.arg(A::PyLit);
+        }
         match self.rng.u32(0..100) {
             0..=39 => self.rng.i64(-3..=12).to_string(),
             40..=49 => format!("{:?}", self.rng.i64(-8..=20) as f64 / 4.0),
@@ -919,6 +1351,65 @@ impl Gen {
                 .pick(&["[1, 2, 3]", "['a', 'b']", "[]", "'abc'"])
                 .to_owned(),
             A::Flag => self.pick(&["True", "False", "1", "0"]).to_owned(),
+            A::PyLit => self
+                .pick(&[
+                    "(1, 2)",
+                    "(1,)",
+                    "()",
+                    "{1, 2}",
+                    "{3}",
+                    "99999999999999999999",
+                    "-18446744073709551616",
+                    "b'a'",
+                    "(1, 'a')",
+                    "frozenset()",
+                    "nan",
+                    "[1, 2]",
+                    "1j",
+                    "(1+2j)",
+                    "...",
+                    "1e400",
+                    "{1: 'a'}",
+                    "((1, 2), [3])",
+                ])
+                .to_owned(),
+            A::PyKey => self
+                .pick(&[
+                    "1",
+                    "0",
+                    "True",
+                    "None",
+                    "(1, 2)",
+                    "'a'",
+                    "'id'",
+                    "2.5",
+                    "99999999999999999999",
+                ])
+                .to_owned(),
+            A::Bytes => self
+                .pick(&["b'a'", "b''", "b'hello'", "b'\\x00'", "'a'"])
+                .to_owned(),
+            A::Fmt => self
+                .pick(&[
+                    "'%Y-%m-%d'",
+                    "'%H:%M:%S'",
+                    "'%Y'",
+                    "'%j'",
+                    "'%d/%m/%y %I%p'",
+                    "'x'",
+                    "'%z'",
+                ])
+                .to_owned(),
+            A::Date => self
+                .pick(&[
+                    "'2024-01-01'",
+                    "'2000-01-01T00:00:00+00:00'",
+                    "0",
+                    "1700000000",
+                    "'bad'",
+                    "'2024-01-02T03:04:05'",
+                ])
+                .to_owned(),
         }
     }
 
@@ -941,12 +1432,17 @@ impl Gen {
         let steps = 1 + self.below(max);
         let mut calls: Vec<Call> = Vec::new();
         let mut cur = value.cloned();
+        let mut exact = exact;
         for _ in 0..steps {
             let call = self.call(cur.as_ref(), root, exact);
-            cur = cur.as_ref().and_then(|v| {
-                let text = Pipe(vec![call.clone()]).text();
-                core_filter(&text, v).ok()
-            });
+            if cur.as_ref().is_some_and(holds_tag) {
+                // The result of a step on a Python value is only guessed (on a stand-in), so
+                // the later steps do not know their value exactly: no growth steps.
+                exact = false;
+            }
+            cur = cur
+                .as_ref()
+                .and_then(|v| guess(&Pipe(vec![call.clone()]).text(), v));
             calls.push(call);
         }
         Pipe(calls)
@@ -965,6 +1461,10 @@ impl Gen {
             let fits = match value {
                 _ if unknown && GROWTH.contains(&call.name.as_str()) => false,
                 None => !GROWTH.contains(&call.name.as_str()),
+                // The core cannot judge a step on a Python value (and need not: it skips the
+                // case); of the growth steps only a power with a big int for exponent could
+                // keep Python busy for ever.
+                Some(value) if holds_tag(value) => call.name != "rpow",
                 Some(value) => {
                     let text = Pipe(vec![call.clone()]).text();
                     match core_filter(&text, value) {
@@ -981,6 +1481,11 @@ impl Gen {
     }
 
     fn any_call(&mut self, value: Option<&Value>, root: Option<&Value>) -> Call {
+        if self.python {
+            if let Some(kind) = value.and_then(python::kind) {
+                return self.py_call(kind, root);
+            }
+        }
         let table = match value.map(ty) {
             _ if self.chance(15) => self.pick(&[ON_NUM, ON_STR, ON_LIST, ON_DICT, ON_ANY, TESTS]),
             Some(Ty::Num) => ON_NUM,
@@ -1000,8 +1505,47 @@ impl Gen {
         };
         let (name, kinds) = self.pick(table);
         let mut args = self.args(kinds);
+        self.root_arg(&mut args, root);
+        Call::new(name, args)
+    }
+
+    /// A step for a Python value of `kind`, from the tables made for it.
+    fn py_call(&mut self, kind: Kind, root: Option<&Value>) -> Call {
+        let table = match kind {
+            _ if self.chance(10) => ON_ANY,
+            Kind::Tuple => {
+                if self.chance(10) {
+                    // On a tuple a `[]` step applies to the whole: it maps over lists only.
+                    let (name, kinds) = self.pick(MAPPED);
+                    let args = self.args(kinds);
+                    let mut call = Call::new(name, args);
+                    call.map = true;
+                    return call;
+                }
+                if self.chance(70) {
+                    ON_LIST
+                } else {
+                    ON_TUPLE
+                }
+            }
+            Kind::Set => ON_SET,
+            Kind::Number if self.chance(70) => ON_NUM,
+            Kind::Number => ON_PY_NUMBER,
+            Kind::Bytes => ON_BYTES,
+            Kind::Datetime => ON_DATETIME,
+            Kind::Dict if self.chance(70) => ON_PY_DICT,
+            Kind::Dict => ON_DICT,
+        };
+        let (name, kinds) = self.pick(table);
+        let mut args = self.args(kinds);
+        self.root_arg(&mut args, root);
+        Call::new(name, args)
+    }
+
+    /// Now and then the first argument as a `$$root` reference to a scalar of `root`: such
+    /// arguments resolve against the root in get output transforms.
+    fn root_arg(&mut self, args: &mut [String], root: Option<&Value>) {
         if let Some(root) = root {
-            // `$$root` arguments resolve against the root in get output transforms.
             if !args.is_empty() && self.chance(10) {
                 if let Some(tokens) = self.root_scalar(root) {
                     let mut text = String::from("$$root");
@@ -1013,12 +1557,14 @@ impl Gen {
                 }
             }
         }
-        Call::new(name, args)
     }
 
     // Values for set.
 
     fn set_value(&mut self, doc: &Value) -> Value {
+        if self.python && self.chance(35) {
+            return self.py_value(1);
+        }
         match self.rng.u32(0..100) {
             0..=54 => self.value(1),
             55..=74 => {
@@ -1147,6 +1693,16 @@ impl Gen {
     }
 }
 
+/// A guess of what `pipeline` gives on `value`: the core's answer, on the plain stand-ins of
+/// the Python values in it (see `python::standin`) when it holds any.
+fn guess(pipeline: &str, value: &Value) -> Option<Value> {
+    if holds_tag(value) {
+        core_filter(pipeline, &python::standin(value)).ok()
+    } else {
+        core_filter(pipeline, value).ok()
+    }
+}
+
 /// The core's `run_filter(pipeline, value)`: the value, or the message of the error.
 fn core_filter(pipeline: &str, value: &Value) -> Result<Value, String> {
     let mut args = Map::new();
@@ -1187,8 +1743,13 @@ fn py_str(text: &str) -> String {
     out
 }
 
-/// The Python literal of a JSON value.
+/// The Python literal of a JSON value (of the value a tagged one stands for; where Python has
+/// no literal for it, such as NaN or a datetime, its text, which a predicate compares with
+/// `str()` of the item).
 fn py_literal(value: &Value) -> String {
+    if let Some((tag, body)) = tag_of(value) {
+        return tagged_literal(tag, body);
+    }
     match value {
         Value::Null => "None".into(),
         Value::Bool(true) => "True".into(),
@@ -1207,4 +1768,53 @@ fn py_literal(value: &Value) -> String {
             format!("{{{}}}", parts.join(", "))
         }
     }
+}
+
+fn tagged_literal(tag: &str, body: &Value) -> String {
+    let join = |items: &[Value]| items.iter().map(py_literal).collect::<Vec<_>>().join(", ");
+    let text = body.as_str().unwrap_or_default();
+    match (tag, body) {
+        ("$tuple", Value::Array(items)) if items.len() == 1 => format!("({},)", join(items)),
+        ("$tuple", Value::Array(items)) => format!("({})", join(items)),
+        ("$set", Value::Array(items)) if !items.is_empty() => format!("{{{}}}", join(items)),
+        ("$set", _) => "set()".into(),
+        ("$frozenset", Value::Array(items)) => format!("frozenset({{{}}})", join(items)),
+        ("$dict", Value::Array(pairs)) => {
+            let parts: Vec<String> = pairs
+                .iter()
+                .filter_map(|pair| match pair.as_array().map(Vec::as_slice) {
+                    Some([key, value]) => {
+                        Some(format!("{}: {}", py_literal(key), py_literal(value)))
+                    }
+                    _ => None,
+                })
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+        ("$bytes", _) => {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .unwrap_or_default();
+            bytes_literal(&bytes)
+        }
+        _ => text.to_owned(),
+    }
+}
+
+/// `repr()` of a bytes value.
+fn bytes_literal(bytes: &[u8]) -> String {
+    let mut out = String::from("b'");
+    for &byte in bytes {
+        match byte {
+            b'\\' => out.push_str("\\\\"),
+            b'\'' => out.push_str("\\'"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            0x20..=0x7e => out.push(char::from(byte)),
+            _ => out.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    out.push('\'');
+    out
 }

@@ -3,10 +3,14 @@
 //!
 //! A case is generated from a seed and its number alone ([`generate`](generate::generate)), as a [`Spec`](spec::Spec): the
 //! operation, a structured path (tokens, predicates, pipelines, following the grammar of the
-//! path language), a plain-JSON document and the arguments. Generation is guided by the
-//! document, so most paths resolve: keys are picked from the dicts the walk reaches, indexes
-//! from the lists' lengths, predicate literals from the items' values. A few cases in a
-//! hundred carry broken syntax on purpose, since parse errors must agree too.
+//! path language), a document and the arguments. Generation is guided by the document, so
+//! most paths resolve: keys are picked from the dicts the walk reaches, indexes from the
+//! lists' lengths, predicate literals from the items' values. A few cases in a hundred carry
+//! broken syntax on purpose, since parse errors must agree too. Most documents are plain
+//! JSON; about one case in five holds values only Python has (tuples, sets, big ints, NaN,
+//! bytes, dicts with keys that are not strs, datetimes, Decimals) as the corpus codec's tagged
+//! JSON ([`python`]), with pipelines drawn for them; the core skips those cases, python and
+//! rust still compare.
 //!
 //! [`run`](run()) sends the cases in batches to the [`Oracle`]s, one thread per oracle, so the slow
 //! Python workers run side by side with the others; oracles of the same backend share each
@@ -16,6 +20,7 @@
 //! minimal case is appended to `regressions.json` with the reference's outcome as expectation.
 
 mod generate;
+mod python;
 mod run;
 mod shrink;
 mod spec;

@@ -6,7 +6,11 @@
 //! side, pipelines with fewer steps and arguments, broken text with pieces cut out), fewer
 //! arguments (flags back to their defaults) and a smaller document (the whole of it or any
 //! subtree replaced by null, by one of its children or by an empty or smaller value, keys and
-//! items deleted). It takes the first candidate that still fails, and starts over from it,
+//! items deleted). A tagged Python value (`{"$tuple": [...]}` and its kin) is a leaf that
+//! becomes null or a smaller plain value, or a smaller value of its own kind (items of tuples
+//! and sets and pairs of `$dict`s deleted or shrunk in turn, fewer digits for a big int); no
+//! candidate breaks a tag's rules (`python::check`). It takes the first candidate that still
+//! fails, and starts over from it,
 //! until no candidate fails or the attempts run out. Every candidate taken is strictly smaller
 //! by [`cost`], so the search ends, and nothing in it is random, so a case always shrinks to
 //! the same minimal case.
@@ -16,6 +20,7 @@ use std::collections::HashSet;
 use dictwalk_corpus::Op;
 use serde_json::{Map, Value};
 
+use super::python::{self, tag_of, tagged};
 use super::spec::{
     BoolExpr, Call, Cmp, Lhs, PathSpec, Pipe, Pred, Rhs, Root, Sel, Spec, Target, Tok,
 };
@@ -589,6 +594,9 @@ fn text_candidates(text: &str) -> Vec<String> {
 /// Smaller values than `value`: null, one of its children, an empty container, fewer keys
 /// or items, a smaller scalar, and the same with any one subtree made smaller.
 pub fn value_candidates(value: &Value) -> Vec<Value> {
+    if let Some((tag, body)) = tag_of(value) {
+        return tagged_candidates(value, tag, body);
+    }
     let mut out = Vec::new();
     if !value.is_null() {
         out.push(Value::Null);
@@ -659,12 +667,19 @@ pub fn value_candidates(value: &Value) -> Vec<Value> {
             for key in map.keys() {
                 let mut fewer = map.clone();
                 fewer.shift_remove(key);
-                out.push(Value::Object(fewer));
+                // A dict left with one key that reads as a tag would stand for another value.
+                let fewer = Value::Object(fewer);
+                if tag_of(&fewer).is_none() {
+                    out.push(fewer);
+                }
             }
             for key in map.keys() {
                 for shorter in key_candidates(key) {
                     if !map.contains_key(&shorter) {
-                        out.push(Value::Object(rename(map, key, &shorter)));
+                        let renamed = Value::Object(rename(map, key, &shorter));
+                        if tag_of(&renamed).is_none() {
+                            out.push(renamed);
+                        }
                     }
                 }
             }
@@ -677,6 +692,97 @@ pub fn value_candidates(value: &Value) -> Vec<Value> {
             }
         }
     }
+    out
+}
+
+/// Smaller values than the tagged `value` (`{tag: body}`), each of them well-formed: null, a
+/// plain value like it (a tuple's or set's items as a list, a `$dict`'s str-keyed part, zero,
+/// a datetime's text), then the same kind smaller (an item or a pair deleted, an item, key or
+/// value shrunk, a big int without its sign or its last digit, `-inf` as `inf`, empty bytes).
+/// Candidates that would break a tag's rules, such as a list or null put into a set, are left
+/// out.
+fn tagged_candidates(value: &Value, tag: &str, body: &Value) -> Vec<Value> {
+    let mut out = vec![Value::Null];
+    let text = body.as_str().unwrap_or_default();
+    match (tag, body) {
+        ("$tuple" | "$set" | "$frozenset", Value::Array(items)) => {
+            out.push(Value::Array(items.clone()));
+            for i in 0..items.len() {
+                let mut fewer = items.clone();
+                fewer.remove(i);
+                out.push(tagged(tag, Value::Array(fewer)));
+            }
+            for (i, item) in items.iter().enumerate() {
+                for smaller in value_candidates(item) {
+                    let mut changed = items.clone();
+                    if let Some(slot) = changed.get_mut(i) {
+                        *slot = smaller;
+                    }
+                    out.push(tagged(tag, Value::Array(changed)));
+                }
+            }
+        }
+        ("$dict", Value::Array(pairs)) => {
+            out.push(python::view(value).into_owned());
+            for i in 0..pairs.len() {
+                let mut fewer = pairs.clone();
+                fewer.remove(i);
+                out.push(tagged(tag, Value::Array(fewer)));
+            }
+            for (i, pair) in pairs.iter().enumerate() {
+                let Some([key, item]) = pair.as_array().map(Vec::as_slice) else {
+                    continue;
+                };
+                let smaller_pairs = value_candidates(key)
+                    .into_iter()
+                    .map(|key| (key, item.clone()))
+                    .chain(
+                        value_candidates(item)
+                            .into_iter()
+                            .map(|item| (key.clone(), item)),
+                    );
+                for (key, item) in smaller_pairs {
+                    let mut changed = pairs.clone();
+                    if let Some(slot) = changed.get_mut(i) {
+                        *slot = Value::Array(vec![key, item]);
+                    }
+                    out.push(tagged(tag, Value::Array(changed)));
+                }
+            }
+        }
+        ("$int", _) => {
+            out.push(Value::from(0));
+            if let Some(positive) = text.strip_prefix('-') {
+                out.push(tagged(tag, Value::from(positive)));
+            }
+            let shorter = text.get(..text.len().saturating_sub(1)).unwrap_or_default();
+            match shorter.parse::<i64>() {
+                Ok(small) => out.push(Value::from(small)),
+                Err(_) => out.push(tagged(tag, Value::from(shorter))),
+            }
+        }
+        ("$float", _) => {
+            out.push(Value::from(0.0));
+            if text == "-inf" {
+                out.push(tagged(tag, Value::from("inf")));
+            }
+        }
+        ("$bytes", _) => {
+            out.push(Value::String(String::new()));
+            if !text.is_empty() {
+                out.push(tagged(tag, Value::from("")));
+            }
+        }
+        ("$decimal", _) => {
+            out.push(Value::from(0));
+            if text != "0" {
+                out.push(tagged(tag, Value::from("0")));
+            }
+        }
+        ("$datetime", _) => out.push(Value::String(text.to_owned())),
+        _ => {}
+    }
+    out.retain(|candidate| python::check(candidate).is_ok());
     out
 }
 

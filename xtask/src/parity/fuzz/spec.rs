@@ -14,7 +14,7 @@ use super::run::REGRESSIONS;
 pub struct Spec {
     pub op: Op,
     pub target: Target,
-    /// The document (plain JSON).
+    /// The document, in corpus JSON: plain, or holding tagged Python values.
     pub doc: Value,
     /// The operation's keyword arguments, as a case's `args`.
     pub args: Map<String, Value>,

@@ -1,11 +1,13 @@
-//! The fuzzer's tests: rendering, generation, and whole runs on the core posing as buggy backends.
+//! The fuzzer's tests: rendering, generation (Python values included), shrinking, and whole
+//! runs on the core posing as buggy backends.
 
 use std::collections::BTreeMap;
 
 use dictwalk_corpus::{core, Backend, Case, Op, Outcome};
 use serde_json::{json, Map, Value};
 
-use super::generate::{case_id, generate};
+use super::generate::{case_id, generate, holds_python, pipeline_for, PYTHON_PERCENT};
+use super::python::{self, holds_tag, tagged, GENERATED};
 use super::run::{run, Fate, Settings, REGRESSIONS};
 use super::shrink;
 use super::spec::{
@@ -13,7 +15,9 @@ use super::spec::{
 };
 use super::{CoreOracle, Oracle};
 
-/// The core, answering as another backend: two distinct oracles with one engine.
+/// The core, answering as another backend: two distinct oracles with one engine. A case with
+/// Python values, which the core cannot run, it answers with the document as the value, as
+/// every poser does, so that only the bug under test tells posers apart.
 struct Posing {
     backend: Backend,
     bug: fn(&Case, Outcome) -> Result<Outcome, String>,
@@ -25,9 +29,17 @@ impl Oracle for Posing {
     }
 
     fn run(&mut self, case: &Case) -> Result<Outcome, String> {
-        let outcome = CoreOracle.run(case)?;
+        let outcome = match core::inapplicable(case) {
+            Some(_) => Outcome::Value(case.doc.clone()),
+            None => CoreOracle.run(case)?,
+        };
         (self.bug)(case, outcome)
     }
+}
+
+/// Whether a case holds a tagged value in its document or arguments.
+fn holds_python_values(case: &Case) -> bool {
+    holds_tag(&case.doc) || case.args.values().any(holds_tag)
 }
 
 fn honest(_: &Case, outcome: Outcome) -> Result<Outcome, String> {
@@ -160,18 +172,23 @@ fn fuzz_generation_is_a_function_of_seed_and_number() {
 
 #[test]
 fn fuzz_cases_parse_resolve_and_cover_the_grammar() {
-    let total = 5000;
+    let mut total = 0;
     let mut parsed = 0;
     let mut reads = 0;
     let mut resolved = 0;
     let mut ops: BTreeMap<&str, usize> = BTreeMap::new();
     let mut paths = String::new();
-    for n in 0..total {
+    for n in 0..5000 {
         let case = generate(11, n).to_case(&case_id(11, n));
-        assert!(core::inapplicable(&case).is_none(), "{case:?}");
-        *ops.entry(case.op.name()).or_default() += 1;
         paths.push_str(&case.path);
         paths.push('\n');
+        if holds_python(11, n) {
+            // Judged by the Python workers only; see the tests of Python cases below.
+            continue;
+        }
+        assert!(core::inapplicable(&case).is_none(), "{case:?}");
+        total += 1;
+        *ops.entry(case.op.name()).or_default() += 1;
         let outcome = core::run(&case);
         let parse_error =
             matches!(&outcome, Outcome::Error { class, .. } if class == "DictWalkParseError");
@@ -219,8 +236,11 @@ fn fuzz_core_agrees_with_itself() {
     assert!(summary.agreed(), "{summary}");
     assert_eq!(summary.generated, 5000);
     assert_eq!(summary.reference, Backend::Core);
+    // The core, the reference here, cannot run the Python cases: they are skipped.
+    let python = (0..5000).filter(|n| holds_python(3, *n)).count();
     let compared = summary.compared.get(&Backend::Rust).copied().unwrap_or(0);
-    assert_eq!(compared, 5000);
+    let skipped = summary.skipped.get(&Backend::Rust).copied().unwrap_or(0);
+    assert_eq!((compared, skipped), (5000 - python, python));
     assert!(summary.written.is_empty());
     assert!(!dir.path().join(REGRESSIONS).exists());
 }
@@ -346,7 +366,8 @@ fn fuzz_shrinking_is_deterministic_and_stays_within_its_attempts() {
         .map(|n| generate(5, n))
         .find(|spec| {
             let case = spec.to_case("x");
-            matches!(core::run(&case), Outcome::Value(_))
+            core::inapplicable(&case).is_none()
+                && matches!(core::run(&case), Outcome::Value(_))
                 && case.path.contains("[-1]")
                 && holds_long_list(&case.doc)
         })
@@ -375,4 +396,206 @@ fn fuzz_needs_two_backends() {
     assert!(error.to_string().contains("two backends"), "{error}");
     let error = run(Vec::new(), &settings, dir.path(), |_| {}).expect_err("no backend");
     assert!(error.to_string().contains("none was given"), "{error}");
+}
+
+#[test]
+fn fuzz_python_cases_are_a_fifth_of_all_and_hold_every_kind_of_value() {
+    let total = 5000;
+    let mut python = 0;
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut in_set_values = 0;
+    for n in 0..total {
+        let spec = generate(11, n);
+        let case = spec.to_case(&case_id(11, n));
+        // Exactly the cases chosen from the seed and number hold Python values.
+        assert_eq!(holds_python_values(&case), holds_python(11, n), "{case:?}");
+        if !holds_python(11, n) {
+            continue;
+        }
+        python += 1;
+        let text = format!("{} {}", case.doc, Value::Object(case.args.clone()));
+        for tag in GENERATED {
+            if text.contains(&format!("{{\"{tag}\":")) {
+                *kinds.entry(tag).or_default() += 1;
+            }
+        }
+        if case.op == Op::Set && case.args.get("value").is_some_and(holds_tag) {
+            in_set_values += 1;
+        }
+    }
+    let share = python as f64 / total as f64;
+    let expected = PYTHON_PERCENT as f64 / 100.0;
+    assert!(
+        (expected - 0.03..=expected + 0.03).contains(&share),
+        "{python} Python cases of {total}"
+    );
+    for tag in GENERATED {
+        let count = kinds.get(tag).copied().unwrap_or(0);
+        assert!(count >= 20, "{tag} in only {count} cases: {kinds:?}");
+    }
+    assert!(
+        in_set_values >= 20,
+        "{in_set_values} set values hold Python values"
+    );
+}
+
+#[test]
+fn fuzz_python_values_are_well_formed_codec_json_and_shrink_to_well_formed_values() {
+    let mut documents = 0;
+    for n in (0..5000).filter(|n| holds_python(11, *n)) {
+        let spec = generate(11, n);
+        for value in std::iter::once(&spec.doc).chain(spec.args.values()) {
+            assert_eq!(python::check(value), Ok(()), "case {n}");
+        }
+        if holds_tag(&spec.doc) {
+            documents += 1;
+            for smaller in shrink::value_candidates(&spec.doc) {
+                let checked = python::check(&smaller);
+                assert_eq!(checked, Ok(()), "case {n}: a candidate of {}", spec.doc);
+            }
+        }
+    }
+    assert!(documents >= 500, "{documents} documents with Python values");
+    // The rules themselves: what the codec, or the fuzzer's rule for sets, would refuse.
+    for bad in [
+        json!({"$tuple": 1}),
+        json!({"$set": [[1]]}),
+        json!({"$set": [null]}),
+        json!({"$set": ["a"]}),
+        json!({"$frozenset": [{"$float": "nan"}]}),
+        json!({"$bytes": "Y"}),
+        json!({"$int": "-"}),
+        json!({"$int": "1.5"}),
+        json!({"$float": "1.5"}),
+        json!({"$datetime": "2023-02-29"}),
+        json!({"$decimal": "1.2.3"}),
+        json!({"$dict": [[1]]}),
+        json!({"$dict": [[[1], 2]]}),
+        json!({"$dict": [[{"$set": []}, 2]]}),
+        json!([{"a": {"$tuple": [{"$int": "x"}]}}]),
+        json!({"$nest": {"depth": 1, "key": "a", "leaf": 1}}),
+    ] {
+        assert!(python::check(&bad).is_err(), "{bad} passes");
+    }
+    for good in [
+        json!({"$set": [1, 2.5, true, {"$int": "-18446744073709551616"}, {"$tuple": [1, 2]}]}),
+        json!({"$dict": [[null, 1], [{"$tuple": [1, "a"]}, 2], ["a", {"$float": "nan"}]]}),
+        json!({"$datetime": "2024-02-29T23:59:59.500000+05:30"}),
+        json!({"$decimal": "-1E+3"}),
+        json!({"$bytes": "AP8="}),
+    ] {
+        assert_eq!(python::check(&good), Ok(()), "{good}");
+    }
+}
+
+#[test]
+fn fuzz_shrinks_inside_tagged_values_without_breaking_them() {
+    // A set among other values shrinks to the empty set, through the set's items.
+    let spec = (0..5000)
+        .map(|n| generate(11, n))
+        .find(|spec| {
+            spec.doc.to_string().contains("{\"$set\":[")
+                && !spec.doc.to_string().contains("{\"$set\":[]}")
+        })
+        .expect("a document with a set that has items");
+    let holds_set = |spec: &Spec| spec.doc.to_string().contains("{\"$set\":");
+    let shrunk = shrink::shrink(&spec, 2000, |candidate| {
+        python::check(&candidate.doc).expect("a well-formed candidate");
+        holds_set(candidate)
+    });
+    assert_eq!(shrunk.spec.doc, json!({"$set": []}), "{:?}", shrunk.spec);
+    // Inside a tuple, each item shrinks in place; a big int keeps its kind while it must.
+    let tuple = json!({"$tuple": [{"$int": "-18446744073709551616"}, "abc"]});
+    let candidates = shrink::value_candidates(&tuple);
+    for expected in [
+        Value::Null,
+        json!([{"$int": "-18446744073709551616"}, "abc"]),
+        json!({"$tuple": ["abc"]}),
+        json!({"$tuple": [{"$int": "18446744073709551616"}, "abc"]}),
+        // One digit fewer fits in 64 bits: a plain int.
+        json!({"$tuple": [-1_844_674_407_370_955_161_i64, "abc"]}),
+        json!({"$tuple": [{"$int": "-18446744073709551616"}, "a"]}),
+    ] {
+        assert!(
+            candidates.contains(&expected),
+            "no {expected} among {candidates:?}"
+        );
+    }
+    assert!(
+        shrink::value_candidates(&json!({"$int": "123456789012345678901"}))
+            .contains(&json!({"$int": "12345678901234567890"}))
+    );
+    // What a set cannot hold is never put into one.
+    let set = tagged("$set", json!([{"$tuple": [1, 2]}, 3]));
+    for candidate in shrink::value_candidates(&set) {
+        assert_eq!(python::check(&candidate), Ok(()), "{candidate}");
+        assert_ne!(candidate, json!({"$set": [[1, 2], 3]}));
+        assert_ne!(candidate, json!({"$set": [null, 3]}));
+    }
+}
+
+#[test]
+fn fuzz_python_values_get_the_filters_made_for_them() {
+    let samples = [
+        json!({"$tuple": [3, {"$int": "18446744073709551616"}, 1.5]}),
+        json!({"$tuple": [{"id": 2, "a": "x"}, {"id": 1}]}),
+        json!({"$set": [3, 1, {"$int": "-9223372036854775809"}]}),
+        json!({"$frozenset": [1.5, true]}),
+        json!({"$int": "340282366920938463463374607431768211456"}),
+        json!({"$float": "nan"}),
+        json!({"$decimal": "1.5"}),
+        json!({"$bytes": "aGVsbG8="}),
+        json!({"$datetime": "2024-01-02T03:04:05"}),
+        json!({"$dict": [[1, "a"], [null, [1, 2]], ["b", 2]]}),
+        json!([{"$int": "18446744073709551616"}, {"$float": "inf"}, 2]),
+    ];
+    let mut first_steps: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, value) in samples.iter().enumerate() {
+        for seed in 0..300 {
+            let pipe = pipeline_for(1000 * i as u64 + seed, value);
+            let names: Vec<&str> = pipe.0.iter().map(|call| call.name.as_str()).collect();
+            // 2 ** a big int would not end: no power has a Python value as its exponent.
+            assert!(!names.contains(&"rpow"), "{value}: {}", pipe.text());
+            if let Some(first) = names.first() {
+                *first_steps.entry((*first).to_owned()).or_default() += 1;
+            }
+        }
+    }
+    for name in [
+        "sum", "max", "min", "sorted", "unique", "len", "sort_by", "keys", "values", "items",
+        "to_json", "string", "add", "sub", "mul", "double", "strftime", "pick",
+    ] {
+        assert!(
+            first_steps.contains_key(name),
+            "${name} never applied to a Python value: {first_steps:?}"
+        );
+    }
+}
+
+#[test]
+fn fuzz_core_skips_the_python_cases() {
+    let cases: Vec<Case> = (0..1000)
+        .map(|n| generate(4, n).to_case(&case_id(4, n)))
+        .collect();
+    let python = cases
+        .iter()
+        .filter(|case| holds_python_values(case))
+        .count();
+    assert!(python > 100, "{python} Python cases");
+    for case in cases.iter().filter(|case| holds_python_values(case)) {
+        assert!(core::inapplicable(case).is_some(), "{case:?}");
+        assert!(CoreOracle.run(case).is_err(), "{case:?}");
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let oracles: Vec<Box<dyn Oracle>> = vec![
+        Box::new(Posing {
+            backend: Backend::Python,
+            bug: honest,
+        }),
+        Box::new(CoreOracle),
+    ];
+    let summary = run(oracles, &Settings::new(1000, 4), dir.path(), |_| {}).expect("fuzz run");
+    assert!(summary.agreed(), "{summary}");
+    assert_eq!(summary.skipped.get(&Backend::Core), Some(&python));
+    assert_eq!(summary.compared.get(&Backend::Core), Some(&(1000 - python)));
 }
