@@ -10,12 +10,35 @@ use std::{
 
 use anyhow::Context;
 use base64::Engine;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::{
+    drift::report::{Artifact, Check, Finding},
     metadata::Metadata,
-    report::{Artifact, Check, Family, Finding},
 };
+
+/// Which kind of distribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// `py3-none-any`: the reference backend only.
+    Pure,
+    /// A platform wheel with the extension module `dictwalk._native`.
+    Native,
+    /// The source distribution.
+    Sdist,
+}
+
+impl Family {
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Pure => "pure wheel",
+            Family::Native => "native wheel",
+            Family::Sdist => "sdist",
+        }
+    }
+}
 
 /// The distribution name, as it appears at the start of file names.
 pub const DIST_NAME: &str = "dictwalk";

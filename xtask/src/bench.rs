@@ -8,11 +8,9 @@ use xshell::{cmd, Shell};
 
 use crate::{
     flags,
-    outcome::Outcome,
     python::{self, Requirements},
-    steps,
-    term::{self, Style},
-    test,
+    status::{Conclusion, Status},
+    steps, term, test,
 };
 
 const SCRIPT: &str = "benches/scenarios.py";
@@ -20,8 +18,11 @@ const SCRIPT: &str = "benches/scenarios.py";
 const REQUIREMENTS: Requirements = Requirements::File("benches/requirements.txt");
 const STAMP: &str = "xtask-bench-requirements.stamp";
 
+/// The report's file name in `--reports-dir`.
+const REPORT: &str = "bench.json";
+
 impl flags::Bench {
-    pub fn run(self, sh: &Shell) -> anyhow::Result<Outcome> {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<Conclusion> {
         // Setup failures end the run with exit 2: without the contestants there is no verdict.
         let venv = python::dev_venv(sh)?;
         python::ensure_extra(sh, &venv, REQUIREMENTS, STAMP)?;
@@ -48,7 +49,10 @@ impl flags::Bench {
         if self.self_check {
             suite_args.push("--self-check".into());
         }
-        let json = sh.current_dir().join(&self.json);
+        let json = match &self.json {
+            Some(file) => sh.current_dir().join(file),
+            None => sh.current_dir().join(&self.reports_dir).join(REPORT),
+        };
         suite_args.extend(["--json".into(), json.into_os_string()]);
         suite_args.extend(["--legacy-python".into(), legacy.python().into_os_string()]);
 
@@ -68,38 +72,34 @@ impl flags::Bench {
                 steps::stream("criterion", criterion).context("run the criterion benchmarks")?;
             // A bench that asserts a wrong result panics, so any failure is a finding.
             let criterion_outcome = if status.success() {
-                Outcome::Pass
+                Status::Passed
             } else {
-                Outcome::Fail
+                Status::Failed
             };
             outcome = outcome.worst(criterion_outcome);
         }
 
         let summary = match outcome {
-            Outcome::Pass if self.self_check => {
-                term::paint(Style::Green, "every checked result as expected (exit 0)")
+            Status::Passed if self.self_check => "every checked result as expected",
+            Status::Passed => "every target MET",
+            Status::Failed => "a target NOT MET or a wrong result",
+            Status::Inconclusive => {
+                "INCONCLUSIVE: a contestant is missing, so a target cannot be judged"
             }
-            Outcome::Pass => term::paint(Style::Green, "every target MET (exit 0)"),
-            Outcome::Fail => term::paint(Style::Red, "a target NOT MET or a wrong result (exit 1)"),
-            Outcome::CannotRun => term::paint(Style::Red, "the suite could not run (exit 2)"),
-            Outcome::Inconclusive => term::paint(
-                Style::Yellow,
-                "INCONCLUSIVE: a contestant is missing, so a target cannot be judged (exit 3)",
-            ),
+            Status::CouldNotRun | Status::NotRun => "the suite could not run",
         };
-        term::info(format_args!("bench: {summary}"));
-        Ok(outcome)
+        Ok(Conclusion::new(outcome, summary))
     }
 }
 
 /// Reads `benches/scenarios.py`'s documented exit codes; `None` for anything else (a signal, or
 /// a code it never gives).
-fn suite_outcome(code: Option<i32>) -> Option<Outcome> {
+fn suite_outcome(code: Option<i32>) -> Option<Status> {
     match code? {
-        0 => Some(Outcome::Pass),
-        1 => Some(Outcome::Fail),
-        2 => Some(Outcome::CannotRun),
-        3 => Some(Outcome::Inconclusive),
+        0 => Some(Status::Passed),
+        1 => Some(Status::Failed),
+        2 => Some(Status::CouldNotRun),
+        3 => Some(Status::Inconclusive),
         _ => None,
     }
 }
@@ -111,10 +111,10 @@ mod tests {
     #[test]
     fn suite_codes_map_onto_the_outcomes_with_the_same_codes() {
         for outcome in [
-            Outcome::Pass,
-            Outcome::Fail,
-            Outcome::CannotRun,
-            Outcome::Inconclusive,
+            Status::Passed,
+            Status::Failed,
+            Status::CouldNotRun,
+            Status::Inconclusive,
         ] {
             assert_eq!(
                 suite_outcome(Some(i32::from(outcome.code()))),

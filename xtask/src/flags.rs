@@ -1,63 +1,97 @@
 //! Every command-line flag of `cargo xtask`, declared in one place with clap's derive API.
 
-use std::{path::PathBuf, time::Duration};
+use std::{ffi::OsString, fmt, path::PathBuf, str::FromStr, time::Duration};
 
 use clap::{Args, Parser, ValueEnum};
 use dictwalk_corpus::Backend;
 
-use crate::parity::{Filter, Shard};
+use crate::{
+    parity::{Filter, Shard},
+    status::EXIT_CODES,
+    term,
+};
 
-const EXIT_CODES: &str = "\
-Exit codes:
-  0  every step passed
-  1  a check failed (a test, a lint, a parity difference, a benchmark target)
-  2  the tool could not run (bad input, missing Python or tool, failed setup)
-  3  inconclusive (`bench` only: a contestant is missing, so a target cannot be judged)";
+/// The defaults of the flags that several commands share, in one place.
+pub mod defaults {
+    use super::Seconds;
 
-const BENCH_EXIT_CODES: &str = "\
-Exit codes:
-  0  the suite ran and every target is MET (with --self-check: every result was as expected)
-  1  a target is NOT MET, or a dictwalk backend gave a wrong result; or a criterion bench failed
-  2  the suite could not run (bad input, missing Python, failed setup, a crashed script)
-  3  INCONCLUSIVE: no target NOT MET, but a contestant is missing (the native backend is not
-     built, the legacy worker did not start), so some target cannot be judged";
+    /// `--reports-dir`: where every command writes its reports.
+    pub const REPORTS_DIR: &str = "reports";
+    /// `--wheel-dir`: where the distributions are built and read.
+    pub const WHEEL_DIR: &str = "target/wheels";
+    /// `--corpus`: the parity corpus.
+    pub const CORPUS: &str = "parity/cases";
+    /// `--compatibility`: the lowest tag the native binary allows that PyPI accepts.
+    pub const COMPATIBILITY: &str = "pypi";
+    /// `--timeout`: how long a parity worker may take to answer one case.
+    pub const TIMEOUT: Seconds = Seconds(std::time::Duration::from_secs(10));
+}
 
-const WHEELS_EXIT_CODES: &str = "\
-Exit codes:
-  0  the wheels and the sdist were built and every smoke test passed
-  1  a smoke test failed (an install did not import, answer, or pick the expected backend)
-  2  could not run: a build failed (its command and last output lines are shown), a tool is
-     missing, or bad input";
+/// Old flag spellings, kept as hidden aliases so that scripts do not break: (old, new).
+pub const RENAMED: [(&str, &str); 4] = [
+    ("--reports", "--reports-dir"),
+    ("--dir", "--wheel-dir"),
+    ("--out", "--wheel-dir"),
+    ("--json", "--reports-dir"),
+];
 
-const DRIFT_EXIT_CODES: &str = "\
-Exit codes:
-  0  no drift: every check ran on all three distributions and found no difference
-  1  drift: some difference is named in the report (or, with --self-test, an injected
-     difference went undetected)
-  2  could not run: a distribution is missing (with --no-build) or failed to build, a tool or
-     the API probe failed; the report says so and never says \"no drift\"";
+/// Warns once for each old spelling among `args` (up to a `--`, after which the arguments are
+/// pytest's).
+pub fn warn_renamed(args: &[OsString]) {
+    for (old, new) in renamed_in(args) {
+        term::warn(format_args!(
+            "{old} is renamed {new}; the old spelling still works but will go"
+        ));
+    }
+}
 
-const PARITY_EXIT_CODES: &str = "\
-Exit codes:
-  0  every chosen backend ran every selected case; none failed and no declaration is stale
-  1  some case failed or some declared divergence is stale (or a backend was stopped after its
-     worker failed case after case)
-  2  could not run: a malformed corpus, a bad argument, no case selected, or a backend that
-     could not be set up or whose worker did not start (the others still run and report)";
+fn renamed_in(args: &[OsString]) -> Vec<(&'static str, &'static str)> {
+    let mut found = Vec::new();
+    for arg in args.iter().skip(1).take_while(|arg| *arg != "--") {
+        let Some(arg) = arg.to_str() else { continue };
+        let flag = arg.split_once('=').map_or(arg, |(flag, _)| flag);
+        for (old, new) in RENAMED {
+            if flag == old && !found.contains(&(old, new)) {
+                found.push((old, new));
+            }
+        }
+    }
+    found
+}
 
-const GATE_EXIT_CODES: &str = "\
-Exit codes:
-  0  GO: every check ran to the end and passed
-  1  NO-GO: a check failed (a smoke test, a drift finding, a parity difference); the reasons
-     are listed in reports/gate.md and on stderr
-  2  NO-GO, and some check could not run or did not run (a build, a venv or a worker could
-     not be set up), so there is no complete verdict; the report says which";
+/// A number of seconds on the command line: more than 0 and at most an hour, fractions allowed
+/// (`10`, `0.5`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Seconds(pub Duration);
 
-const VERSION_EXIT_CODES: &str = "\
-Exit codes:
-  0  the version was set everywhere (with --check: every place agrees)
-  1  --check: some place states another version; each is named
-  2  could not run: an invalid version (one line says why), or a file could not be read or written";
+impl FromStr for Seconds {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Seconds, String> {
+        match text.trim().parse::<f64>() {
+            Ok(secs) if secs > 0.0 && secs <= 3600.0 => Ok(Seconds(Duration::from_secs_f64(secs))),
+            _ => Err(format!(
+                "invalid timeout '{text}': expected seconds, more than 0 and at most 3600, such as 10 or 0.5"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.as_secs_f64())
+    }
+}
+
+/// `--fuzz N`: at least one case, since a run that generates nothing has checked nothing.
+fn fuzz_cases(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "invalid number of cases '{text}': expected a whole number of at least 1, such as 20000"
+        )),
+    }
+}
 
 /// Developer automation for dictwalk: tests, lints, parity runs, benchmarks and releases.
 ///
@@ -65,7 +99,7 @@ Exit codes:
 /// stdout carries data only: the output of the tools that are run, and the file list of
 /// `wheels`, the tables of `drift` and the versions of `version`.
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask", bin_name = "cargo xtask", after_help = EXIT_CODES)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", version, after_help = EXIT_CODES)]
 pub struct Xtask {
     #[command(subcommand)]
     pub subcommand: Subcommand,
@@ -81,6 +115,22 @@ pub enum Subcommand {
     Drift(Drift),
     Version(Version),
     Gate(Gate),
+}
+
+impl Subcommand {
+    /// The command's name, as its closing line states it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Subcommand::Test(_) => "test",
+            Subcommand::Lint(_) => "lint",
+            Subcommand::Parity(_) => "parity",
+            Subcommand::Bench(_) => "bench",
+            Subcommand::Wheels(_) => "wheels",
+            Subcommand::Drift(_) => "drift",
+            Subcommand::Version(_) => "version",
+            Subcommand::Gate(_) => "gate",
+        }
+    }
 }
 
 /// Run every test of the project: cargo's, pytest's, then the lints.
@@ -165,14 +215,15 @@ pub struct Lint {
 /// one line naming the file and the case.
 ///
 /// Reports: the table and the failing cases go to stdout, a progress bar to stderr (on a
-/// terminal). When the run starts, `<reports-dir>/parity.json` is moved to
-/// `parity.previous.json` (the default baseline) and `parity.md` and `junit.xml` are removed,
-/// so an interrupted run leaves no report that claims success. At the end, written atomically:
-/// `parity.json` (schema_version, the run, per-backend counts, every non-passing case, the
-/// baseline comparison), `parity.md` (cut to fit a GitHub comment; also appended to
-/// $GITHUB_STEP_SUMMARY when set) and `junit.xml` (a test suite per backend). Against the
-/// baseline each (backend, case) is classed: newly failing, fixed, still failing, stale
-/// divergence, added, removed.
+/// terminal). Once the corpus is valid and some case is selected, the previous reports in
+/// `<reports-dir>` are set aside into `<reports-dir>/not-current/`, so an interrupted run
+/// leaves no report that claims success and loses none (a run that stops on bad input touches
+/// nothing). At the end, written atomically: `parity.json` (schema_version, the run,
+/// per-backend counts, every non-passing case, the baseline comparison), `parity.md` (cut to
+/// fit a GitHub comment; also appended to $GITHUB_STEP_SUMMARY when set) and `junit.xml` (a
+/// test suite per backend); the last run's parity.json, the default baseline, is then kept as
+/// `parity.previous.json`. Against the baseline each (backend, case) is classed: newly failing,
+/// fixed, still failing, stale divergence, added, removed.
 ///
 /// Examples:
 ///   cargo xtask parity                                 every case on every backend
@@ -182,7 +233,7 @@ pub struct Lint {
 ///   cargo xtask parity --bless                         record new cases' expectations
 ///   cargo xtask parity --fuzz 20000 --seed 7           differential fuzzing, 20,000 cases
 #[derive(Debug, Args)]
-#[command(after_help = PARITY_EXIT_CODES, verbatim_doc_comment)]
+#[command(after_help = EXIT_CODES, verbatim_doc_comment)]
 pub struct Parity {
     /// A backend to run: python, rust, core or legacy; repeat the flag or give a comma list.
     /// Default: all four.
@@ -197,20 +248,20 @@ pub struct Parity {
     #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
     pub shard: Option<Shard>,
     /// The corpus directory, relative to the project root.
-    #[arg(long, value_name = "DIR", default_value = crate::parity::DEFAULT_CORPUS)]
+    #[arg(long, value_name = "DIR", default_value = defaults::CORPUS)]
     pub corpus: PathBuf,
     /// How long a worker may take to answer one case before it is killed and the case fails.
-    #[arg(long, value_name = "SECS", default_value = "10", value_parser = crate::parity::parse_timeout)]
-    pub timeout: Duration,
-    /// The parity.json to compare with. Default: `<reports-dir>/parity.previous.json` (the
-    /// previous run's report) when it exists.
+    #[arg(long, value_name = "SECS", default_value_t = defaults::TIMEOUT, allow_negative_numbers = true)]
+    pub timeout: Seconds,
+    /// The parity.json to compare with. Default: the last run's report (`<reports-dir>/
+    /// parity.json`, or the one an interrupted run set aside in `not-current/`) when it exists.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// Where to write parity.json, parity.md and junit.xml, relative to the project root.
-    #[arg(long, value_name = "DIR", default_value = crate::parity::DEFAULT_REPORTS)]
+    #[arg(long, value_name = "DIR", default_value = defaults::REPORTS_DIR)]
     pub reports_dir: PathBuf,
     /// Where the wheels are, relative to the project root.
-    #[arg(long, value_name = "DIR", default_value = DEFAULT_WHEEL_DIR)]
+    #[arg(long, value_name = "DIR", default_value = defaults::WHEEL_DIR)]
     pub wheel_dir: PathBuf,
     /// Never build the wheels: when the current version's are missing or stale, python and
     /// rust could not run (exit 2).
@@ -226,7 +277,7 @@ pub struct Parity {
     /// every disagreement with the reference (python) to a minimal case appended to
     /// `parity/cases/regressions.json` with python's answer as its expectation. Exit 1 when
     /// some backend disagreed.
-    #[arg(long, value_name = "N", conflicts_with_all = ["bless", "filter", "shard", "baseline"])]
+    #[arg(long, value_name = "N", value_parser = fuzz_cases, conflicts_with_all = ["bless", "filter", "shard", "baseline"])]
     pub fuzz: Option<usize>,
     /// The seed of --fuzz: the same seed generates the same cases.
     #[arg(long, value_name = "S", default_value_t = 0, requires = "fuzz")]
@@ -246,10 +297,14 @@ pub struct Parity {
 ///
 /// Then it runs `benches/scenarios.py` with `.venv/bin/python` (dictwalk imported from
 /// `python/`, 2.6.0 in a worker process of `.venvs/legacy`): the table of median times and
-/// ratios goes to stdout, the JSON report to `--json`. With `--criterion` it also runs `cargo
-/// bench -p dictwalk-benches`, the criterion benchmarks of the Rust core.
+/// ratios goes to stdout, the JSON report to `<reports-dir>/bench.json`. With `--criterion` it
+/// also runs `cargo bench -p dictwalk-benches`, the criterion benchmarks of the Rust core.
+///
+/// Exit 1 when a target is NOT MET or a dictwalk backend gave a wrong result (or a criterion
+/// bench failed); 3 (INCONCLUSIVE) when nothing failed but a contestant is missing (the native
+/// backend is not built, the legacy worker did not start), so some target cannot be judged.
 #[derive(Debug, Args)]
-#[command(after_help = BENCH_EXIT_CODES)]
+#[command(after_help = EXIT_CODES)]
 pub struct Bench {
     /// A short smoke run (3 rounds of ~2 ms batches; criterion's `--quick`): rough numbers.
     #[arg(long)]
@@ -257,9 +312,12 @@ pub struct Bench {
     /// Check every scenario's expected result on every available contestant, without timing.
     #[arg(long)]
     pub self_check: bool,
-    /// Where to write the JSON report, relative to the project root.
-    #[arg(long, value_name = "PATH", default_value = "reports/bench.json")]
-    pub json: PathBuf,
+    /// Where to write bench.json, relative to the project root.
+    #[arg(long, value_name = "DIR", default_value = defaults::REPORTS_DIR)]
+    pub reports_dir: PathBuf,
+    /// The old way to place the report: a file path instead of `--reports-dir`.
+    #[arg(long, value_name = "PATH", hide = true)]
+    pub json: Option<PathBuf>,
     /// Also run the criterion benchmarks of the Rust core (`cargo bench -p dictwalk-benches`).
     #[arg(long)]
     pub criterion: bool,
@@ -269,8 +327,8 @@ pub struct Bench {
 /// installing each.
 ///
 /// Sets up `.venv` as `cargo xtask test` does (uv and maturin are pinned in
-/// `python/requirements-dev.txt` and installed into it when that file changed). Into `--out`
-/// (default `target/wheels/`, after removing the `dictwalk-*` distributions already there):
+/// `python/requirements-dev.txt` and installed into it when that file changed). Into
+/// `--wheel-dir` (default `target/wheels/`, after removing the `dictwalk-*` distributions already there):
 ///
 ///   - the sdist and the pure wheel (`py3-none-any`, the reference backend, no native code) with
 ///     `uv build`; the wheel is built from the sdist, so a broken sdist fails here;
@@ -288,15 +346,15 @@ pub struct Bench {
 /// build backend uv_build (fetched from PyPI into pip's isolated build environment) into a pure
 /// install. Each step prints what it checked.
 #[derive(Debug, Args)]
-#[command(after_help = WHEELS_EXIT_CODES, verbatim_doc_comment)]
+#[command(after_help = EXIT_CODES, verbatim_doc_comment)]
 pub struct Wheels {
     /// Where to put the distributions, relative to the project root.
-    #[arg(long, value_name = "DIR", default_value = DEFAULT_WHEEL_DIR)]
-    pub out: PathBuf,
+    #[arg(long, value_name = "DIR", default_value = defaults::WHEEL_DIR, alias = "out")]
+    pub wheel_dir: PathBuf,
     /// The tag policy passed to `maturin build --compatibility` (e.g. `manylinux2014`,
     /// `manylinux_2_28`, `musllinux_1_2`, `pypi`: the lowest tag the binary allows that PyPI
     /// accepts).
-    #[arg(long, value_name = "POLICY", default_value = "pypi")]
+    #[arg(long, value_name = "POLICY", default_value = defaults::COMPATIBILITY)]
     pub compatibility: String,
     /// Only build; skip the install smoke tests.
     #[arg(long)]
@@ -305,7 +363,7 @@ pub struct Wheels {
 
 /// Compare the two wheel families and the sdist, and name every difference.
 ///
-/// Reads `dictwalk-*` distributions in `--dir` (default `target/wheels/`); when one is missing
+/// Reads `dictwalk-*` distributions in `--wheel-dir` (default `target/wheels/`); when one is missing
 /// it builds all of them first, as `cargo xtask wheels --no-smoke` does (so it sets up `.venv`
 /// with uv and maturin), unless `--no-build`, where a missing one means exit 2. Checks:
 ///
@@ -325,23 +383,23 @@ pub struct Wheels {
 ///             functions of dictwalk.backends.python and dictwalk.backends.rust: names,
 ///             signatures (parameter names, kinds, defaults), __name__, __qualname__, __doc__
 ///
-/// The table goes to stdout; `reports/drift.json` and `reports/drift.md` are written atomically
+/// The table goes to stdout; `<reports-dir>/drift.json` and `drift.md` are written atomically
 /// (and the markdown appended to $GITHUB_STEP_SUMMARY when set). `--self-test` instead injects
 /// each kind of drift into copies of the real distributions (under `target/drift-self-test/`)
 /// and checks that every one is found and named; it needs distributions without drift to start
 /// from (exit 2 otherwise).
 #[derive(Debug, Args)]
-#[command(after_help = DRIFT_EXIT_CODES, verbatim_doc_comment)]
+#[command(after_help = EXIT_CODES, verbatim_doc_comment)]
 pub struct Drift {
     /// Where the distributions are, relative to the project root.
-    #[arg(long, value_name = "DIR", default_value = DEFAULT_WHEEL_DIR)]
-    pub dir: PathBuf,
+    #[arg(long, value_name = "DIR", default_value = defaults::WHEEL_DIR, alias = "dir")]
+    pub wheel_dir: PathBuf,
     /// Never build: a missing distribution means the run cannot pass (exit 2).
     #[arg(long)]
     pub no_build: bool,
     /// Where to write drift.json and drift.md, relative to the project root.
-    #[arg(long, value_name = "DIR", default_value = "reports")]
-    pub reports: PathBuf,
+    #[arg(long, value_name = "DIR", default_value = defaults::REPORTS_DIR, alias = "reports")]
+    pub reports_dir: PathBuf,
     /// Check the checker: inject each kind of drift into copies of the real distributions and
     /// require that each is detected and named (exit 0 all were, 1 some were not).
     #[arg(long)]
@@ -352,30 +410,36 @@ pub struct Drift {
 ///
 /// What CI runs after `cargo xtask test`, and what release publishing obeys. In order:
 ///
-///   wheels  `cargo xtask wheels`: the sdist, the pure and the native wheel into target/wheels/,
+///   wheels  `cargo xtask wheels`: the sdist, the pure and the native wheel into --wheel-dir,
 ///           each installed into a fresh venv and smoke-tested
-///   drift   `cargo xtask drift --no-build` on those distributions (reports/drift.{json,md})
+///   drift   `cargo xtask drift --no-build` on those distributions (drift.{json,md})
 ///   parity  `cargo xtask parity --no-build`: the whole corpus on python (the pure wheel),
 ///           rust (the native wheel), core (in process) and legacy (dictwalk 2.6.0)
-///           (reports/parity.{json,md}, reports/junit.xml)
+///           (parity.{json,md}, junit.xml)
 ///
 /// A check whose input did not pass is not run. Sets up everything it needs (.venv, the
 /// backends' venvs under .venvs/), so it runs on a fresh clone with only Rust and python3.
 ///
-/// reports/gate.json (schema_version, verdict, reasons, checks) and reports/gate.md are written
-/// atomically; when the run starts they are first replaced by a NO-GO report saying the gate
-/// has not finished, so an interrupted run never leaves a GO behind. GO needs every check to
-/// have run completely and passed; anything missing, partial or failed is NO-GO, with its
-/// reasons. The markdown is appended to $GITHUB_STEP_SUMMARY when set.
+/// <reports-dir>/gate.json (schema_version, verdict, reasons, checks) and gate.md are written
+/// atomically. When the run starts, every report a check will rewrite is set aside into
+/// <reports-dir>/not-current/ and the gate report is replaced by a NO-GO saying the gate has
+/// not finished, so an interrupted run leaves neither a GO nor a stale "pass" where readers
+/// look. GO needs every check to have run completely and passed; anything missing, partial or
+/// failed is NO-GO, with its reasons. The markdown is appended to $GITHUB_STEP_SUMMARY when
+/// set. Exit 1 for a NO-GO that a check decided; 2 when some check could not run.
 #[derive(Debug, Args)]
-#[command(after_help = GATE_EXIT_CODES, verbatim_doc_comment)]
+#[command(after_help = EXIT_CODES, verbatim_doc_comment)]
 pub struct Gate {
     /// Where to write gate.json and gate.md (and the checks' own reports), relative to the
     /// project root.
-    #[arg(long, value_name = "DIR", default_value = "reports")]
-    pub reports: PathBuf,
+    #[arg(long, value_name = "DIR", default_value = defaults::REPORTS_DIR, alias = "reports")]
+    pub reports_dir: PathBuf,
+    /// Where to build the distributions that drift and parity then judge, relative to the
+    /// project root.
+    #[arg(long, value_name = "DIR", default_value = defaults::WHEEL_DIR)]
+    pub wheel_dir: PathBuf,
     /// The tag policy for the native wheel, as `cargo xtask wheels --compatibility`.
-    #[arg(long, value_name = "POLICY", default_value = "pypi")]
+    #[arg(long, value_name = "POLICY", default_value = defaults::COMPATIBILITY)]
     pub compatibility: String,
 }
 
@@ -388,7 +452,7 @@ pub struct Gate {
 /// members' new version in Cargo.lock. Installs nothing. `--check` prints each place's version
 /// (stdout) and verifies they agree (and equal VERSION, when given).
 #[derive(Debug, Args)]
-#[command(after_help = VERSION_EXIT_CODES)]
+#[command(after_help = EXIT_CODES)]
 pub struct Version {
     /// The new version, e.g. `3.0.0-alpha.2` or `3.0.0a2`.
     #[arg(value_name = "VERSION", required_unless_present = "check")]
@@ -397,8 +461,6 @@ pub struct Version {
     #[arg(long)]
     pub check: bool,
 }
-
-pub const DEFAULT_WHEEL_DIR: &str = "target/wheels";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ParityBackend {
@@ -452,13 +514,14 @@ mod tests {
             anyhow::bail!("parsed as another subcommand: {flags:?}");
         };
         assert!(!bench.quick && !bench.self_check && !bench.criterion);
-        assert_eq!(bench.json, PathBuf::from("reports/bench.json"));
+        assert_eq!(bench.reports_dir, PathBuf::from("reports"));
+        assert_eq!(bench.json, None);
         let flags = Xtask::try_parse_from(["xtask", "bench", "--quick", "--json", "/tmp/b.json"])?;
         let Subcommand::Bench(bench) = flags.subcommand else {
             anyhow::bail!("parsed as another subcommand: {flags:?}");
         };
         assert!(bench.quick);
-        assert_eq!(bench.json, PathBuf::from("/tmp/b.json"));
+        assert_eq!(bench.json, Some(PathBuf::from("/tmp/b.json")));
         Ok(())
     }
 
@@ -468,15 +531,72 @@ mod tests {
         else {
             anyhow::bail!("not parsed as wheels");
         };
-        assert_eq!(wheels.out, PathBuf::from(DEFAULT_WHEEL_DIR));
+        assert_eq!(wheels.wheel_dir, PathBuf::from(defaults::WHEEL_DIR));
         assert_eq!(wheels.compatibility, "pypi");
-        let flags = Xtask::try_parse_from(["xtask", "drift", "--no-build", "--dir", "dist"])?;
+        let flags = Xtask::try_parse_from(["xtask", "drift", "--no-build", "--wheel-dir", "dist"])?;
         let Subcommand::Drift(drift) = flags.subcommand else {
             anyhow::bail!("not parsed as drift");
         };
         assert!(drift.no_build && !drift.self_test);
-        assert_eq!(drift.dir, PathBuf::from("dist"));
-        assert_eq!(drift.reports, PathBuf::from("reports"));
+        assert_eq!(drift.wheel_dir, PathBuf::from("dist"));
+        assert_eq!(drift.reports_dir, PathBuf::from("reports"));
+        Ok(())
+    }
+
+    #[test]
+    fn old_spellings_still_parse_and_are_named_once() -> anyhow::Result<()> {
+        let args = ["xtask", "drift", "--dir", "d", "--reports=r"];
+        let Subcommand::Drift(drift) = Xtask::try_parse_from(args)?.subcommand else {
+            anyhow::bail!("not parsed as drift");
+        };
+        assert_eq!(drift.wheel_dir, PathBuf::from("d"));
+        assert_eq!(drift.reports_dir, PathBuf::from("r"));
+        let args: Vec<OsString> = args.iter().chain(&["--dir"]).map(OsString::from).collect();
+        assert_eq!(
+            renamed_in(&args),
+            [("--dir", "--wheel-dir"), ("--reports", "--reports-dir")]
+        );
+        let Subcommand::Wheels(wheels) =
+            Xtask::try_parse_from(["xtask", "wheels", "--out", "w"])?.subcommand
+        else {
+            anyhow::bail!("not parsed as wheels");
+        };
+        assert_eq!(wheels.wheel_dir, PathBuf::from("w"));
+        let Subcommand::Gate(gate) =
+            Xtask::try_parse_from(["xtask", "gate", "--reports", "g"])?.subcommand
+        else {
+            anyhow::bail!("not parsed as gate");
+        };
+        assert_eq!(gate.reports_dir, PathBuf::from("g"));
+        // After `--` the arguments are pytest's, never ours.
+        let args: Vec<OsString> = ["xtask", "test", "--", "--out"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        assert!(renamed_in(&args).is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn every_command_shares_the_reports_and_wheel_dir_flags() -> anyhow::Result<()> {
+        let command = Xtask::command();
+        for (name, flags) in [
+            ("parity", &["reports-dir", "wheel-dir"][..]),
+            ("drift", &["reports-dir", "wheel-dir"]),
+            ("gate", &["reports-dir", "wheel-dir"]),
+            ("wheels", &["wheel-dir"]),
+            ("bench", &["reports-dir"]),
+        ] {
+            let Some(sub) = command.find_subcommand(name) else {
+                anyhow::bail!("no subcommand {name}");
+            };
+            for flag in flags {
+                assert!(
+                    sub.get_arguments().any(|arg| arg.get_long() == Some(flag)),
+                    "{name} has no --{flag}"
+                );
+            }
+        }
         Ok(())
     }
 
@@ -498,7 +618,8 @@ mod tests {
         };
         let all = parse(&[])?;
         assert!(all.backend.is_empty() && !all.no_build);
-        assert_eq!(all.timeout, Duration::from_secs(10));
+        assert_eq!(all.timeout, defaults::TIMEOUT);
+        assert_eq!(all.timeout.0, Duration::from_secs(10));
         assert_eq!(all.corpus, PathBuf::from("parity/cases"));
         assert_eq!(all.reports_dir, PathBuf::from("reports"));
         let two = parse(&["--backend", "python,core", "--backend", "legacy"])?;
@@ -516,7 +637,7 @@ mod tests {
             Some("read.*")
         );
         assert_eq!(picked.shard.map(|s| s.to_string()).as_deref(), Some("2/4"));
-        assert_eq!(picked.timeout, Duration::from_millis(500));
+        assert_eq!(picked.timeout.0, Duration::from_millis(500));
         for bad in [
             &["--backend", "rust2"][..],
             &["--shard", "5/4"],
@@ -524,9 +645,16 @@ mod tests {
             &["--timeout", "0"],
             &["--timeout", "soon"],
             &["--filter", ""],
+            &["--fuzz", "0"],
         ] {
             assert!(parse(bad).is_err(), "{bad:?} must be refused");
         }
+        // A negative timeout is refused by the timeout's own message, not taken for a flag.
+        let err = parse(&["--timeout", "-1"])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("invalid timeout '-1'"), "{err}");
         Ok(())
     }
 }

@@ -5,18 +5,17 @@ use xshell::{cmd, Shell};
 
 use crate::{
     flags,
-    outcome::Outcome,
     python::{self, Venv},
+    status::Conclusion,
     steps::{judge_exit_code, Steps},
 };
 
 impl flags::Lint {
-    pub fn run(self, sh: &Shell) -> anyhow::Result<Outcome> {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<Conclusion> {
         let venv = python::dev_venv(sh)?;
         let mut steps = Steps::default();
         check(sh, &venv, self.fix, &mut steps);
-        steps.print_summary();
-        Ok(steps.outcome())
+        Ok(steps.finish())
     }
 }
 

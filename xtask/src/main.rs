@@ -11,10 +11,10 @@ mod flags;
 mod gate;
 mod lint;
 mod metadata;
-mod outcome;
 mod parity;
 mod python;
 mod report;
+mod status;
 mod steps;
 mod term;
 mod test;
@@ -27,17 +27,23 @@ use anyhow::Context;
 use clap::Parser;
 use xshell::Shell;
 
-use crate::{flags::Subcommand, outcome::Outcome};
+use crate::{
+    flags::Subcommand,
+    status::{closing_line, status_of, status_of_parse_error},
+};
 
 fn main() -> ExitCode {
-    let flags = match flags::Xtask::try_parse() {
+    let args: Vec<_> = std::env::args_os().collect();
+    let flags = match flags::Xtask::try_parse_from(&args) {
         Ok(flags) => flags,
         Err(err) => {
             // clap prints help and version to stdout and usage errors to stderr.
             let _ = err.print();
-            return Outcome::of_parse_error(&err).into();
+            return status_of_parse_error(&err).into();
         }
     };
+    flags::warn_renamed(&args);
+    let command = flags.subcommand.name();
     let result = shell().and_then(|sh| match flags.subcommand {
         Subcommand::Test(cmd) => cmd.run(&sh),
         Subcommand::Lint(cmd) => cmd.run(&sh),
@@ -48,10 +54,12 @@ fn main() -> ExitCode {
         Subcommand::Version(cmd) => cmd.run(&sh),
         Subcommand::Gate(cmd) => cmd.run(&sh),
     });
-    if let Err(err) = &result {
-        term::error(format_args!("{err:#}"));
+    let status = status_of(&result);
+    match &result {
+        Ok(conclusion) => eprintln!("{}", closing_line(command, status, &conclusion.summary)),
+        Err(err) => eprintln!("{}", closing_line(command, status, format_args!("{err:#}"))),
     }
-    Outcome::of_result(&result).into()
+    status.into()
 }
 
 /// One shell for the whole run, rooted at the project root whatever directory cargo was run from.

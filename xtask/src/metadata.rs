@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::report::{Check, Finding};
+use crate::drift::report::{Check, Finding};
 
 /// A parsed METADATA/PKG-INFO: headers in order (a field may repeat) and the description.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,74 +1,44 @@
-//! Checks run as named steps: each streams its own output, gets a verdict, and a summary closes the run.
+//! Checks run as named steps: each streams its own output, gets a `Conclusion`, and a summary
+//! closes the run.
 
 use std::{
-    fmt, io,
+    io,
     process::{Command, ExitStatus},
 };
 
 use xshell::Cmd;
 
 use crate::{
-    outcome::Outcome,
-    term::{self, Style},
+    status::{Conclusion, Status},
+    term,
 };
-
-/// How one step ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    Passed,
-    /// The tool ran and reported a problem; the text says which exit status it gave.
-    Failed(String),
-    /// The tool could not be started or was given bad input, so the step has no verdict.
-    CouldNotRun(String),
-    /// Deliberately not run; the text says why.
-    Skipped(String),
-}
-
-impl Verdict {
-    pub fn outcome(&self) -> Outcome {
-        match self {
-            Verdict::Passed | Verdict::Skipped(_) => Outcome::Pass,
-            Verdict::Failed(_) => Outcome::Fail,
-            Verdict::CouldNotRun(_) => Outcome::CannotRun,
-        }
-    }
-}
-
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Verdict::Passed => write!(f, "{}", term::paint(Style::Green, "passed")),
-            Verdict::Failed(why) => write!(f, "{} ({why})", term::paint(Style::Red, "failed")),
-            Verdict::CouldNotRun(why) => {
-                write!(f, "{} ({why})", term::paint(Style::Red, "could not run"))
-            }
-            Verdict::Skipped(why) => write!(f, "{} ({why})", term::paint(Style::Yellow, "skipped")),
-        }
-    }
-}
 
 /// Reads a tool's exit code: every non-zero code is a finding about the project (a failing test,
 /// a lint, a file that does not compile), since the tools here also use their "error" codes for
 /// syntax errors in the files they check.
-pub fn judge_exit_code(code: i32) -> Verdict {
+pub fn judge_exit_code(code: i32) -> Conclusion {
     match code {
-        0 => Verdict::Passed,
-        code => Verdict::Failed(format!("exit {code}")),
+        0 => Conclusion::new(Status::Passed, ""),
+        code => Conclusion::new(Status::Failed, format!("exit {code}")),
     }
 }
 
 /// Reads pytest's documented exit codes. Collecting no test at all is a failure: a run that tests
 /// nothing must not look green. A usage error is bad input (such as a wrong argument after `--`).
-pub fn judge_pytest(code: i32) -> Verdict {
-    match code {
-        0 => Verdict::Passed,
-        1 => Verdict::Failed("exit 1: tests failed".into()),
-        2 => Verdict::Failed("exit 2: interrupted, e.g. by errors during collection".into()),
-        3 => Verdict::Failed("exit 3: internal error".into()),
-        4 => Verdict::CouldNotRun("exit 4: pytest usage error".into()),
-        5 => Verdict::Failed("exit 5: no tests were collected".into()),
-        code => Verdict::Failed(format!("exit {code}")),
-    }
+pub fn judge_pytest(code: i32) -> Conclusion {
+    let (status, why) = match code {
+        0 => (Status::Passed, ""),
+        1 => (Status::Failed, "exit 1: tests failed"),
+        2 => (
+            Status::Failed,
+            "exit 2: interrupted, e.g. by errors during collection",
+        ),
+        3 => (Status::Failed, "exit 3: internal error"),
+        4 => (Status::CouldNotRun, "exit 4: pytest usage error"),
+        5 => (Status::Failed, "exit 5: no tests were collected"),
+        code => return Conclusion::new(Status::Failed, format!("exit {code}")),
+    };
+    Conclusion::new(status, why)
 }
 
 /// Echoes `cmd` to stderr under `label`, then runs it with its output streaming to ours.
@@ -82,36 +52,52 @@ pub fn stream(label: &str, cmd: Cmd<'_>) -> io::Result<ExitStatus> {
 /// The steps of one run, in the order they ran.
 #[derive(Debug, Default)]
 pub struct Steps {
-    done: Vec<(String, Verdict)>,
+    done: Vec<(String, Conclusion)>,
 }
 
 impl Steps {
-    /// Runs `cmd` with its output streaming to ours, and records its verdict under `name`.
-    pub fn run(&mut self, name: &str, cmd: Cmd<'_>, judge: fn(i32) -> Verdict) -> Verdict {
+    /// Runs `cmd` with its output streaming to ours, and records its conclusion under `name`.
+    pub fn run(&mut self, name: &str, cmd: Cmd<'_>, judge: fn(i32) -> Conclusion) -> Status {
         let shown = cmd.to_string();
-        let verdict = match stream(name, cmd) {
+        let conclusion = match stream(name, cmd) {
             Ok(status) => match status.code() {
                 Some(code) => judge(code),
-                None => Verdict::CouldNotRun(format!("killed by a signal: {status}")),
+                None => {
+                    Conclusion::new(Status::CouldNotRun, format!("killed by a signal: {status}"))
+                }
             },
-            Err(err) => Verdict::CouldNotRun(format!("cannot start `{shown}`: {err}")),
+            Err(err) => Conclusion::new(
+                Status::CouldNotRun,
+                format!("cannot start `{shown}`: {err}"),
+            ),
         };
-        self.record(name, verdict.clone());
-        verdict
+        let status = conclusion.status;
+        self.record(name, conclusion);
+        status
     }
 
-    pub fn record(&mut self, name: &str, verdict: Verdict) {
-        self.done.push((name.to_owned(), verdict));
+    pub fn record(&mut self, name: &str, conclusion: Conclusion) {
+        self.done.push((name.to_owned(), conclusion));
     }
 
-    pub fn outcome(&self) -> Outcome {
-        self.done.iter().fold(Outcome::Pass, |acc, (_, verdict)| {
-            acc.worst(verdict.outcome())
-        })
+    /// Records a step skipped on request (`--skip-cargo`) or for want of its subject; it does
+    /// not count towards the run's status.
+    pub fn skip(&mut self, name: &str, why: impl Into<String>) {
+        self.record(name, Conclusion::new(Status::NotRun, why));
     }
 
-    /// One line per step on stderr, then the overall outcome.
-    pub fn print_summary(&self) {
+    /// The worst status of the steps that ran.
+    pub fn status(&self) -> Status {
+        self.done
+            .iter()
+            .map(|(_, conclusion)| conclusion.status)
+            .filter(|&status| status != Status::NotRun)
+            .fold(Status::Passed, Status::worst)
+    }
+
+    /// One line per step on stderr; returns the run's conclusion, which names the steps that
+    /// did not pass.
+    pub fn finish(&self) -> Conclusion {
         let width = self
             .done
             .iter()
@@ -119,17 +105,35 @@ impl Steps {
             .max()
             .unwrap_or(0);
         term::info("summary:");
-        for (name, verdict) in &self.done {
-            eprintln!("  {name:<width$}  {verdict}");
+        for (name, conclusion) in &self.done {
+            let label = term::paint(conclusion.status.style(), conclusion.status.label());
+            if conclusion.summary.is_empty() {
+                eprintln!("  {name:<width$}  {label}");
+            } else {
+                eprintln!("  {name:<width$}  {label} ({})", conclusion.summary);
+            }
         }
-        let overall = match self.outcome() {
-            Outcome::Pass => term::paint(Style::Green, "all steps passed (exit 0)"),
-            Outcome::Fail => term::paint(Style::Red, "some steps failed (exit 1)"),
-            Outcome::CannotRun => term::paint(Style::Red, "some steps could not run (exit 2)"),
-            // No step verdict maps to it; `cargo xtask bench` reports it without `Steps`.
-            Outcome::Inconclusive => term::paint(Style::Yellow, "inconclusive (exit 3)"),
+        let ran = self
+            .done
+            .iter()
+            .filter(|(_, c)| c.status != Status::NotRun)
+            .count();
+        let bad: Vec<&str> = self
+            .done
+            .iter()
+            .filter(|(_, c)| !matches!(c.status, Status::Passed | Status::NotRun))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let summary = if bad.is_empty() {
+            format!("{ran} of {ran} steps passed")
+        } else {
+            format!(
+                "{} of {ran} steps did not pass: {}",
+                bad.len(),
+                bad.join(", ")
+            )
         };
-        term::info(overall);
+        Conclusion::new(self.status(), summary)
     }
 }
 
@@ -139,32 +143,41 @@ mod tests {
 
     #[test]
     fn pytest_codes() {
-        assert_eq!(judge_pytest(0), Verdict::Passed);
-        assert_eq!(judge_pytest(1).outcome(), Outcome::Fail);
-        assert_eq!(judge_pytest(2).outcome(), Outcome::Fail);
-        assert_eq!(judge_pytest(4).outcome(), Outcome::CannotRun);
-        assert_eq!(judge_pytest(5).outcome(), Outcome::Fail);
+        assert_eq!(judge_pytest(0).status, Status::Passed);
+        assert_eq!(judge_pytest(1).status, Status::Failed);
+        assert_eq!(judge_pytest(2).status, Status::Failed);
+        assert_eq!(judge_pytest(4).status, Status::CouldNotRun);
+        assert_eq!(judge_pytest(5).status, Status::Failed);
     }
 
     #[test]
     fn any_non_zero_exit_fails() {
-        assert_eq!(judge_exit_code(0), Verdict::Passed);
-        assert_eq!(judge_exit_code(1), Verdict::Failed("exit 1".into()));
-        assert_eq!(judge_exit_code(101).outcome(), Outcome::Fail);
+        assert_eq!(judge_exit_code(0).status, Status::Passed);
+        assert_eq!(
+            judge_exit_code(1),
+            Conclusion::new(Status::Failed, "exit 1")
+        );
+        assert_eq!(judge_exit_code(101).status, Status::Failed);
     }
 
     #[test]
-    fn overall_outcome_is_the_worst_step() {
+    fn overall_status_is_the_worst_step_that_ran() {
         let mut steps = Steps::default();
-        assert_eq!(steps.outcome(), Outcome::Pass);
-        steps.record("native build", Verdict::Skipped("no crate".into()));
-        steps.record("cargo test", Verdict::Passed);
-        assert_eq!(steps.outcome(), Outcome::Pass);
-        steps.record("pytest", Verdict::Failed("exit 1".into()));
-        steps.record("ruff", Verdict::Passed);
-        assert_eq!(steps.outcome(), Outcome::Fail);
-        steps.record("mypy", Verdict::CouldNotRun("not installed".into()));
-        assert_eq!(steps.outcome(), Outcome::CannotRun);
+        assert_eq!(steps.status(), Status::Passed);
+        steps.skip("native build", "no crate");
+        steps.record("cargo test", Conclusion::new(Status::Passed, ""));
+        assert_eq!(steps.status(), Status::Passed);
+        steps.record("pytest", Conclusion::new(Status::Failed, "exit 1"));
+        steps.record("ruff", Conclusion::new(Status::Passed, ""));
+        assert_eq!(steps.status(), Status::Failed);
+        let finished = steps.finish();
+        assert_eq!(finished.status, Status::Failed);
+        assert_eq!(finished.summary, "1 of 3 steps did not pass: pytest");
+        steps.record(
+            "mypy",
+            Conclusion::new(Status::CouldNotRun, "not installed"),
+        );
+        assert_eq!(steps.status(), Status::CouldNotRun);
     }
 
     #[test]
@@ -172,9 +185,9 @@ mod tests {
         let sh = xshell::Shell::new()?;
         let mut steps = Steps::default();
         let program = "/nonexistent/xtask-test-program";
-        let verdict = steps.run("missing", xshell::cmd!(sh, "{program}"), judge_exit_code);
-        assert!(matches!(verdict, Verdict::CouldNotRun(_)), "{verdict:?}");
-        assert_eq!(steps.outcome(), Outcome::CannotRun);
+        let status = steps.run("missing", xshell::cmd!(sh, "{program}"), judge_exit_code);
+        assert_eq!(status, Status::CouldNotRun);
+        assert_eq!(steps.status(), Status::CouldNotRun);
         Ok(())
     }
 }

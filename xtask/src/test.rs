@@ -5,9 +5,9 @@ use xshell::{cmd, Cmd, Shell};
 
 use crate::{
     flags, lint,
-    outcome::Outcome,
     python::{self, Venv},
-    steps::{self, Steps, Verdict},
+    status::{Conclusion, Status},
+    steps::{self, Steps},
     term,
 };
 
@@ -22,7 +22,7 @@ pub fn native_build<'a>(sh: &'a Shell, venv: &Venv) -> Cmd<'a> {
 }
 
 impl flags::Test {
-    pub fn run(self, sh: &Shell) -> anyhow::Result<Outcome> {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<Conclusion> {
         let has_native = sh.path_exists(NATIVE_MANIFEST);
         let needs_venv = has_native || !self.skip_pytest || !self.no_lint;
         // Setup failures end the run with exit 2: without the environment no verdict is possible.
@@ -40,14 +40,13 @@ impl flags::Test {
                 steps::judge_exit_code,
             ),
             _ => {
-                let skipped = Verdict::Skipped(format!("no {NATIVE_MANIFEST} yet"));
-                steps.record("native build", skipped.clone());
-                skipped
+                steps.skip("native build", format!("no {NATIVE_MANIFEST} yet"));
+                Status::NotRun
             }
         };
 
         if self.skip_cargo {
-            steps.record("cargo tests", Verdict::Skipped("--skip-cargo".into()));
+            steps.skip("cargo tests", "--skip-cargo");
         } else if nextest_available(sh) {
             let nextest = cmd!(sh, "cargo nextest run --workspace --no-tests=pass");
             steps.run("cargo tests", nextest, steps::judge_exit_code);
@@ -67,7 +66,7 @@ impl flags::Test {
                 let mut pytest = cmd!(sh, "{python} -m pytest {args...}");
                 // A failed build may leave an older extension installed; test only the pure-Python
                 // backend then, unless the caller chose the backends.
-                if matches!(native, Verdict::Failed(_) | Verdict::CouldNotRun(_))
+                if matches!(native, Status::Failed | Status::CouldNotRun)
                     && sh.var_os("DICTWALK_TEST_BACKENDS").is_none()
                 {
                     term::warn("the native build failed: pytest runs on the python backend only");
@@ -75,16 +74,15 @@ impl flags::Test {
                 }
                 steps.run("pytest", pytest, steps::judge_pytest);
             }
-            _ => steps.record("pytest", Verdict::Skipped("--skip-pytest".into())),
+            _ => steps.skip("pytest", "--skip-pytest"),
         }
 
         match &venv {
             Some(venv) if !self.no_lint => lint::check(sh, venv, false, &mut steps),
-            _ => steps.record("lint", Verdict::Skipped("--no-lint".into())),
+            _ => steps.skip("lint", "--no-lint"),
         }
 
-        steps.print_summary();
-        Ok(steps.outcome())
+        Ok(steps.finish())
     }
 }
 

@@ -7,7 +7,11 @@ use anyhow::{anyhow, bail, Context};
 use toml_edit::DocumentMut;
 use xshell::{cmd, Shell};
 
-use crate::{atomic, flags, outcome::Outcome, term};
+use crate::{
+    atomic, flags,
+    status::{Conclusion, Status},
+    term,
+};
 
 pub const CARGO_TOML: &str = "Cargo.toml";
 pub const PYPROJECT: &str = "pyproject.toml";
@@ -321,7 +325,7 @@ pub fn set_version_py(text: &str, version: &Version) -> anyhow::Result<String> {
 }
 
 impl flags::Version {
-    pub fn run(self, sh: &Shell) -> anyhow::Result<Outcome> {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<Conclusion> {
         let wanted = self
             .version
             .as_deref()
@@ -347,16 +351,21 @@ impl flags::Version {
                 term::error(format_args!("{place}: {why}"));
             }
             if problems.is_empty() {
-                term::info("version: Cargo.toml, pyproject.toml and _version.py agree");
-                return Ok(Outcome::Pass);
+                return Ok(Conclusion::new(
+                    Status::Passed,
+                    "Cargo.toml, pyproject.toml and _version.py agree",
+                ));
             }
             let target = wanted
                 .or_else(|| stated.iter().find_map(|s| s.parse().ok()))
                 .map_or_else(|| "<VERSION>".to_owned(), |v| v.semver());
-            term::info(format_args!(
-                "version: set them all with `cargo xtask version {target}`"
+            return Ok(Conclusion::new(
+                Status::Failed,
+                format!(
+                    "{} place(s) disagree; set them all with `cargo xtask version {target}`",
+                    problems.len()
+                ),
             ));
-            return Ok(Outcome::Fail);
         }
 
         let Some(version) = wanted else {
@@ -378,7 +387,10 @@ impl flags::Version {
             .run()
             .context("update the workspace's versions in Cargo.lock")?;
         println!("{} {}", version.semver(), version.pep440());
-        Ok(Outcome::Pass)
+        Ok(Conclusion::new(
+            Status::Passed,
+            format!("set {} ({}) everywhere", version.semver(), version.pep440()),
+        ))
     }
 }
 

@@ -10,12 +10,12 @@ use anyhow::{bail, Context};
 use xshell::{cmd, Shell};
 
 use crate::{
-    artifact::{self, Located},
+    artifact::{self, Family, Located},
     atomic, exec, flags,
-    outcome::Outcome,
+    gate::{self, GateCheck},
     python::{self, Venv},
-    report::Family,
-    steps::{Steps, Verdict},
+    status::{Conclusion, Status},
+    steps::Steps,
     term, version,
 };
 
@@ -59,9 +59,9 @@ sys.exit(1 if failed else 0)
 "#;
 
 impl flags::Wheels {
-    pub fn run(self, sh: &Shell) -> anyhow::Result<Outcome> {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<Conclusion> {
         let dev = python::dev_venv(sh)?;
-        let out = sh.current_dir().join(&self.out);
+        let out = sh.current_dir().join(&self.wheel_dir);
         let built = build(sh, &dev, &out, &self.compatibility)?;
         for located in &built {
             println!(
@@ -72,16 +72,42 @@ impl flags::Wheels {
             );
         }
         if self.no_smoke {
-            return Ok(Outcome::Pass);
+            return Ok(Conclusion::new(
+                Status::Passed,
+                format!("built {} distributions (no smoke tests)", built.len()),
+            ));
         }
-        let pyproject = sh
-            .read_file(version::PYPROJECT)
-            .context("read pyproject.toml")?;
-        let expected = version::toml_string(&pyproject, &["project", "version"])
-            .map_err(|why| anyhow::anyhow!("pyproject.toml: {why}"))?;
-        let steps = smoke(sh, &dev, &built, &expected)?;
-        steps.print_summary();
-        Ok(steps.outcome())
+        Ok(smoke(sh, &dev, &built)?.finish())
+    }
+}
+
+/// The wheels check of `cargo xtask gate`: build every distribution into the gate's wheel
+/// folder and smoke-test each install. The file list (data on stdout) and the smoke steps'
+/// table are the `wheels` command's: the gate shows only its own lines.
+pub const GATE_CHECK: GateCheck = GateCheck {
+    name: "wheels",
+    does: "build the sdist, the pure and the native wheel, smoke-test them",
+    needs: &[],
+    reports: &[],
+    run: for_gate,
+};
+
+fn for_gate(ctx: &gate::Context<'_>) -> Conclusion {
+    let smoked = python::dev_venv(ctx.sh).and_then(|dev| {
+        let built = build(ctx.sh, &dev, &ctx.wheel_dir, &ctx.compatibility)?;
+        smoke(ctx.sh, &dev, &built)
+    });
+    match smoked {
+        Ok(steps) if steps.status() == Status::Passed => Conclusion::new(
+            Status::Passed,
+            "built the sdist, the pure and the native wheel; every smoke test passed",
+        ),
+        Ok(steps) => {
+            let failed = steps.finish();
+            Conclusion::new(failed.status, "a smoke test failed (see its output above)")
+                .with_reasons(vec![failed.summary])
+        }
+        Err(err) => Conclusion::of_error("the build could not run", &err),
     }
 }
 
@@ -143,8 +169,13 @@ pub fn build(
     Ok(built)
 }
 
-/// The install smoke tests, each a step.
-fn smoke(sh: &Shell, dev: &Venv, built: &[Located], version: &str) -> anyhow::Result<Steps> {
+/// The install smoke tests, each a step, expecting the version pyproject.toml states.
+fn smoke(sh: &Shell, dev: &Venv, built: &[Located]) -> anyhow::Result<Steps> {
+    let pyproject = sh
+        .read_file(version::PYPROJECT)
+        .context("read pyproject.toml")?;
+    let version = &version::toml_string(&pyproject, &["project", "version"])
+        .map_err(|why| anyhow::anyhow!("pyproject.toml: {why}"))?;
     let of = |family: Family| -> anyhow::Result<&Path> {
         built
             .iter()
@@ -217,11 +248,11 @@ fn scenario(
     dir: &Path,
     installs: &[(&Path, bool, &str)],
     version: &str,
-) -> Verdict {
+) -> Conclusion {
     let python = dir.join("bin/python");
     let base = dev.python();
     if let Err(err) = exec::run("smoke venv", cmd!(sh, "{base} -m venv --clear {dir}")) {
-        return Verdict::CouldNotRun(format!("{err:#}"));
+        return Conclusion::new(Status::CouldNotRun, format!("{err:#}"));
     }
     for &(dist, force, backend) in installs {
         // Wheels install from the file alone; the sdist needs an index for its build backend,
@@ -238,7 +269,7 @@ fn scenario(
             "{python} -m pip install --disable-pip-version-check --no-input --no-deps {source} {force...} {dist}"
         );
         if let Err(err) = exec::run("smoke install", install) {
-            return Verdict::Failed(format!("{err:#}"));
+            return Conclusion::new(Status::Failed, format!("{err:#}"));
         }
         let _dir = sh.push_dir(dir);
         let check = cmd!(sh, "{python} -I {script} {backend} {version}")
@@ -247,14 +278,17 @@ fn scenario(
         match exec::run_unchecked("smoke checks", check) {
             Ok(ran) if ran.success => {}
             Ok(ran) => {
-                return Verdict::Failed(format!(
-                    "{} expecting the {backend} backend: a check failed ({})",
-                    dist.display(),
-                    ran.status
-                ))
+                return Conclusion::new(
+                    Status::Failed,
+                    format!(
+                        "{} expecting the {backend} backend: a check failed ({})",
+                        dist.display(),
+                        ran.status
+                    ),
+                )
             }
-            Err(err) => return Verdict::CouldNotRun(format!("{err:#}")),
+            Err(err) => return Conclusion::new(Status::CouldNotRun, format!("{err:#}")),
         }
     }
-    Verdict::Passed
+    Conclusion::new(Status::Passed, "")
 }

@@ -8,9 +8,10 @@ use serde::Deserialize;
 use xshell::{cmd, Shell};
 
 use crate::{
-    atomic, exec, metadata,
+    atomic,
+    drift::report::{Check, Finding},
+    exec, metadata,
     python::Venv,
-    report::{Check, Finding},
 };
 
 /// Where the probe's venv is made (afresh on every run).

@@ -3,6 +3,7 @@
 
 mod api;
 mod inject;
+pub mod report;
 mod selftest;
 #[cfg(test)]
 mod tests;
@@ -17,41 +18,91 @@ use anyhow::Context;
 use xshell::Shell;
 
 use crate::{
-    artifact::{self, Contents, Located},
-    atomic, flags, metadata,
-    outcome::Outcome,
+    artifact::{self, Contents, Family, Located},
+    flags,
+    gate::{self, GateCheck},
+    metadata,
     python::{self, Venv},
-    report::{
-        self, Check, CheckSummary, Emitter, Environment, Family, Finding, JsonEmitter,
-        MarkdownEmitter, Report, Status, TerminalEmitter, Verdict,
-    },
-    term::{self, Style},
+    report::{render, set_aside, step_summary, Json},
+    status::{Conclusion, Status},
+    term,
     version::{self, Spelling, Stated},
     wheels,
+};
+
+use self::report::{
+    Check, CheckSummary, Environment, Finding, MarkdownEmitter, Report, TerminalEmitter,
 };
 
 /// Package files both wheel families must ship: the typing marker and the native module's stub
 /// (type checkers read it in either install).
 const REQUIRED_FILES: [&str; 2] = ["dictwalk/py.typed", "dictwalk/_native.pyi"];
 
+/// How many findings the gate lists; the rest are in drift.md.
+const GATE_FINDINGS: usize = 20;
+
 impl flags::Drift {
-    pub fn run(self, sh: &Shell) -> anyhow::Result<Outcome> {
-        let dir = sh.current_dir().join(&self.dir);
+    pub fn run(self, sh: &Shell) -> anyhow::Result<Conclusion> {
+        let dir = sh.current_dir().join(&self.wheel_dir);
         if self.self_test {
             return selftest::run(sh, &dir, !self.no_build);
         }
+        let reports_dir = sh.current_dir().join(&self.reports_dir);
+        set_aside(&reports_dir, &report::FILES)?;
         let report = check(sh, &dir, !self.no_build);
-        publish(&report, &sh.current_dir().join(&self.reports), sh)?;
-        Ok(outcome(report.verdict))
+        publish(&report, &reports_dir, sh)?;
+        Ok(conclusion(&report, &reports_dir.join(report::MARKDOWN)))
     }
 }
 
-pub fn outcome(verdict: Verdict) -> Outcome {
-    match verdict {
-        Verdict::NoDrift => Outcome::Pass,
-        Verdict::Drift => Outcome::Fail,
-        Verdict::CouldNotRun => Outcome::CannotRun,
+/// The drift check of `cargo xtask gate`: the distributions the gate has just built, never
+/// building others.
+pub const GATE_CHECK: GateCheck = GateCheck {
+    name: "drift",
+    does: "compare the wheel families and the sdist",
+    needs: &["wheels"],
+    reports: &report::FILES,
+    run: for_gate,
+};
+
+fn for_gate(ctx: &gate::Context<'_>) -> Conclusion {
+    let report = check(ctx.sh, &ctx.wheel_dir, false);
+    let mut conclusion = conclusion(&report, &ctx.reports_dir.join(report::MARKDOWN));
+    if let Err(err) = publish(&report, &ctx.reports_dir, ctx.sh) {
+        conclusion.status = Status::CouldNotRun;
+        conclusion
+            .reasons
+            .push(format!("write the drift reports: {err:#}"));
     }
+    conclusion
+}
+
+/// What a drift run concluded: the verdict in a line, then why it did not pass (the problems,
+/// then the first findings).
+fn conclusion(report: &Report, markdown: &Path) -> Conclusion {
+    let findings = report.findings.len();
+    let summary = match report.verdict {
+        Status::Passed => "no drift between the wheel families and the sdist".to_owned(),
+        Status::Failed => format!("{findings} difference(s) found"),
+        _ => "the comparison could not run".to_owned(),
+    };
+    let mut reasons = report.problems.clone();
+    reasons.extend(report.findings.iter().take(GATE_FINDINGS).map(|finding| {
+        format!(
+            "{} {}: {}",
+            finding.check.name(),
+            finding.subject,
+            finding.message
+        )
+    }));
+    if findings > GATE_FINDINGS {
+        reasons.push(format!(
+            "… {} more in {}",
+            findings - GATE_FINDINGS,
+            markdown.display()
+        ));
+    }
+    Conclusion::new(report.verdict, summary).with_reasons(reasons)
 }
 
 /// The texts of the files in the source tree that state the version.
@@ -124,11 +175,11 @@ pub fn compare(
         },
         Some(_) => {
             let why = "not probed in this run";
-            analysis.summary(Check::Api, why.into(), Status::Skipped, 0);
+            analysis.summary(Check::Api, why.into(), Status::NotRun, 0);
         }
         None => {
             let why = "no readable native wheel to install";
-            analysis.summary(Check::Api, why.into(), Status::Skipped, 0);
+            analysis.summary(Check::Api, why.into(), Status::NotRun, 0);
         }
     }
     analysis.into_report(problems, env)
@@ -173,31 +224,22 @@ fn environment() -> Environment {
 
 /// Writes the JSON and markdown reports, prints the table, and feeds CI's step summary.
 pub fn publish(report: &Report, reports_dir: &Path, sh: &Shell) -> anyhow::Result<()> {
-    let emitters: [(&str, &dyn Emitter); 2] =
-        [("drift.json", &JsonEmitter), ("drift.md", &MarkdownEmitter)];
-    for (name, emitter) in emitters {
-        let path = reports_dir.join(name);
-        atomic::write(&path, &report::render(emitter, report))?;
-        term::info(format_args!("drift: wrote {}", path.display()));
-    }
-    if let Some(summary) = sh.var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
-        atomic::append(
-            &PathBuf::from(summary),
-            &report::render(&MarkdownEmitter, report),
-        )?;
-    }
+    let markdown = render(&MarkdownEmitter, report)?;
+    let files = [
+        (report::JSON, render(&Json, report)?),
+        (report::MARKDOWN, markdown.clone()),
+    ];
+    let summary = step_summary(sh.var_os("GITHUB_STEP_SUMMARY"));
+    crate::report::publish(
+        "drift",
+        reports_dir,
+        &files,
+        summary.as_deref().map(|file| (file, markdown.as_slice())),
+    )?;
     print!(
         "{}",
-        String::from_utf8_lossy(&report::render(&TerminalEmitter, report))
+        String::from_utf8_lossy(&render(&TerminalEmitter, report)?)
     );
-    let style = match report.verdict {
-        Verdict::NoDrift => Style::Green,
-        Verdict::Drift | Verdict::CouldNotRun => Style::Red,
-    };
-    term::info(format_args!(
-        "drift: {}",
-        term::paint(style, report.verdict.describe())
-    ));
     Ok(())
 }
 
@@ -224,9 +266,9 @@ impl Analysis {
     /// finding says why), so that a clean result is `skipped`, never `ok`.
     fn add(&mut self, check: Check, compared: String, found: Vec<Finding>, incomplete: bool) {
         let status = match (found.is_empty(), incomplete) {
-            (false, _) => Status::Drift,
-            (true, true) => Status::Skipped,
-            (true, false) => Status::Ok,
+            (false, _) => Status::Failed,
+            (true, true) => Status::NotRun,
+            (true, false) => Status::Passed,
         };
         self.summary(check, compared, status, found.len());
         self.findings.extend(found);

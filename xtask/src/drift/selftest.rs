@@ -9,9 +9,9 @@ use xshell::Shell;
 
 use crate::{
     artifact,
-    outcome::Outcome,
+    drift::report::{Report, TerminalEmitter},
     python,
-    report::{Report, TerminalEmitter, Verdict},
+    status::{Conclusion, Status},
     term::{self, Style as Paint},
 };
 
@@ -23,18 +23,20 @@ use super::{
 /// Where the mutated copies go, one directory per injection.
 const WORK_DIR: &str = "target/drift-self-test";
 
-pub fn run(sh: &Shell, dir: &Path, build: bool) -> anyhow::Result<Outcome> {
+pub fn run(sh: &Shell, dir: &Path, build: bool) -> anyhow::Result<Conclusion> {
     let baseline = super::check(sh, dir, build);
-    if baseline.verdict != Verdict::NoDrift {
+    if baseline.verdict != Status::Passed {
         eprint!(
             "{}",
-            String::from_utf8_lossy(&crate::report::render(&TerminalEmitter, &baseline))
+            String::from_utf8_lossy(
+                &crate::report::render(&TerminalEmitter, &baseline).unwrap_or_default()
+            )
         );
         bail!(
             "the distributions in {} do not pass the drift check themselves ({}): the self-test \
              needs a clean baseline to inject into",
             dir.display(),
-            baseline.verdict.describe()
+            super::report::describe(baseline.verdict)
         );
     }
     term::info("drift self-test: the real distributions have no drift; injecting");
@@ -75,7 +77,10 @@ pub fn run(sh: &Shell, dir: &Path, build: bool) -> anyhow::Result<Outcome> {
             Some(message) => message.clone(),
             None => {
                 missed += 1;
-                format!("NOT FOUND (verdict: {})", report.verdict.describe())
+                format!(
+                    "NOT FOUND (verdict: {})",
+                    super::report::describe(report.verdict)
+                )
             }
         };
         term::info(format_args!(
@@ -99,22 +104,18 @@ pub fn run(sh: &Shell, dir: &Path, build: bool) -> anyhow::Result<Outcome> {
             .with(tabled::settings::Width::wrap(90).keep_words(true)),
     );
     println!("{table}");
-    if missed == 0 {
-        term::info(term::paint(
-            Paint::Green,
-            format!(
-                "drift self-test: all {} injections found (exit 0)",
-                Injection::ALL.len()
-            ),
-        ));
-        Ok(Outcome::Pass)
+    let total = Injection::ALL.len();
+    Ok(if missed == 0 {
+        Conclusion::new(
+            Status::Passed,
+            format!("self-test: all {total} injections found"),
+        )
     } else {
-        term::error(format_args!(
-            "drift self-test: {missed} of {} injections NOT found (exit 1)",
-            Injection::ALL.len()
-        ));
-        Ok(Outcome::Fail)
-    }
+        Conclusion::new(
+            Status::Failed,
+            format!("self-test: {missed} of {total} injections NOT found"),
+        )
+    })
 }
 
 fn expected_text(expect: Expect) -> String {
@@ -132,7 +133,7 @@ pub fn detected(expect: Expect, report: &Report) -> Option<String> {
             .iter()
             .find(|f| f.check == check && (f.subject.contains(text) || f.message.contains(text)))
             .map(|f| format!("{}: {}: {}", f.check.name(), f.subject, f.message)),
-        Expect::CannotRun(text) => (report.verdict == Verdict::CouldNotRun)
+        Expect::CannotRun(text) => (report.verdict == Status::CouldNotRun)
             .then(|| report.problems.iter().find(|p| p.contains(text)).cloned())
             .flatten()
             .map(|p| format!("could not run: {p}")),

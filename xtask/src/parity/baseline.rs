@@ -11,7 +11,7 @@ use std::{
 use dictwalk_corpus::Backend;
 use serde::{Deserialize, Serialize};
 
-use super::model::{BackendRun, Status};
+use super::model::{BackendRun, CaseStatus};
 
 /// What a baseline report records: the status of every (backend, case) it ran.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +20,7 @@ pub struct Baseline {
     pub file: String,
     /// The backends it ran.
     backends: BTreeSet<String>,
-    statuses: BTreeMap<(String, String), Status>,
+    statuses: BTreeMap<(String, String), CaseStatus>,
 }
 
 /// The parts of `parity.json` a baseline needs; everything else in it is ignored.
@@ -41,7 +41,7 @@ struct SavedRun {
 struct SavedResult {
     backend: String,
     id: String,
-    status: Status,
+    status: CaseStatus,
 }
 
 impl Baseline {
@@ -51,17 +51,17 @@ impl Baseline {
             .map_err(|err| format!("cannot read the baseline {shown}: {err}"))?;
         let saved: Saved = serde_json::from_str(&text)
             .map_err(|err| format!("the baseline {shown} is not a parity report: {err}"))?;
-        if saved.schema_version != super::report::SCHEMA_VERSION {
+        if saved.schema_version != crate::report::schema::PARITY {
             return Err(format!(
                 "the baseline {shown} has schema_version {}, this xtask writes {}",
                 saved.schema_version,
-                super::report::SCHEMA_VERSION
+                crate::report::schema::PARITY
             ));
         }
         let mut statuses = BTreeMap::new();
         for backend in &saved.run.backends {
             for id in &saved.run.case_ids {
-                statuses.insert((backend.clone(), id.clone()), Status::Pass);
+                statuses.insert((backend.clone(), id.clone()), CaseStatus::Pass);
             }
         }
         // Only non-passing results are listed; every other (backend, case) of the run passed.
@@ -76,7 +76,7 @@ impl Baseline {
     }
 
     #[cfg(test)]
-    pub fn from_statuses(file: &str, statuses: &[(&str, &str, Status)]) -> Baseline {
+    pub fn from_statuses(file: &str, statuses: &[(&str, &str, CaseStatus)]) -> Baseline {
         Baseline {
             file: file.to_owned(),
             backends: statuses.iter().map(|(b, _, _)| (*b).to_owned()).collect(),
@@ -168,7 +168,7 @@ pub fn compare(
     current: &[BackendRun],
     corpus_ids: &BTreeSet<&str>,
 ) -> Comparison {
-    let mut now: BTreeMap<(String, String), Status> = BTreeMap::new();
+    let mut now: BTreeMap<(String, String), CaseStatus> = BTreeMap::new();
     for run in current {
         for result in &run.results {
             now.insert(
@@ -183,7 +183,7 @@ pub fn compare(
         let before = baseline.statuses.get(key).copied();
         let after = now.get(key).copied();
         let change = match (before, after) {
-            (Some(Status::NotRun), _) | (_, Some(Status::NotRun)) | (None, None) => None,
+            (Some(CaseStatus::NotRun), _) | (_, Some(CaseStatus::NotRun)) | (None, None) => None,
             (None, Some(_)) => baseline.backends.contains(&key.0).then_some(Change::Added),
             (Some(_), None) => (!corpus_ids.contains(key.1.as_str())).then_some(Change::Removed),
             (Some(before), Some(after)) => class(before, after),
@@ -209,11 +209,11 @@ pub fn compare(
     }
 }
 
-fn class(before: Status, after: Status) -> Option<Change> {
+fn class(before: CaseStatus, after: CaseStatus) -> Option<Change> {
     match (before.is_failure(), after) {
-        (_, Status::Stale) => Some(Change::StaleDivergence),
-        (true, Status::Fail) => Some(Change::StillFailing),
-        (false, Status::Fail) => Some(Change::NewlyFailing),
+        (_, CaseStatus::Stale) => Some(Change::StaleDivergence),
+        (true, CaseStatus::Fail) => Some(Change::StillFailing),
+        (false, CaseStatus::Fail) => Some(Change::NewlyFailing),
         (true, _) => Some(Change::Fixed),
         (false, _) => None,
     }
@@ -234,7 +234,7 @@ mod tests {
     use super::*;
     use crate::parity::model::{BackendState, CaseResult};
 
-    fn run(backend: Backend, statuses: &[(&str, Status)]) -> BackendRun {
+    fn run(backend: Backend, statuses: &[(&str, CaseStatus)]) -> BackendRun {
         BackendRun {
             backend,
             state: BackendState::Complete,
@@ -256,7 +256,7 @@ mod tests {
 
     #[test]
     fn every_kind_of_change_is_classed() {
-        use Status::*;
+        use CaseStatus::*;
         let baseline = Baseline::from_statuses(
             "prev.json",
             &[
@@ -341,8 +341,14 @@ mod tests {
         fs::write(&path, text).map_err(|e| e.to_string())?;
         let baseline = Baseline::load(&path, "parity.json")?;
         let current = [
-            run(Backend::Python, &[("a", Status::Pass), ("b", Status::Fail)]),
-            run(Backend::Rust, &[("a", Status::Pass), ("b", Status::Pass)]),
+            run(
+                Backend::Python,
+                &[("a", CaseStatus::Pass), ("b", CaseStatus::Fail)],
+            ),
+            run(
+                Backend::Rust,
+                &[("a", CaseStatus::Pass), ("b", CaseStatus::Pass)],
+            ),
         ];
         let comparison = compare(&baseline, &current, &["a", "b"].into_iter().collect());
         let got: Vec<(Change, &str, &str)> = comparison

@@ -17,11 +17,11 @@ use super::{
     worker::Worker,
     RunOptions,
 };
-use crate::{outcome::Outcome, term};
+use crate::{status::Status, term};
 
 /// Records the missing expectations; exit 0 when every new case got one (or there was none),
 /// 1 when the reference could not answer some (they are named and keep no expectation).
-pub fn run(sh: &Shell, options: &RunOptions) -> anyhow::Result<Outcome> {
+pub fn run(sh: &Shell, options: &RunOptions) -> anyhow::Result<Status> {
     let root = sh.current_dir();
     let corpus_dir = root.join(&options.corpus);
     let cases = load_dir(
@@ -37,7 +37,7 @@ pub fn run(sh: &Shell, options: &RunOptions) -> anyhow::Result<Outcome> {
             "parity --bless: all {} cases have an expectation; nothing to record",
             cases.len()
         ));
-        return Ok(Outcome::Pass);
+        return Ok(Status::Passed);
     }
     term::info(format_args!(
         "parity --bless: {} new case(s); recording what the reference backend (python, the pure wheel) gives",
@@ -102,8 +102,8 @@ pub fn run(sh: &Shell, options: &RunOptions) -> anyhow::Result<Outcome> {
         term::error(format_args!("parity --bless: no answer: {line}"));
     }
     Ok(if unanswered.is_empty() {
-        Outcome::Pass
+        Status::Passed
     } else {
-        Outcome::Fail
+        Status::Failed
     })
 }

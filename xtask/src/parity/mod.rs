@@ -1,12 +1,12 @@
 //! `cargo xtask parity`: runs the parity corpus (`parity/cases/`) on the installed backends and
 //! classes every case on every backend: pass, fail, declared, stale, not applicable, not run.
 //!
-//! The order of a run, which keeps it failing closed: the previous report is retired
-//! (`report::retire`), the corpus is loaded and validated whole (a malformed file stops the run
-//! before anything is set up or started), the cases are selected (`select.rs`), the backends
-//! are set up (`setup.rs`: wheels, venvs, worker commands), run concurrently (`runner.rs` over
-//! `worker.rs`), compared with the baseline (`baseline.rs`) and reported (`report/`).
-//! [`run`] is the library entry point that `cargo xtask gate` shares.
+//! The order of a run, which keeps it failing closed: the corpus is loaded and validated whole
+//! (a malformed file stops the run before anything is touched, set up or started), the cases
+//! are selected (`select.rs`), the baseline is read (`baseline.rs`), the previous reports are
+//! set aside (`report::set_aside`), the backends are set up (`setup.rs`: wheels, venvs, worker
+//! commands), run concurrently (`runner.rs` over `worker.rs`), compared with the baseline and
+//! reported (`report/`). [`run`] is the library entry point that `cargo xtask gate` shares.
 
 mod baseline;
 mod bless;
@@ -38,12 +38,16 @@ use self::{
     progress::Progress,
     runner::{Limits, Plan},
 };
-use crate::{flags, outcome::Outcome, term};
+use crate::{
+    flags::{self, defaults},
+    gate::{self, GateCheck},
+    report::{shown, step_summary},
+    status::{Conclusion, Status},
+    term,
+};
 
-/// The default per-case timeout.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-pub const DEFAULT_CORPUS: &str = "parity/cases";
-pub const DEFAULT_REPORTS: &str = "reports";
+/// How many failing cases the gate lists; the rest are in parity.md.
+const GATE_FAILURES: usize = 20;
 
 /// What to run; relative paths are relative to the project root.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,38 +72,53 @@ impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
             backends: Backend::ALL.to_vec(),
-            corpus: PathBuf::from(DEFAULT_CORPUS),
+            corpus: PathBuf::from(defaults::CORPUS),
             filter: None,
             shard: None,
-            timeout: DEFAULT_TIMEOUT,
+            timeout: defaults::TIMEOUT.0,
             baseline: None,
-            reports_dir: PathBuf::from(DEFAULT_REPORTS),
-            wheel_dir: PathBuf::from(flags::DEFAULT_WHEEL_DIR),
+            reports_dir: PathBuf::from(defaults::REPORTS_DIR),
+            wheel_dir: PathBuf::from(defaults::WHEEL_DIR),
             build: true,
         }
     }
 }
 
 impl flags::Parity {
-    pub fn run(self, sh: &Shell) -> anyhow::Result<Outcome> {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<Conclusion> {
         let options = RunOptions {
             backends: self.backend.iter().map(|b| b.backend()).collect(),
             corpus: self.corpus,
             filter: self.filter,
             shard: self.shard,
-            timeout: self.timeout,
+            timeout: self.timeout.0,
             baseline: self.baseline,
             reports_dir: self.reports_dir,
             wheel_dir: self.wheel_dir,
             build: !self.no_build,
         };
         if self.bless {
-            return bless::run(sh, &options);
+            let status = bless::run(sh, &options)?;
+            let summary = match status {
+                Status::Passed => "--bless: every new case has its expectation",
+                _ => "--bless: some new case got no answer from the reference (named above)",
+            };
+            return Ok(Conclusion::new(status, summary));
         }
         if let Some(cases) = self.fuzz {
-            return oracle::run(sh, &options, cases, self.seed);
+            let status = oracle::run(sh, &options, cases, self.seed)?;
+            let summary = match status {
+                Status::Passed => format!("--fuzz: every backend agreed on {cases} cases"),
+                _ => format!(
+                    "--fuzz: some backend disagreed with the reference (seed {}); the shrunk \
+                     cases are in the corpus",
+                    self.seed
+                ),
+            };
+            return Ok(Conclusion::new(status, summary));
         }
-        Ok(run(sh, &options)?.outcome())
+        let run = run(sh, &options)?;
+        Ok(Conclusion::new(run.status(), run.summary()))
     }
 }
 
@@ -111,10 +130,7 @@ impl flags::Parity {
 pub fn run(sh: &Shell, options: &RunOptions) -> anyhow::Result<ParityRun> {
     let root = sh.current_dir();
     let wheel_dir = root.join(&options.wheel_dir);
-    let step_summary = sh
-        .var_os("GITHUB_STEP_SUMMARY")
-        .filter(|value| !value.is_empty())
-        .map(PathBuf::from);
+    let step_summary = step_summary(sh.var_os("GITHUB_STEP_SUMMARY"));
     execute(
         &root,
         options,
@@ -125,32 +141,29 @@ pub fn run(sh: &Shell, options: &RunOptions) -> anyhow::Result<ParityRun> {
     )
 }
 
-/// What `cargo xtask gate` needs from the parity check: the whole corpus on every backend,
-/// on the wheels the gate has just built (never building others), with its reports in
-/// `reports_dir`. Returns the outcome, a one-line summary and the reasons it did not pass.
-pub fn for_gate(sh: &Shell, reports_dir: &Path) -> (Outcome, String, Vec<String>) {
+/// The parity check of `cargo xtask gate`: the whole corpus on every backend, on the wheels
+/// the gate has just built (never building others), with its reports in the gate's folder.
+pub const GATE_CHECK: GateCheck = GateCheck {
+    name: "parity",
+    does: "the whole corpus on python, rust, core and legacy",
+    needs: &["wheels"],
+    reports: &report::FILES,
+    run: for_gate,
+};
+
+fn for_gate(ctx: &gate::Context<'_>) -> Conclusion {
     let options = RunOptions {
-        reports_dir: reports_dir.to_path_buf(),
+        reports_dir: ctx.reports_dir.clone(),
+        wheel_dir: ctx.wheel_dir.clone(),
         build: false,
         ..RunOptions::default()
     };
-    match run(sh, &options) {
-        Ok(run) => (run.outcome(), run.summary(), run.reasons(20)),
-        Err(err) => (
-            Outcome::CannotRun,
-            "the parity run could not start".to_owned(),
-            vec![format!("{err:#}")],
-        ),
-    }
-}
-
-/// `--timeout SECS`: a positive number of seconds, fractions allowed, at most an hour.
-pub fn parse_timeout(text: &str) -> Result<Duration, String> {
-    match text.trim().parse::<f64>() {
-        Ok(secs) if secs > 0.0 && secs <= 3600.0 => Ok(Duration::from_secs_f64(secs)),
-        _ => Err(format!(
-            "invalid timeout '{text}': expected seconds, more than 0 and at most 3600, such as 10 or 0.5"
+    match run(ctx.sh, &options) {
+        Ok(run) => Conclusion::new(run.status(), run.summary()).with_reasons(run.reasons(
+            GATE_FAILURES,
+            &shown(&ctx.root, &ctx.reports_dir.join(report::MARKDOWN)),
         )),
+        Err(err) => Conclusion::of_error("the parity run could not start", &err),
     }
 }
 
@@ -166,7 +179,7 @@ fn execute(
 ) -> anyhow::Result<ParityRun> {
     let started = Instant::now();
     let reports_dir = root.join(&options.reports_dir);
-    // An explicit baseline is read before the previous report is moved aside, so that
+    // An explicit baseline is read before the previous report is set aside, so that
     // `--baseline reports/parity.json` means the report that was there.
     let explicit = match &options.baseline {
         Some(path) => {
@@ -175,7 +188,6 @@ fn execute(
         }
         None => None,
     };
-    report::retire(&reports_dir)?;
 
     let corpus_dir = root.join(&options.corpus);
     let corpus_shown = shown(root, &corpus_dir);
@@ -204,17 +216,15 @@ fn execute(
     }
     let baseline = match explicit {
         Some(baseline) => Some(baseline),
-        None => {
-            let path = reports_dir.join(report::PREVIOUS_JSON);
-            if path.exists() {
-                Baseline::load(&path, &shown(root, &path))
-                    .map_err(|why| term::warn(format_args!("parity: no baseline: {why}")))
-                    .ok()
-            } else {
-                None
-            }
-        }
+        None => report::last_report(&reports_dir).and_then(|path| {
+            Baseline::load(&path, &shown(root, &path))
+                .map_err(|why| term::warn(format_args!("parity: no baseline: {why}")))
+                .ok()
+        }),
     };
+    // From here the run does the work its reports describe: the earlier ones go aside, so
+    // that a run that stops midway leaves none that could be taken for its own.
+    crate::report::set_aside(&reports_dir, &report::FILES)?;
 
     // Each backend once, in the usual order.
     let backends: Vec<Backend> = if options.backends.is_empty() {
@@ -258,12 +268,4 @@ fn execute(
     run.elapsed = started.elapsed();
     report::publish(&run, &reports_dir, step_summary)?;
     Ok(run)
-}
-
-/// A path as reports name it: relative to the project root when inside it.
-fn shown(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }

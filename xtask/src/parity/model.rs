@@ -7,12 +7,12 @@ use dictwalk_corpus::Backend;
 use serde::{Deserialize, Serialize};
 
 use super::{baseline::Comparison, worker::Ready};
-use crate::outcome::Outcome;
+use crate::status::Status;
 
 /// How one case went on one backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+pub enum CaseStatus {
     /// The backend gave the expected result.
     Pass,
     /// An undeclared difference, or the worker crashed, hung or printed garbage on the case.
@@ -28,22 +28,22 @@ pub enum Status {
     NotRun,
 }
 
-impl Status {
+impl CaseStatus {
     /// The column name in tables.
     pub fn label(self) -> &'static str {
         match self {
-            Status::Pass => "pass",
-            Status::Fail => "fail",
-            Status::Declared => "declared",
-            Status::Stale => "stale",
-            Status::NotApplicable => "n/a",
-            Status::NotRun => "not run",
+            CaseStatus::Pass => "pass",
+            CaseStatus::Fail => "fail",
+            CaseStatus::Declared => "declared",
+            CaseStatus::Stale => "stale",
+            CaseStatus::NotApplicable => "n/a",
+            CaseStatus::NotRun => "not run",
         }
     }
 
     /// Whether the case counts against the run.
     pub fn is_failure(self) -> bool {
-        matches!(self, Status::Fail | Status::Stale)
+        matches!(self, CaseStatus::Fail | CaseStatus::Stale)
     }
 }
 
@@ -53,7 +53,7 @@ pub struct CaseResult {
     pub id: String,
     /// The corpus file the case is in.
     pub file: String,
-    pub status: Status,
+    pub status: CaseStatus,
     /// Why, in one line: what differs (fail, declared), the declared reason (declared, stale),
     /// why the case does not apply or did not run; empty for a pass.
     pub detail: String,
@@ -113,14 +113,14 @@ impl Counts {
         counts
     }
 
-    fn slot(&mut self, status: Status) -> &mut usize {
+    fn slot(&mut self, status: CaseStatus) -> &mut usize {
         match status {
-            Status::Pass => &mut self.pass,
-            Status::Fail => &mut self.fail,
-            Status::Declared => &mut self.declared,
-            Status::Stale => &mut self.stale,
-            Status::NotApplicable => &mut self.not_applicable,
-            Status::NotRun => &mut self.not_run,
+            CaseStatus::Pass => &mut self.pass,
+            CaseStatus::Fail => &mut self.fail,
+            CaseStatus::Declared => &mut self.declared,
+            CaseStatus::Stale => &mut self.stale,
+            CaseStatus::NotApplicable => &mut self.not_applicable,
+            CaseStatus::NotRun => &mut self.not_run,
         }
     }
 
@@ -186,34 +186,24 @@ pub struct ParityRun {
     pub elapsed: Duration,
 }
 
-/// The run's conclusion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// Every chosen backend ran every selected case; none failed and no declaration is stale.
-    Pass,
-    /// Some case failed or some declaration is stale (or a backend was stopped after failing
-    /// again and again).
-    Fail,
-    /// A backend could not be set up or its worker did not start: the run has no verdict.
-    CouldNotRun,
+/// parity.json's words for the run's status (schema 1): `pass` (every chosen backend ran every
+/// selected case; none failed and no declaration is stale), `fail` (some case failed or some
+/// declaration is stale, or a backend was stopped after failing again and again) or
+/// `could_not_run` (a backend could not be set up or its worker did not start).
+pub fn verdict_word(status: Status) -> &'static str {
+    match status {
+        Status::Passed => "pass",
+        Status::Failed => "fail",
+        _ => "could_not_run",
+    }
 }
 
-impl Verdict {
-    pub fn describe(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass (exit 0)",
-            Verdict::Fail => "FAIL (exit 1)",
-            Verdict::CouldNotRun => "could not run, so no verdict (exit 2)",
-        }
-    }
-
-    pub fn outcome(self) -> Outcome {
-        match self {
-            Verdict::Pass => Outcome::Pass,
-            Verdict::Fail => Outcome::Fail,
-            Verdict::CouldNotRun => Outcome::CannotRun,
-        }
+/// The run's status as the reports state it.
+pub fn describe(status: Status) -> &'static str {
+    match status {
+        Status::Passed => "pass (exit 0)",
+        Status::Failed => "FAIL (exit 1)",
+        _ => "could not run, so no verdict (exit 2)",
     }
 }
 
@@ -227,27 +217,24 @@ impl ParityRun {
                 .all(|b| b.state == BackendState::Complete)
     }
 
-    pub fn verdict(&self) -> Verdict {
+    /// The run's status, which fails closed: a backend that could not run leaves no verdict,
+    /// and a run that did not see every case never passes.
+    pub fn status(&self) -> Status {
         if self.backends.is_empty()
             || self
                 .backends
                 .iter()
                 .any(|b| matches!(b.state, BackendState::CouldNotRun(_)))
         {
-            return Verdict::CouldNotRun;
+            return Status::CouldNotRun;
         }
         let failed = self.backends.iter().any(|b| b.failures().next().is_some());
         if failed || !self.complete() {
-            // A stopped backend has failures of its own; `!complete` is the defensive half:
-            // a run that did not see every case never passes.
-            Verdict::Fail
+            // A stopped backend has failures of its own; `!complete` is the defensive half.
+            Status::Failed
         } else {
-            Verdict::Pass
+            Status::Passed
         }
-    }
-
-    pub fn outcome(&self) -> Outcome {
-        self.verdict().outcome()
     }
 
     /// The counts over every backend.
@@ -284,8 +271,9 @@ impl ParityRun {
     }
 
     /// Why the run did not pass, one line each, at most `limit` case lines (and a line for the
-    /// rest): backends that could not run or stopped first, then the failing cases.
-    pub fn reasons(&self, limit: usize) -> Vec<String> {
+    /// rest, pointing to `markdown`, the report that lists them): backends that could not run or
+    /// stopped first, then the failing cases.
+    pub fn reasons(&self, limit: usize, markdown: &str) -> Vec<String> {
         let mut reasons: Vec<String> = self
             .backends
             .iter()
@@ -315,7 +303,7 @@ impl ParityRun {
         reasons.extend(failures.iter().take(shown).cloned());
         if failures.len() > shown {
             reasons.push(format!(
-                "… {} more failing cases in reports/parity.md",
+                "… {} more failing cases in {markdown}",
                 failures.len() - shown
             ));
         }
@@ -327,7 +315,7 @@ impl ParityRun {
 mod tests {
     use super::*;
 
-    fn result(id: &str, status: Status) -> CaseResult {
+    fn result(id: &str, status: CaseStatus) -> CaseResult {
         CaseResult {
             id: id.into(),
             file: "t.json".into(),
@@ -337,7 +325,7 @@ mod tests {
         }
     }
 
-    fn backend(backend: Backend, state: BackendState, statuses: &[Status]) -> BackendRun {
+    fn backend(backend: Backend, state: BackendState, statuses: &[CaseStatus]) -> BackendRun {
         BackendRun {
             backend,
             state,
@@ -370,9 +358,9 @@ mod tests {
 
     #[test]
     fn the_verdict_fails_closed() {
-        use Status::*;
+        use CaseStatus::*;
         let ok = || backend(Backend::Python, BackendState::Complete, &[Pass, Declared]);
-        assert_eq!(run(vec![ok()]).verdict(), Verdict::Pass);
+        assert_eq!(run(vec![ok()]).status(), Status::Passed);
         assert_eq!(
             run(vec![
                 ok(),
@@ -382,32 +370,32 @@ mod tests {
                     &[Pass, NotApplicable]
                 )
             ])
-            .verdict(),
-            Verdict::Pass
+            .status(),
+            Status::Passed
         );
         let failing = backend(Backend::Rust, BackendState::Complete, &[Pass, Fail]);
-        assert_eq!(run(vec![ok(), failing]).verdict(), Verdict::Fail);
+        assert_eq!(run(vec![ok(), failing]).status(), Status::Failed);
         let stale = backend(Backend::Rust, BackendState::Complete, &[Stale, Pass]);
-        assert_eq!(run(vec![stale]).verdict(), Verdict::Fail);
+        assert_eq!(run(vec![stale]).status(), Status::Failed);
         let stopped = backend(
             Backend::Rust,
             BackendState::Stopped("x".into()),
             &[Pass, NotRun],
         );
-        assert_eq!(run(vec![ok(), stopped]).verdict(), Verdict::Fail);
+        assert_eq!(run(vec![ok(), stopped]).status(), Status::Failed);
         let dead = backend(
             Backend::Legacy,
             BackendState::CouldNotRun("no ready line".into()),
             &[NotRun, NotRun],
         );
         let failing = backend(Backend::Rust, BackendState::Complete, &[Pass, Fail]);
-        assert_eq!(run(vec![failing, dead]).verdict(), Verdict::CouldNotRun);
-        assert_eq!(run(Vec::new()).verdict(), Verdict::CouldNotRun);
+        assert_eq!(run(vec![failing, dead]).status(), Status::CouldNotRun);
+        assert_eq!(run(Vec::new()).status(), Status::CouldNotRun);
     }
 
     #[test]
     fn counts_and_reasons() {
-        use Status::*;
+        use CaseStatus::*;
         let b = backend(Backend::Rust, BackendState::Complete, &[Pass, Fail, Stale]);
         let counts = b.counts();
         assert_eq!(
@@ -419,7 +407,7 @@ mod tests {
             run.summary(),
             "2 cases on rust: 1 failing, 1 stale, 0 declared; complete"
         );
-        let reasons = run.reasons(1);
+        let reasons = run.reasons(1, "reports/parity.md");
         assert_eq!(reasons.len(), 2, "{reasons:?}");
         assert!(
             reasons[0].starts_with("rust: fail case 'c1' (t.json)"),

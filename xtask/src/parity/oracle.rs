@@ -15,7 +15,7 @@ use super::{
     worker::{Worker, WorkerSpec},
     RunOptions,
 };
-use crate::{outcome::Outcome as Exit, term};
+use crate::{status::Status, term};
 
 /// The backends fuzzing compares when `--backend` is not given.
 pub const DEFAULT_BACKENDS: [Backend; 3] = [Backend::Python, Backend::Rust, Backend::Core];
@@ -84,7 +84,7 @@ impl Drop for WorkerOracle {
 /// Generates `cases` cases from `seed`, compares the backends, writes each shrunk
 /// disagreement into the corpus. Exit 0 when every backend agreed with the reference, 1 when
 /// some did not (the new regression cases are named), 2 when a backend could not start.
-pub fn run(sh: &Shell, options: &RunOptions, cases: usize, seed: u64) -> anyhow::Result<Exit> {
+pub fn run(sh: &Shell, options: &RunOptions, cases: usize, seed: u64) -> anyhow::Result<Status> {
     let root = sh.current_dir();
     let backends: Vec<Backend> = if options.backends.is_empty() {
         DEFAULT_BACKENDS.to_vec()
@@ -123,9 +123,9 @@ pub fn run(sh: &Shell, options: &RunOptions, cases: usize, seed: u64) -> anyhow:
     bar.finish_and_clear();
     print!("{summary}");
     Ok(if summary.agreed() {
-        Exit::Pass
+        Status::Passed
     } else {
-        Exit::Fail
+        Status::Failed
     })
 }
 

@@ -9,7 +9,7 @@ use std::{
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::model::{BackendRun, Status};
+use super::model::{BackendRun, CaseStatus};
 use crate::term;
 
 /// Shared by the backends' threads.
@@ -53,7 +53,7 @@ impl Progress {
         }
     }
 
-    pub fn case_done(&self, status: Status) {
+    pub fn case_done(&self, status: CaseStatus) {
         if status.is_failure() {
             let failing = self.failing.fetch_add(1, Ordering::Relaxed) + 1;
             self.bar.set_message(format!("{failing} failing"));

@@ -17,7 +17,7 @@ use std::{
 use dictwalk_corpus::{core, judge, Backend, Case};
 
 use super::{
-    model::{BackendRun, BackendState, CaseResult, Status},
+    model::{BackendRun, BackendState, CaseResult, CaseStatus},
     progress::Progress,
     worker::{clip_to, Worker, WorkerSpec},
 };
@@ -128,13 +128,13 @@ fn not_run(backend: Backend, cases: &[&Case], state: BackendState) -> BackendRun
 fn not_run_result(case: &Case, why: &str) -> CaseResult {
     result(
         case,
-        Status::NotRun,
+        CaseStatus::NotRun,
         format!("not run: {why}"),
         Duration::ZERO,
     )
 }
 
-fn result(case: &Case, status: Status, detail: String, elapsed: Duration) -> CaseResult {
+fn result(case: &Case, status: CaseStatus, detail: String, elapsed: Duration) -> CaseResult {
     CaseResult {
         id: case.id.clone(),
         file: case.file.clone(),
@@ -145,15 +145,15 @@ fn result(case: &Case, status: Status, detail: String, elapsed: Duration) -> Cas
 }
 
 /// Classes a judged outcome against the case's declarations for `backend`.
-pub fn classify(case: &Case, backend: Backend, judged: Result<(), String>) -> (Status, String) {
+pub fn classify(case: &Case, backend: Backend, judged: Result<(), String>) -> (CaseStatus, String) {
     match (judged, case.divergence(backend)) {
-        (Ok(()), None) => (Status::Pass, String::new()),
+        (Ok(()), None) => (CaseStatus::Pass, String::new()),
         (Ok(()), Some(reason)) => (
-            Status::Stale,
+            CaseStatus::Stale,
             format!("declared to diverge ({reason}), but gives the expected result"),
         ),
-        (Err(why), None) => (Status::Fail, why),
-        (Err(why), Some(reason)) => (Status::Declared, format!("{reason}: {why}")),
+        (Err(why), None) => (CaseStatus::Fail, why),
+        (Err(why), Some(reason)) => (CaseStatus::Declared, format!("{reason}: {why}")),
     }
 }
 
@@ -163,7 +163,7 @@ fn run_core(cases: &[&Case], progress: &Progress) -> BackendRun {
     for case in cases {
         let case_started = Instant::now();
         let (status, detail) = match core::inapplicable(case) {
-            Some(why) => (Status::NotApplicable, why.to_owned()),
+            Some(why) => (CaseStatus::NotApplicable, why.to_owned()),
             // The core must not panic on any input; if it does, that case fails, not the run.
             None => match panic::catch_unwind(AssertUnwindSafe(|| core::run(case))) {
                 Ok(outcome) => classify(case, Backend::Core, judge(case, &outcome)),
@@ -173,7 +173,7 @@ fn run_core(cases: &[&Case], progress: &Progress) -> BackendRun {
                         .map(|s| (*s).to_owned())
                         .or_else(|| payload.downcast_ref::<String>().cloned())
                         .unwrap_or_else(|| "no message".into());
-                    (Status::Fail, format!("the core panicked: {message}"))
+                    (CaseStatus::Fail, format!("the core panicked: {message}"))
                 }
             },
         };
@@ -255,7 +255,7 @@ fn run_worker(
                 // documents), else a failure. Only undeclared ones count towards stopping the
                 // backend, so that a run of expected crashes does not end it.
                 let (status, detail) = classify(case, backend, Err(failure.message));
-                if status == Status::Fail {
+                if status == CaseStatus::Fail {
                     consecutive_failures += 1;
                 }
                 (status, detail)

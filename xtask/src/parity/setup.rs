@@ -24,10 +24,9 @@ use super::{
     worker::{ReadyCheck, WorkerSpec},
 };
 use crate::{
-    artifact::{self, Located},
+    artifact::{self, Family, Located},
     atomic, exec,
     python::{self, Venv},
-    report::Family,
     term, version, wheels,
 };
 

@@ -16,14 +16,14 @@ use serde_json::{json, Value};
 
 use super::{
     execute,
-    model::{BackendState, ParityRun, Status, Verdict},
+    model::{BackendState, CaseStatus, ParityRun},
     progress::Progress,
     report,
     runner::{Limits, Plan},
     worker::{ReadyCheck, WorkerSpec},
     Filter, RunOptions, Shard,
 };
-use crate::outcome::Outcome;
+use crate::status::{Conclusion, Status};
 
 /// Five cases the fake worker and the core both answer correctly.
 fn corpus() -> Value {
@@ -148,7 +148,7 @@ fn fake(args: &[&str]) -> WorkerSpec {
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The statuses of one backend's cases, by id.
-fn statuses(run: &ParityRun, backend: Backend) -> Vec<(String, Status)> {
+fn statuses(run: &ParityRun, backend: Backend) -> Vec<(String, CaseStatus)> {
     run.backends
         .iter()
         .find(|b| b.backend == backend)
@@ -169,13 +169,13 @@ fn detail(run: &ParityRun, backend: Backend, id: &str) -> String {
 /// Asserts that `bad` failed with a detail containing `why`, every other case passed on both
 /// backends (so the worker went on, or was started again), and the run completed.
 fn only_this_case_failed(run: &ParityRun, bad: &str, why: &str) {
-    let expected: Vec<(String, Status)> = IDS
+    let expected: Vec<(String, CaseStatus)> = IDS
         .iter()
         .map(|id| {
             let status = if *id == bad {
-                Status::Fail
+                CaseStatus::Fail
             } else {
-                Status::Pass
+                CaseStatus::Pass
             };
             ((*id).to_owned(), status)
         })
@@ -184,15 +184,15 @@ fn only_this_case_failed(run: &ParityRun, bad: &str, why: &str) {
     assert!(
         statuses(run, Backend::Core)
             .iter()
-            .all(|(_, s)| *s == Status::Pass),
+            .all(|(_, s)| *s == CaseStatus::Pass),
         "the core is not affected: {:?}",
         statuses(run, Backend::Core)
     );
     let got = detail(run, Backend::Python, bad);
     assert!(got.contains(why), "{bad}: expected {why:?} in {got:?}");
     assert!(run.complete(), "the run completes");
-    assert_eq!(run.verdict(), Verdict::Fail);
-    assert_eq!(run.outcome(), Outcome::Fail);
+    assert_eq!(run.status(), Status::Failed);
+    assert_eq!(run.status(), Status::Failed);
 }
 
 fn restarts(run: &ParityRun) -> usize {
@@ -208,10 +208,10 @@ fn a_correct_worker_passes_every_case() -> anyhow::Result<()> {
     let run = project.run_fake(&[], TIMEOUT)?;
     assert!(statuses(&run, Backend::Python)
         .iter()
-        .all(|(_, s)| *s == Status::Pass));
+        .all(|(_, s)| *s == CaseStatus::Pass));
     assert_eq!(statuses(&run, Backend::Python).len(), 5);
     assert_eq!(statuses(&run, Backend::Core).len(), 5);
-    assert_eq!(run.verdict(), Verdict::Pass);
+    assert_eq!(run.status(), Status::Passed);
     assert_eq!(restarts(&run), 0);
     let report = project.report()?;
     assert_eq!(report["verdict"], "pass");
@@ -321,15 +321,18 @@ fn a_worker_that_cannot_start_leaves_its_backend_unable_to_run() -> anyhow::Resu
         ),
         "{why}"
     );
-    assert!(python.results.iter().all(|r| r.status == Status::NotRun));
+    assert!(python
+        .results
+        .iter()
+        .all(|r| r.status == CaseStatus::NotRun));
     assert_eq!(python.results.len(), 5);
     // The core still ran and reports.
     assert_eq!(run.backends[1].state, BackendState::Complete);
     assert!(statuses(&run, Backend::Core)
         .iter()
-        .all(|(_, s)| *s == Status::Pass));
-    assert_eq!(run.verdict(), Verdict::CouldNotRun);
-    assert_eq!(run.outcome(), Outcome::CannotRun);
+        .all(|(_, s)| *s == CaseStatus::Pass));
+    assert_eq!(run.status(), Status::CouldNotRun);
+    assert_eq!(run.status(), Status::CouldNotRun);
     let report = project.report()?;
     assert_eq!(report["verdict"], "could_not_run");
     assert_eq!(report["backends"][0]["state"], "could_not_run");
@@ -348,7 +351,7 @@ fn a_worker_running_the_wrong_backend_cannot_run() -> anyhow::Result<()> {
         why.ends_with("it reports backend 'rust', expected 'python'"),
         "{why}"
     );
-    assert_eq!(run.verdict(), Verdict::CouldNotRun);
+    assert_eq!(run.status(), Status::CouldNotRun);
     Ok(())
 }
 
@@ -372,7 +375,7 @@ fn a_setup_failure_leaves_that_backend_unable_to_run() -> anyhow::Result<()> {
     );
     assert_eq!(run.backends[0].counts().not_run, 5);
     assert_eq!(run.backends[1].counts().pass, 5);
-    assert_eq!(run.verdict(), Verdict::CouldNotRun);
+    assert_eq!(run.status(), Status::CouldNotRun);
     Ok(())
 }
 
@@ -391,8 +394,8 @@ fn a_worker_failing_again_and_again_is_stopped_and_the_run_is_partial() -> anyho
             Plan::Worker(Box::new(fake(&["--crash-on", "*"]))),
         )],
     )?;
-    use Status::*;
-    let got: Vec<Status> = statuses(&run, Backend::Python)
+    use CaseStatus::*;
+    let got: Vec<CaseStatus> = statuses(&run, Backend::Python)
         .into_iter()
         .map(|(_, s)| s)
         .collect();
@@ -402,7 +405,7 @@ fn a_worker_failing_again_and_again_is_stopped_and_the_run_is_partial() -> anyho
     };
     assert_eq!(why, "stopped after its worker failed 2 cases in a row");
     assert!(!run.complete());
-    assert_eq!(run.verdict(), Verdict::Fail);
+    assert_eq!(run.status(), Status::Failed);
     assert_eq!(project.report()?["run"]["complete"], false);
     Ok(())
 }
@@ -414,8 +417,8 @@ fn declarations_are_judged_declared_or_stale() -> anyhow::Result<()> {
     corpus["cases"][1]["diverges"] = json!({"python": "spec 1.2: it used to differ"});
     let project = Project::new(&corpus)?;
     let run = project.run_fake(&["--lie-on", "t.one"], TIMEOUT)?;
-    use Status::*;
-    let got: Vec<Status> = statuses(&run, Backend::Python)
+    use CaseStatus::*;
+    let got: Vec<CaseStatus> = statuses(&run, Backend::Python)
         .into_iter()
         .map(|(_, s)| s)
         .collect();
@@ -426,8 +429,8 @@ fn declarations_are_judged_declared_or_stale() -> anyhow::Result<()> {
     );
     assert!(detail(&run, Backend::Python, "t.two").contains("but gives the expected result"));
     assert_eq!(
-        run.verdict(),
-        Verdict::Fail,
+        run.status(),
+        Status::Failed,
         "a stale declaration fails the run"
     );
     Ok(())
@@ -452,8 +455,8 @@ fn a_declared_crash_is_a_declared_difference_and_does_not_stop_the_backend() -> 
             Plan::Worker(Box::new(fake(&["--crash-on", "*"]))),
         )],
     )?;
-    use Status::*;
-    let got: Vec<Status> = statuses(&run, Backend::Python)
+    use CaseStatus::*;
+    let got: Vec<CaseStatus> = statuses(&run, Backend::Python)
         .into_iter()
         .map(|(_, s)| s)
         .collect();
@@ -476,13 +479,13 @@ fn the_core_skips_what_json_cannot_express() -> anyhow::Result<()> {
         limits(TIMEOUT),
         vec![(Backend::Core, Plan::Core)],
     )?;
-    use Status::*;
-    let got: Vec<Status> = statuses(&run, Backend::Core)
+    use CaseStatus::*;
+    let got: Vec<CaseStatus> = statuses(&run, Backend::Core)
         .into_iter()
         .map(|(_, s)| s)
         .collect();
     assert_eq!(got, [Pass, Pass, Pass, Pass, NotApplicable]);
-    assert_eq!(run.verdict(), Verdict::Pass);
+    assert_eq!(run.status(), Status::Passed);
     Ok(())
 }
 
@@ -506,8 +509,14 @@ fn filter_and_shard_choose_the_cases() -> anyhow::Result<()> {
 }
 
 #[test]
-fn a_filter_that_selects_nothing_cannot_run() -> anyhow::Result<()> {
+fn a_filter_that_selects_nothing_cannot_run_and_keeps_the_last_reports() -> anyhow::Result<()> {
     let project = Project::new(&corpus())?;
+    project.run_fake(&[], TIMEOUT)?;
+    let reports = project.root().join("reports");
+    let before: Vec<Vec<u8>> = report::FILES
+        .iter()
+        .map(|name| fs::read(reports.join(name)))
+        .collect::<Result<_, _>>()?;
     let options = RunOptions {
         filter: Some(Filter::parse("nothing.like.this").map_err(anyhow::Error::msg)?),
         ..project.options(TIMEOUT)
@@ -532,8 +541,15 @@ fn a_filter_that_selects_nothing_cannot_run() -> anyhow::Result<()> {
     );
     assert!(!set_up.get());
     assert_eq!(
-        Outcome::of_result(&result.map(|r| r.outcome())),
-        Outcome::CannotRun
+        crate::status::status_of(&result.map(|r| Conclusion::new(r.status(), ""))),
+        Status::CouldNotRun
+    );
+    for (name, before) in report::FILES.iter().zip(before) {
+        assert_eq!(fs::read(reports.join(name))?, before, "{name} changed");
+    }
+    assert!(
+        !reports.join(report::PREVIOUS_JSON).exists(),
+        "a run that never started rotated the report"
     );
     Ok(())
 }
@@ -548,7 +564,16 @@ fn the_previous_report_becomes_the_baseline() -> anyhow::Result<()> {
         .baseline
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("no baseline"))?;
-    assert_eq!(comparison.file, "reports/parity.previous.json");
+    // The baseline is the last run's report; once this run's report is written, that one is
+    // kept as parity.previous.json.
+    assert_eq!(comparison.file, "reports/parity.json");
+    let previous: Value = serde_json::from_slice(&fs::read(
+        project.root().join("reports").join(report::PREVIOUS_JSON),
+    )?)?;
+    assert_eq!(
+        previous["results"][0]["id"], "t.one",
+        "the first run's report"
+    );
     assert_eq!(
         comparison.summary(),
         "1 newly failing, 1 fixed, 0 still failing, 0 stale divergence, 0 added, 0 removed"
@@ -574,7 +599,8 @@ fn the_previous_report_becomes_the_baseline() -> anyhow::Result<()> {
 
 /// Each fixture of the corpus crate's `tests/malformed/` (with the error `expected.json`
 /// states for it) as the corpus of a run: the run stops with that error before any backend is
-/// set up or any worker started, and the previous report is not left behind.
+/// set up or any worker started, and touches no report: the last good one stays where it was,
+/// neither rotated nor set aside.
 #[test]
 fn each_malformed_corpus_stops_the_run_before_any_case() -> anyhow::Result<()> {
     let fixtures =
@@ -636,13 +662,19 @@ fn each_malformed_corpus_stops_the_run_before_any_case() -> anyhow::Result<()> {
         assert_eq!(text.lines().count(), 1, "{name}: one line: {text}");
         assert!(!set_up.get(), "{name}: a backend was set up");
         assert!(!started.exists(), "{name}: a worker was started");
+        assert_eq!(
+            fs::read_to_string(reports.join(report::JSON))?,
+            r#"{"verdict": "pass"}"#,
+            "{name}: the last report was moved or changed"
+        );
         assert!(
-            !reports.join(report::JSON).exists(),
-            "{name}: the previous report was left as the current one"
+            !reports.join(report::PREVIOUS_JSON).exists()
+                && !reports.join(crate::report::NOT_CURRENT).exists(),
+            "{name}: a run that never started rotated the reports"
         );
         assert_eq!(
-            Outcome::of_result(&result.map(|r| r.outcome())),
-            Outcome::CannotRun,
+            crate::status::status_of(&result.map(|r| Conclusion::new(r.status(), ""))),
+            Status::CouldNotRun,
             "{name}"
         );
     }

@@ -1,76 +1,19 @@
-//! The markdown report (`reports/drift.md`, and CI's step summary): GitHub-flavoured tables.
+//! The markdown pieces every report uses: a cell escaper and a GitHub-flavoured table.
 
 use std::io;
 
-use super::{Emitter, Report, Status};
-
-pub struct MarkdownEmitter;
-
-impl Emitter for MarkdownEmitter {
-    fn emit(&self, out: &mut dyn io::Write, report: &Report) -> io::Result<()> {
-        writeln!(out, "# dictwalk drift report\n")?;
-        writeln!(out, "**Verdict: {}**\n", report.verdict.describe())?;
-        if !report.problems.is_empty() {
-            writeln!(out, "## Could not run\n")?;
-            for problem in &report.problems {
-                writeln!(out, "- {}", cell(problem))?;
-            }
-            writeln!(out)?;
-        }
-        writeln!(out, "## Distributions\n")?;
-        if report.artifacts.is_empty() {
-            writeln!(out, "None found.\n")?;
-        }
-        table(
-            out,
-            &["family", "file", "version", "tag"],
-            report.artifacts.iter().map(|a| {
-                vec![
-                    a.family.name().to_owned(),
-                    format!("`{}`", a.file),
-                    a.version.clone(),
-                    format!("`{}`", a.tag),
-                ]
-            }),
-        )?;
-        writeln!(out, "## Checks\n")?;
-        table(
-            out,
-            &["check", "compared", "result"],
-            report.checks.iter().map(|c| {
-                vec![
-                    c.check.name().to_owned(),
-                    c.compared.clone(),
-                    super::terminal::result_text(c.status, c.findings),
-                ]
-            }),
-        )?;
-        writeln!(out, "## Findings\n")?;
-        if report.findings.is_empty() {
-            let none = if report.checks.iter().all(|c| c.status == Status::Ok) {
-                "None."
-            } else {
-                "None found by the checks that ran."
-            };
-            writeln!(out, "{none}\n")?;
-        } else {
-            table(
-                out,
-                &["check", "subject", "difference"],
-                report.findings.iter().map(|f| {
-                    vec![
-                        f.check.name().to_owned(),
-                        format!("`{}`", f.subject.replace('`', "'")),
-                        f.message.clone(),
-                    ]
-                }),
-            )?;
-        }
-        Ok(())
-    }
+/// Text that stays inside one table cell or list item: a `|` would end the cell and a line
+/// break would end the row, so pipes are escaped and line breaks become `<br>`, which GitHub
+/// renders as the break it was.
+pub fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+        .replace("\r\n", "<br>")
+        .replace(['\n', '\r'], "<br>")
 }
 
-fn table(
+/// A table with a header row; nothing at all when there are no rows. Each cell goes through
+/// `cell`.
+pub fn table(
     out: &mut dyn io::Write,
     header: &[&str],
     rows: impl ExactSizeIterator<Item = Vec<String>>,
@@ -87,25 +30,35 @@ fn table(
     writeln!(out)
 }
 
-/// Text that stays inside one table cell or list item.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', "<br>")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{render, tests::sample};
 
     #[test]
-    fn markdown_report_with_findings() -> anyhow::Result<()> {
-        insta::assert_snapshot!(String::from_utf8(render(&MarkdownEmitter, &sample(true)))?);
-        Ok(())
+    fn a_cell_keeps_its_text_on_one_row() {
+        assert_eq!(cell("a | b"), "a \\| b");
+        assert_eq!(
+            cell("one\ntwo\r\nthree\rfour"),
+            "one<br>two<br>three<br>four"
+        );
+        assert_eq!(cell("plain"), "plain");
     }
 
     #[test]
-    fn markdown_report_without_findings() -> anyhow::Result<()> {
-        insta::assert_snapshot!(String::from_utf8(render(&MarkdownEmitter, &sample(false)))?);
+    fn a_table_escapes_its_cells_and_an_empty_one_is_nothing() -> io::Result<()> {
+        let mut out = Vec::new();
+        table(
+            &mut out,
+            &["a", "b"],
+            vec![vec!["x|y".into(), "z\nw".into()]].into_iter(),
+        )?;
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "| a | b |\n|---|---|\n| x\\|y | z<br>w |\n\n"
+        );
+        let mut empty = Vec::new();
+        table(&mut empty, &["a"], Vec::<Vec<String>>::new().into_iter())?;
+        assert!(empty.is_empty());
         Ok(())
     }
 }

@@ -10,10 +10,12 @@ use std::{
 
 use serde::Serialize;
 
-use super::{Emitter, SCHEMA_VERSION};
-use crate::parity::{
-    baseline::{Change, Changed},
-    model::{Counts, ParityRun, Status, Verdict},
+use crate::{
+    parity::{
+        baseline::{Change, Changed},
+        model::{verdict_word, CaseStatus, Counts, ParityRun},
+    },
+    report::{schema, Emitter, Json},
 };
 
 pub struct JsonEmitter;
@@ -21,7 +23,7 @@ pub struct JsonEmitter;
 #[derive(Serialize)]
 struct Report<'a> {
     schema_version: u32,
-    verdict: Verdict,
+    verdict: &'static str,
     run: Run<'a>,
     backends: Vec<Backend<'a>>,
     baseline: Option<Baseline<'a>>,
@@ -65,7 +67,7 @@ struct Entry<'a> {
     backend: &'static str,
     id: &'a str,
     file: &'a str,
-    status: Status,
+    status: CaseStatus,
     detail: &'a str,
 }
 
@@ -87,10 +89,9 @@ struct Worker<'a> {
     module: &'a str,
 }
 
-impl Emitter for JsonEmitter {
+impl Emitter<ParityRun> for JsonEmitter {
     fn emit(&self, out: &mut dyn io::Write, run: &ParityRun) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, &report(run, now()))?;
-        writeln!(out)
+        Json.emit(out, &report(run, now()))
     }
 }
 
@@ -104,8 +105,8 @@ fn now() -> u64 {
 fn report(run: &ParityRun, generated_at_unix: u64) -> Report<'_> {
     let selection = &run.selection;
     Report {
-        schema_version: SCHEMA_VERSION,
-        verdict: run.verdict(),
+        schema_version: schema::PARITY,
+        verdict: verdict_word(run.status()),
         run: Run {
             backends: run.backends.iter().map(|b| b.backend.name()).collect(),
             corpus: &selection.corpus,
@@ -139,7 +140,7 @@ fn report(run: &ParityRun, generated_at_unix: u64) -> Report<'_> {
             .flat_map(|b| {
                 b.results
                     .iter()
-                    .filter(|r| r.status != Status::Pass)
+                    .filter(|r| r.status != CaseStatus::Pass)
                     .map(|r| Entry {
                         backend: b.backend.name(),
                         id: &r.id,

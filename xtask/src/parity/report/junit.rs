@@ -7,12 +7,12 @@ use std::io;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::Emitter;
-use crate::parity::model::{ParityRun, Status};
+use crate::parity::model::{CaseStatus, ParityRun};
+use crate::report::Emitter;
 
 pub struct JunitEmitter;
 
-impl Emitter for JunitEmitter {
+impl Emitter<ParityRun> for JunitEmitter {
     fn emit(&self, out: &mut dyn io::Write, run: &ParityRun) -> io::Result<()> {
         report(run)
             .serialize(out)
@@ -31,22 +31,22 @@ fn report(run: &ParityRun) -> Report {
         }
         for result in &backend.results {
             let status = match result.status {
-                Status::Pass | Status::Declared => TestCaseStatus::success(),
-                Status::Fail | Status::Stale => {
+                CaseStatus::Pass | CaseStatus::Declared => TestCaseStatus::success(),
+                CaseStatus::Fail | CaseStatus::Stale => {
                     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     status
                         .set_type(result.status.label())
                         .set_message(result.detail.as_str());
                     status
                 }
-                Status::NotRun => {
+                CaseStatus::NotRun => {
                     let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
                     status
                         .set_type("not run")
                         .set_message(result.detail.as_str());
                     status
                 }
-                Status::NotApplicable => {
+                CaseStatus::NotApplicable => {
                     let mut status = TestCaseStatus::skipped();
                     status.set_message(result.detail.as_str());
                     status
@@ -55,7 +55,7 @@ fn report(run: &ParityRun) -> Report {
             let mut case = TestCase::new(result.id.as_str(), status);
             case.set_classname(format!("{}.{}", backend.backend, result.file))
                 .set_time(result.elapsed);
-            if result.status == Status::Declared {
+            if result.status == CaseStatus::Declared {
                 case.set_system_out(format!("declared divergence: {}", result.detail));
             }
             suite.add_test_case(case);
@@ -68,7 +68,7 @@ fn report(run: &ParityRun) -> Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parity::report::{render, tests::sample};
+    use crate::{parity::report::tests::sample, report::render};
 
     #[test]
     fn junit_report() -> anyhow::Result<()> {

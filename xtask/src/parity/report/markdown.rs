@@ -4,11 +4,13 @@
 
 use std::io;
 
-use super::{cell, Emitter};
-use crate::parity::{
-    baseline::Change,
-    model::{ParityRun, Status},
-    worker::clip_to,
+use crate::{
+    parity::{
+        baseline::Change,
+        model::{describe, CaseStatus, ParityRun},
+        worker::clip_to,
+    },
+    report::{markdown::cell, Emitter},
 };
 
 /// GitHub refuses comments over 65,536 characters; this leaves room for a heading around it.
@@ -29,7 +31,7 @@ impl Default for MarkdownEmitter {
     }
 }
 
-impl Emitter for MarkdownEmitter {
+impl Emitter<ParityRun> for MarkdownEmitter {
     fn emit(&self, out: &mut dyn io::Write, run: &ParityRun) -> io::Result<()> {
         out.write_all(render(run, self.cap).as_bytes())
     }
@@ -150,7 +152,7 @@ fn render(run: &ParityRun, cap: usize) -> String {
             let rows: Vec<String> = backend
                 .results
                 .iter()
-                .filter(|r| r.status == Status::Declared)
+                .filter(|r| r.status == CaseStatus::Declared)
                 .map(|r| row(&[&code(&r.id), &r.file, &clip_to(&r.detail, DETAIL_LIMIT)]))
                 .collect();
             report.section(
@@ -190,7 +192,7 @@ fn head(out: &mut String, run: &ParityRun) {
     out.push_str("# dictwalk parity report\n\n");
     out.push_str(&format!(
         "**Verdict: {}**: {}\n\n",
-        run.verdict().describe(),
+        describe(run.status()),
         cell(&run.summary())
     ));
     let mut chosen = Vec::new();
@@ -297,12 +299,15 @@ mod tests {
     use super::*;
     use crate::parity::{
         model::{BackendRun, BackendState, CaseResult},
-        report::{render as render_with, tests::sample},
+        report::tests::sample,
     };
 
     #[test]
     fn markdown_report() -> anyhow::Result<()> {
-        let text = String::from_utf8(render_with(&MarkdownEmitter::default(), &sample())?)?;
+        let text = String::from_utf8(crate::report::render(
+            &MarkdownEmitter::default(),
+            &sample(),
+        )?)?;
         insta::assert_snapshot!(text);
         Ok(())
     }
@@ -320,7 +325,7 @@ mod tests {
                 .map(|i| CaseResult {
                     id: format!("case.{i:05}"),
                     file: "filters.json".into(),
-                    status: Status::Fail,
+                    status: CaseStatus::Fail,
                     detail: format!("got <{i}>, expected {}", "x".repeat(400)),
                     elapsed: Duration::ZERO,
                 })

@@ -1,6 +1,6 @@
-//! The parity reports, one renderer per format behind the `Emitter` trait (`json.rs`,
-//! `markdown.rs`, `junit.rs`, `terminal.rs`), and their publication: the previous report is
-//! retired when a run starts, the new ones are written atomically when it ends.
+//! The parity reports, one renderer per format behind the shared `report::Emitter` trait
+//! (`json.rs`, `markdown.rs`, `junit.rs`, `terminal.rs`), and their publication, which keeps
+//! the last report as the next run's baseline.
 
 mod json;
 mod junit;
@@ -8,7 +8,7 @@ mod markdown;
 mod terminal;
 
 use std::{
-    fs, io,
+    fs,
     path::{Path, PathBuf},
 };
 
@@ -17,93 +17,67 @@ use anyhow::Context;
 pub use self::{
     json::JsonEmitter, junit::JunitEmitter, markdown::MarkdownEmitter, terminal::TerminalEmitter,
 };
-use super::model::{ParityRun, Verdict};
-use crate::{
-    atomic,
-    term::{self, Style},
-};
-
-/// Bumped whenever a field of `parity.json` changes meaning or goes away.
-pub const SCHEMA_VERSION: u32 = 1;
+use super::model::ParityRun;
+use crate::report::{render, NOT_CURRENT};
 
 pub const JSON: &str = "parity.json";
 pub const PREVIOUS_JSON: &str = "parity.previous.json";
 pub const MARKDOWN: &str = "parity.md";
 pub const JUNIT: &str = "junit.xml";
+/// The reports a parity run writes, in the order it writes them: the JSON last, since the next
+/// run takes it for its baseline.
+pub const FILES: [&str; 3] = [MARKDOWN, JUNIT, JSON];
 
-/// Renders a run in one format.
-pub trait Emitter {
-    fn emit(&self, out: &mut dyn io::Write, run: &ParityRun) -> io::Result<()>;
+/// The last run's `parity.json`, the default baseline: the current one, or the one a running or
+/// interrupted run set aside, or (when neither is there) the one before it.
+pub fn last_report(reports_dir: &Path) -> Option<PathBuf> {
+    [
+        reports_dir.join(JSON),
+        reports_dir.join(NOT_CURRENT).join(JSON),
+        reports_dir.join(PREVIOUS_JSON),
+    ]
+    .into_iter()
+    .find(|path| path.exists())
 }
 
-/// A run rendered into memory.
-pub fn render(emitter: &dyn Emitter, run: &ParityRun) -> io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    emitter.emit(&mut out, run)?;
-    Ok(out)
-}
-
-/// Called before a run: moves `parity.json` to `parity.previous.json` (the default baseline)
-/// and removes the markdown and JUnit reports, so that a run that stops midway leaves no
-/// report of another run that could be taken for its own.
-pub fn retire(reports_dir: &Path) -> anyhow::Result<()> {
-    let json = reports_dir.join(JSON);
-    if json.exists() {
-        let previous = reports_dir.join(PREVIOUS_JSON);
-        fs::rename(&json, &previous)
-            .with_context(|| format!("move {} to {}", json.display(), previous.display()))?;
-    }
-    for name in [MARKDOWN, JUNIT] {
-        let path = reports_dir.join(name);
-        if path.exists() {
-            fs::remove_file(&path).with_context(|| format!("remove {}", path.display()))?;
-        }
-    }
-    Ok(())
-}
-
-/// Writes `parity.json`, `parity.md` and `junit.xml` atomically (the JSON last, since the next
-/// run takes it for its baseline), feeds CI's step summary, and prints the table to stdout.
+/// Writes `parity.md`, `junit.xml` and `parity.json` atomically, having first kept the last
+/// run's `parity.json` as `parity.previous.json` (so that it is rotated only once its
+/// replacement exists); feeds CI's step summary, and prints the table to stdout.
 pub fn publish(
     run: &ParityRun,
     reports_dir: &Path,
     step_summary: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let markdown = render(&MarkdownEmitter::default(), run)?;
-    let emitters: [(&str, &dyn Emitter); 3] = [
-        (MARKDOWN, &MarkdownEmitter::default()),
-        (JUNIT, &JunitEmitter),
-        (JSON, &JsonEmitter),
+    let files = [
+        (MARKDOWN, markdown.clone()),
+        (JUNIT, render(&JunitEmitter, run)?),
+        (JSON, render(&JsonEmitter, run)?),
     ];
-    for (name, emitter) in emitters {
-        let path = reports_dir.join(name);
-        let bytes = render(emitter, run).with_context(|| format!("render {name}"))?;
-        atomic::write(&path, &bytes)?;
-        term::info(format_args!("parity: wrote {}", path.display()));
+    let last = [
+        reports_dir.join(JSON),
+        reports_dir.join(NOT_CURRENT).join(JSON),
+    ]
+    .into_iter()
+    .find(|path| path.exists());
+    if let Some(last) = last {
+        let previous = reports_dir.join(PREVIOUS_JSON);
+        fs::rename(&last, &previous)
+            .with_context(|| format!("move {} to {}", last.display(), previous.display()))?;
     }
-    if let Some(summary) = step_summary {
-        atomic::append(&summary, &markdown)?;
-    }
+    crate::report::publish(
+        "parity",
+        reports_dir,
+        &files,
+        step_summary
+            .as_deref()
+            .map(|file| (file, markdown.as_slice())),
+    )?;
     print!(
         "{}",
         String::from_utf8_lossy(&render(&TerminalEmitter, run)?)
     );
-    let verdict = run.verdict();
-    let style = match verdict {
-        Verdict::Pass => Style::Green,
-        Verdict::Fail | Verdict::CouldNotRun => Style::Red,
-    };
-    term::info(format_args!(
-        "parity: {}: {}",
-        term::paint(style, verdict.describe()),
-        run.summary()
-    ));
     Ok(())
-}
-
-/// Text that stays inside one markdown table cell or list item.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 #[cfg(test)]
@@ -115,11 +89,11 @@ pub(crate) mod tests {
     use super::*;
     use crate::parity::{
         baseline::{compare, Baseline},
-        model::{BackendRun, BackendState, CaseResult, Selection, Status},
+        model::{BackendRun, BackendState, CaseResult, CaseStatus, Selection},
         worker::Ready,
     };
 
-    fn result(id: &str, status: Status, detail: &str) -> CaseResult {
+    fn result(id: &str, status: CaseStatus, detail: &str) -> CaseResult {
         CaseResult {
             id: id.into(),
             file: "filters.json".into(),
@@ -131,7 +105,7 @@ pub(crate) mod tests {
 
     /// A run with a bit of everything, for the renderers' snapshots.
     pub fn sample() -> ParityRun {
-        use Status::*;
+        use CaseStatus::*;
         let ids = ["f.upper", "f.lower", "f.sum", "f.nan"];
         let backends = vec![
             BackendRun {
@@ -208,7 +182,7 @@ pub(crate) mod tests {
             baseline: None,
             elapsed: Duration::ZERO,
         };
-        let mut before: Vec<(&str, &str, Status)> =
+        let mut before: Vec<(&str, &str, CaseStatus)> =
             ids.iter().map(|id| ("python", *id, Pass)).collect();
         before.extend([
             ("rust", "f.upper", Fail),
@@ -227,23 +201,24 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn retire_moves_the_json_and_removes_the_rest() -> anyhow::Result<()> {
+    fn publish_keeps_the_last_report_as_the_previous_one() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
-        for name in [JSON, MARKDOWN, JUNIT, "gate.json"] {
-            fs::write(dir.path().join(name), name)?;
-        }
-        retire(dir.path())?;
-        assert_eq!(fs::read_to_string(dir.path().join(PREVIOUS_JSON))?, JSON);
-        for gone in [JSON, MARKDOWN, JUNIT] {
-            assert!(!dir.path().join(gone).exists(), "{gone} is still there");
-        }
-        assert!(
-            dir.path().join("gate.json").exists(),
-            "another command's report stays"
+        let reports = dir.path();
+        fs::create_dir_all(reports.join(NOT_CURRENT))?;
+        // A run set the last report aside, then this one publishes.
+        fs::write(reports.join(NOT_CURRENT).join(JSON), "last")?;
+        assert_eq!(
+            last_report(reports),
+            Some(reports.join(NOT_CURRENT).join(JSON))
         );
-        // Nothing to retire is fine, and the previous report stays the baseline.
-        retire(dir.path())?;
-        assert_eq!(fs::read_to_string(dir.path().join(PREVIOUS_JSON))?, JSON);
+        publish(&sample(), reports, None)?;
+        assert_eq!(fs::read_to_string(reports.join(PREVIOUS_JSON))?, "last");
+        assert!(!reports.join(NOT_CURRENT).exists(), "nothing is left aside");
+        assert_eq!(last_report(reports), Some(reports.join(JSON)));
+        // The next run, not interrupted: its baseline (this run's report) becomes previous.
+        let this = fs::read(reports.join(JSON))?;
+        publish(&sample(), reports, None)?;
+        assert_eq!(fs::read(reports.join(PREVIOUS_JSON))?, this);
         Ok(())
     }
 

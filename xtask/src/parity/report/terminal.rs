@@ -5,8 +5,8 @@ use std::io;
 
 use tabled::{builder::Builder, settings::Style};
 
-use super::Emitter;
 use crate::parity::{model::ParityRun, worker::clip_to};
+use crate::report::Emitter;
 
 /// How many failing cases are listed; the rest are in parity.md and parity.json.
 const FAILURES_SHOWN: usize = 40;
@@ -15,7 +15,7 @@ const LINE_WIDTH: usize = 160;
 
 pub struct TerminalEmitter;
 
-impl Emitter for TerminalEmitter {
+impl Emitter<ParityRun> for TerminalEmitter {
     fn emit(&self, out: &mut dyn io::Write, run: &ParityRun) -> io::Result<()> {
         let mut table = Builder::default();
         table.push_record([
@@ -80,7 +80,7 @@ impl Emitter for TerminalEmitter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parity::report::{render, tests::sample};
+    use crate::{parity::report::tests::sample, report::render};
 
     #[test]
     fn terminal_report() -> anyhow::Result<()> {

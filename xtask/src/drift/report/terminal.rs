@@ -7,16 +7,17 @@ use tabled::{
     settings::{object::Columns, Modify, Style, Width},
 };
 
-use super::{Emitter, Report, Status};
+use super::{Report, Status};
+use crate::report::Emitter;
 
 /// Wide enough for a path or a signature, narrow enough for a terminal beside the other columns.
 const MESSAGE_WIDTH: usize = 90;
 
 pub struct TerminalEmitter;
 
-impl Emitter for TerminalEmitter {
+impl Emitter<Report> for TerminalEmitter {
     fn emit(&self, out: &mut dyn io::Write, report: &Report) -> io::Result<()> {
-        writeln!(out, "dictwalk drift: {}", report.verdict.describe())?;
+        writeln!(out, "dictwalk drift: {}", super::describe(report.verdict))?;
         for problem in &report.problems {
             writeln!(out, "could not run: {problem}")?;
         }
@@ -62,10 +63,10 @@ impl Emitter for TerminalEmitter {
 /// The result column of the checks table, shared with the markdown renderer.
 pub fn result_text(status: Status, findings: usize) -> String {
     match status {
-        Status::Ok => "ok".to_owned(),
-        Status::Drift if findings == 1 => "1 difference".to_owned(),
-        Status::Drift => format!("{findings} differences"),
-        Status::Skipped => "skipped".to_owned(),
+        Status::Passed => "ok".to_owned(),
+        Status::Failed if findings == 1 => "1 difference".to_owned(),
+        Status::Failed => format!("{findings} differences"),
+        Status::NotRun | Status::Inconclusive => "skipped".to_owned(),
         Status::CouldNotRun => "could not run".to_owned(),
     }
 }
@@ -73,17 +74,20 @@ pub fn result_text(status: Status, findings: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{render, tests::sample};
+    use crate::{drift::report::tests::sample, report::render};
 
     #[test]
     fn terminal_report_with_findings() -> anyhow::Result<()> {
-        insta::assert_snapshot!(String::from_utf8(render(&TerminalEmitter, &sample(true)))?);
+        insta::assert_snapshot!(String::from_utf8(render(&TerminalEmitter, &sample(true))?)?);
         Ok(())
     }
 
     #[test]
     fn terminal_report_without_findings() -> anyhow::Result<()> {
-        insta::assert_snapshot!(String::from_utf8(render(&TerminalEmitter, &sample(false)))?);
+        insta::assert_snapshot!(String::from_utf8(render(
+            &TerminalEmitter,
+            &sample(false)
+        )?)?);
         Ok(())
     }
 }

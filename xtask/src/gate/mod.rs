@@ -1,0 +1,495 @@
+//! `cargo xtask gate`: the release gate. Runs the checks of `CHECKS` in order and writes one
+//! GO / NO-GO report that CI and release publishing obey.
+//!
+//! The gate is a table: each check is a `GateCheck` provided by its own command's module
+//! (`wheels::GATE_CHECK`, `drift::GATE_CHECK`, `parity::GATE_CHECK`), naming the checks it
+//! needs, the reports it writes and the function that runs it. The numbering, the required
+//! list, the report and the "not run because X did not pass" logic all follow from the table;
+//! adding a check is one function in its module plus one entry here.
+//!
+//! The gate fails closed. Its report says GO only when every check ran to the end and passed;
+//! a check that failed, could not run, did not run or ran partially makes it NO-GO, with each
+//! reason listed. Before any check starts, every report a check will rewrite is set aside
+//! (`report::set_aside`) and the previous gate report is replaced by a NO-GO one saying the run
+//! has not finished, so an interrupted gate leaves neither a GO nor a stale "pass" behind.
+
+mod report;
+
+use std::{
+    path::{Path, PathBuf},
+    time::{Instant, SystemTime, UNIX_EPOCH},
+};
+
+use xshell::{cmd, Shell};
+
+pub use self::report::{Check, Report, Verdict};
+use self::report::{MarkdownEmitter, TerminalEmitter};
+use crate::{
+    drift, flags, parity,
+    report::{render, set_aside, shown, step_summary, Json},
+    status::{Conclusion, Status},
+    term, version, wheels,
+};
+
+/// What a check needs to run: the shell rooted at the project root, and where the gate keeps
+/// its inputs and outputs (absolute paths).
+pub struct Context<'a> {
+    pub sh: &'a Shell,
+    pub root: PathBuf,
+    pub reports_dir: PathBuf,
+    pub wheel_dir: PathBuf,
+    /// The tag policy for the native wheel (`--compatibility`).
+    pub compatibility: String,
+}
+
+/// One check of the gate.
+pub struct GateCheck {
+    pub name: &'static str,
+    /// What it does, in a few words, for the progress line.
+    pub does: &'static str,
+    /// The checks that must have passed before this one runs.
+    pub needs: &'static [&'static str],
+    /// The reports it writes into the reports folder.
+    pub reports: &'static [&'static str],
+    pub run: fn(&Context<'_>) -> Conclusion,
+}
+
+/// The checks, in the order they run; a GO needs every one of them to pass.
+pub const CHECKS: [GateCheck; 3] = [wheels::GATE_CHECK, drift::GATE_CHECK, parity::GATE_CHECK];
+
+impl flags::Gate {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<Conclusion> {
+        let root = sh.current_dir();
+        let ctx = Context {
+            sh,
+            reports_dir: root.join(&self.reports_dir),
+            wheel_dir: root.join(&self.wheel_dir),
+            compatibility: self.compatibility,
+            root,
+        };
+        let version = project_version(&ctx.root);
+        let commit = commit(sh);
+        gate(&ctx, &CHECKS, version, commit)
+    }
+}
+
+/// The gate over `table`: sets aside the reports its checks will rewrite, writes the
+/// unfinished NO-GO placeholder, runs the checks, and writes the report.
+fn gate(
+    ctx: &Context<'_>,
+    table: &[GateCheck],
+    version: String,
+    commit: Option<String>,
+) -> anyhow::Result<Conclusion> {
+    for check in table {
+        set_aside(&ctx.reports_dir, check.reports)?;
+    }
+    let placeholder = Report::placeholder(version, commit, now());
+    write_reports(ctx, &placeholder, false)?;
+
+    let checks = run_checks(ctx, table);
+    let (verdict, reasons, status) = decide(table, &checks);
+    let report = Report {
+        verdict,
+        finished: true,
+        reasons,
+        checks,
+        generated_at_unix: now(),
+        ..placeholder
+    };
+    let written = write_reports(ctx, &report, true)?;
+    eprint!(
+        "{}",
+        String::from_utf8_lossy(&render(&TerminalEmitter, &report)?)
+    );
+    let shown: Vec<String> = written.iter().map(|p| shown(&ctx.root, p)).collect();
+    Ok(Conclusion::new(
+        status,
+        format!("{} ({})", verdict.word(), shown.join(", ")),
+    ))
+}
+
+/// Runs the checks in order; a check whose needs did not all pass is not run.
+pub fn run_checks(ctx: &Context<'_>, table: &[GateCheck]) -> Vec<Check> {
+    let mut done: Vec<Check> = Vec::new();
+    for (number, check) in table.iter().enumerate() {
+        let unmet: Vec<&str> = check
+            .needs
+            .iter()
+            .copied()
+            .filter(|need| {
+                !done
+                    .iter()
+                    .any(|c| c.name == *need && c.status == Status::Passed)
+            })
+            .collect();
+        let started = Instant::now();
+        let conclusion = if unmet.is_empty() {
+            term::info(format_args!(
+                "gate: {}/{} {}: {}",
+                number + 1,
+                table.len(),
+                check.name,
+                check.does
+            ));
+            (check.run)(ctx)
+        } else {
+            Conclusion::new(
+                Status::NotRun,
+                format!("not run: {} did not pass", unmet.join(" and ")),
+            )
+        };
+        let reports = if conclusion.status == Status::NotRun {
+            Vec::new()
+        } else {
+            check
+                .reports
+                .iter()
+                .map(|name| shown(&ctx.root, &ctx.reports_dir.join(name)))
+                .collect()
+        };
+        done.push(Check {
+            name: check.name.to_owned(),
+            status: conclusion.status,
+            summary: conclusion.summary,
+            reasons: conclusion.reasons,
+            reports,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
+    done
+}
+
+/// The verdict, its reasons and the run's status for the checks of `table`. GO needs every
+/// check of the table present and passed, and every other check passed too; the status is the
+/// worst of them (a check left unrun by a failure leaves the failure as the verdict, exit 1).
+pub fn decide(table: &[GateCheck], checks: &[Check]) -> (Verdict, Vec<String>, Status) {
+    let mut reasons = Vec::new();
+    let mut status = Status::Passed;
+    for required in table {
+        if !checks.iter().any(|check| check.name == required.name) {
+            reasons.push(format!("{}: did not run", required.name));
+            status = status.worst(Status::CouldNotRun);
+        }
+    }
+    for check in checks {
+        status = status.worst(check.status);
+        if check.status == Status::Passed {
+            continue;
+        }
+        reasons.push(format!(
+            "{}: {}: {}",
+            check.name,
+            check.status.label(),
+            check.summary
+        ));
+        reasons.extend(
+            check
+                .reasons
+                .iter()
+                .map(|reason| format!("{}: {reason}", check.name)),
+        );
+    }
+    let verdict = if status == Status::Passed {
+        Verdict::Go
+    } else {
+        Verdict::NoGo
+    };
+    (verdict, reasons, status)
+}
+
+/// Writes gate.json and gate.md; `finished` reports also go to CI's step summary.
+fn write_reports(
+    ctx: &Context<'_>,
+    report: &Report,
+    finished: bool,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let markdown = render(&MarkdownEmitter, report)?;
+    let files = [
+        (report::JSON, render(&Json, report)?),
+        (report::MARKDOWN, markdown.clone()),
+    ];
+    let summary = step_summary(ctx.sh.var_os("GITHUB_STEP_SUMMARY")).filter(|_| finished);
+    crate::report::publish(
+        "gate",
+        &ctx.reports_dir,
+        &files,
+        summary.as_deref().map(|file| (file, markdown.as_slice())),
+    )
+}
+
+fn project_version(root: &Path) -> String {
+    std::fs::read_to_string(root.join(version::PYPROJECT))
+        .ok()
+        .and_then(|text| version::toml_string(&text, &["project", "version"]).ok())
+        .unwrap_or_else(|| "(unknown version)".into())
+}
+
+fn commit(sh: &Shell) -> Option<String> {
+    let output = cmd!(sh, "git rev-parse --short=12 HEAD")
+        .quiet()
+        .ignore_status()
+        .ignore_stderr()
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    (output.status.success() && !text.is_empty()).then_some(text)
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{cell::RefCell, fs};
+
+    use super::*;
+
+    fn check(name: &str, status: Status, summary: &str) -> Check {
+        Check {
+            name: name.into(),
+            status,
+            summary: summary.into(),
+            reasons: Vec::new(),
+            reports: Vec::new(),
+            seconds: 0.0,
+        }
+    }
+
+    fn passed(name: &str) -> Check {
+        check(name, Status::Passed, "fine")
+    }
+
+    #[test]
+    fn the_table_is_well_formed() {
+        for (i, check) in CHECKS.iter().enumerate() {
+            assert!(
+                CHECKS.iter().filter(|c| c.name == check.name).count() == 1,
+                "{} is in the table twice",
+                check.name
+            );
+            for need in check.needs {
+                assert!(
+                    CHECKS[..i].iter().any(|c| c.name == *need),
+                    "{} needs {need}, which does not run before it",
+                    check.name
+                );
+            }
+        }
+        let mut reports: Vec<&str> = CHECKS
+            .iter()
+            .flat_map(|c| c.reports.iter().copied())
+            .collect();
+        reports.extend([report::JSON, report::MARKDOWN]);
+        let count = reports.len();
+        reports.sort_unstable();
+        reports.dedup();
+        assert_eq!(reports.len(), count, "two checks write one report");
+    }
+
+    #[test]
+    fn every_check_passed_is_go() {
+        let checks: Vec<Check> = CHECKS.iter().map(|c| passed(c.name)).collect();
+        let (verdict, reasons, status) = decide(&CHECKS, &checks);
+        assert_eq!((verdict, status), (Verdict::Go, Status::Passed));
+        assert!(reasons.is_empty());
+    }
+
+    #[test]
+    fn a_missing_check_is_no_go_and_named() {
+        let checks = vec![passed("wheels"), passed("drift")];
+        let (verdict, reasons, status) = decide(&CHECKS, &checks);
+        assert_eq!((verdict, status), (Verdict::NoGo, Status::CouldNotRun));
+        assert_eq!(reasons, ["parity: did not run"]);
+    }
+
+    #[test]
+    fn nothing_at_all_is_no_go() {
+        let (verdict, reasons, _) = decide(&CHECKS, &[]);
+        assert_eq!(verdict, Verdict::NoGo);
+        assert_eq!(reasons.len(), CHECKS.len());
+    }
+
+    #[test]
+    fn a_failed_check_is_no_go_with_its_reasons() {
+        let mut parity = check("parity", Status::Failed, "2 failing cases");
+        parity.reasons.push("rust: case 'a' differs".into());
+        let checks = vec![passed("wheels"), passed("drift"), parity];
+        let (verdict, reasons, status) = decide(&CHECKS, &checks);
+        assert_eq!((verdict, status), (Verdict::NoGo, Status::Failed));
+        assert_eq!(
+            reasons,
+            [
+                "parity: FAILED: 2 failing cases",
+                "parity: rust: case 'a' differs"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_check_that_could_not_run_is_no_go_exit_2() {
+        let checks = vec![
+            passed("wheels"),
+            check("drift", Status::CouldNotRun, "no native wheel"),
+            passed("parity"),
+        ];
+        let (verdict, _, status) = decide(&CHECKS, &checks);
+        assert_eq!((verdict, status), (Verdict::NoGo, Status::CouldNotRun));
+    }
+
+    #[test]
+    fn an_extra_check_must_pass_too() {
+        let mut checks: Vec<Check> = CHECKS.iter().map(|c| passed(c.name)).collect();
+        checks.push(check("bench", Status::Failed, "a target not met"));
+        assert_eq!(decide(&CHECKS, &checks).0, Verdict::NoGo);
+    }
+
+    thread_local! {
+        /// What the fake checks below were asked to do, in order.
+        static RAN: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
+    }
+
+    fn fake(name: &'static str, status: Status) -> Conclusion {
+        RAN.with(|ran| ran.borrow_mut().push(name));
+        Conclusion::new(status, format!("{name} says {}", status.label()))
+    }
+
+    const FAKES: [GateCheck; 4] = [
+        GateCheck {
+            name: "build",
+            does: "build",
+            needs: &[],
+            reports: &["build.json"],
+            run: |_| fake("build", Status::Passed),
+        },
+        GateCheck {
+            name: "compare",
+            does: "compare",
+            needs: &["build"],
+            reports: &["compare.json"],
+            run: |_| fake("compare", Status::Failed),
+        },
+        GateCheck {
+            name: "judge",
+            does: "judge",
+            needs: &["build", "compare"],
+            reports: &["judge.json"],
+            run: |_| fake("judge", Status::Passed),
+        },
+        GateCheck {
+            name: "lint",
+            does: "lint",
+            needs: &["build"],
+            reports: &[],
+            run: |_| fake("lint", Status::Passed),
+        },
+    ];
+
+    #[test]
+    fn a_check_runs_only_when_what_it_needs_passed() -> anyhow::Result<()> {
+        let sh = Shell::new()?;
+        let dir = tempfile::tempdir()?;
+        let ctx = Context {
+            sh: &sh,
+            root: dir.path().to_path_buf(),
+            reports_dir: dir.path().join("reports"),
+            wheel_dir: dir.path().join("wheels"),
+            compatibility: "pypi".into(),
+        };
+        RAN.with(|ran| ran.borrow_mut().clear());
+        let checks = run_checks(&ctx, &FAKES);
+        assert_eq!(
+            RAN.with(|ran| ran.borrow().clone()),
+            ["build", "compare", "lint"]
+        );
+        let statuses: Vec<(&str, Status)> =
+            checks.iter().map(|c| (c.name.as_str(), c.status)).collect();
+        assert_eq!(
+            statuses,
+            [
+                ("build", Status::Passed),
+                ("compare", Status::Failed),
+                ("judge", Status::NotRun),
+                ("lint", Status::Passed),
+            ]
+        );
+        assert_eq!(checks[2].summary, "not run: compare did not pass");
+        assert!(checks[2].reports.is_empty(), "an unrun check wrote nothing");
+        assert_eq!(checks[0].reports, ["reports/build.json"]);
+        // The failure is the verdict: exit 1, not "could not run".
+        let (verdict, _, status) = decide(&FAKES, &checks);
+        assert_eq!((verdict, status), (Verdict::NoGo, Status::Failed));
+        Ok(())
+    }
+
+    thread_local! {
+        /// What a check saw in the reports folder while it ran: (gate.json, build.json there?).
+        static SEEN: RefCell<Option<(serde_json::Value, bool)>> = const { RefCell::new(None) };
+    }
+
+    fn look(ctx: &Context<'_>) -> Conclusion {
+        let gate = fs::read(ctx.reports_dir.join(report::JSON))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default();
+        let stale = ctx.reports_dir.join("build.json").exists();
+        SEEN.with(|seen| *seen.borrow_mut() = Some((gate, stale)));
+        Conclusion::new(Status::Passed, "looked")
+    }
+
+    #[test]
+    fn while_checks_run_the_gate_says_unfinished_no_go_and_old_reports_are_aside(
+    ) -> anyhow::Result<()> {
+        let sh = Shell::new()?;
+        let dir = tempfile::tempdir()?;
+        let ctx = Context {
+            sh: &sh,
+            root: dir.path().to_path_buf(),
+            reports_dir: dir.path().join("reports"),
+            wheel_dir: dir.path().join("wheels"),
+            compatibility: "pypi".into(),
+        };
+        // An earlier run's reports: a GO and a passing check report.
+        fs::create_dir_all(&ctx.reports_dir)?;
+        fs::write(ctx.reports_dir.join(report::JSON), r#"{"verdict": "GO"}"#)?;
+        fs::write(ctx.reports_dir.join("build.json"), "old pass")?;
+        let table = [GateCheck {
+            name: "build",
+            does: "look at the reports",
+            needs: &[],
+            reports: &["build.json"],
+            run: look,
+        }];
+        let conclusion = gate(&ctx, &table, "3.0.0a1".into(), Some("abc".into()))?;
+
+        let (during, stale) = SEEN
+            .with(|seen| seen.borrow_mut().take())
+            .unwrap_or_default();
+        assert_eq!(during["verdict"], "NO-GO");
+        assert_eq!(during["finished"], false);
+        assert!(!stale, "the old check report sat where a reader looks");
+        let aside = ctx
+            .reports_dir
+            .join(crate::report::NOT_CURRENT)
+            .join("build.json");
+        assert_eq!(
+            fs::read_to_string(aside)?,
+            "old pass",
+            "the last report is kept"
+        );
+
+        assert_eq!(conclusion.status, Status::Passed);
+        let after: serde_json::Value =
+            serde_json::from_slice(&fs::read(ctx.reports_dir.join(report::JSON))?)?;
+        assert_eq!(
+            (after["verdict"].as_str(), after["finished"].as_bool()),
+            (Some("GO"), Some(true))
+        );
+        let md = fs::read_to_string(ctx.reports_dir.join(report::MARKDOWN))?;
+        assert!(md.starts_with("# Release gate: ✅ GO"), "{md}");
+        Ok(())
+    }
+}

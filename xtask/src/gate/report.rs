@@ -1,0 +1,198 @@
+//! The gate's report: `gate.json` (the shared `report::Json` of `Report`), `gate.md` (the
+//! verdict, its reasons, then the table of checks) and the closing lines on the terminal.
+
+use std::io;
+
+use serde::Serialize;
+
+use crate::{
+    report::{
+        markdown::{cell, table},
+        schema, Emitter,
+    },
+    status::Status,
+    term::{self, Style},
+};
+
+pub const JSON: &str = "gate.json";
+pub const MARKDOWN: &str = "gate.md";
+
+/// One check of the gate, as the report states it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub status: Status,
+    /// One line: what it found.
+    pub summary: String,
+    /// Why it did not pass, one line each.
+    pub reasons: Vec<String>,
+    /// The reports it wrote, relative to the project root.
+    pub reports: Vec<String>,
+    pub seconds: f64,
+}
+
+/// GO or NO-GO.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Verdict {
+    #[serde(rename = "GO")]
+    Go,
+    #[serde(rename = "NO-GO")]
+    NoGo,
+}
+
+impl Verdict {
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Go => "GO",
+            Verdict::NoGo => "NO-GO",
+        }
+    }
+}
+
+/// gate.json.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub verdict: Verdict,
+    /// False in the placeholder written when the run starts.
+    pub finished: bool,
+    pub version: String,
+    pub commit: Option<String>,
+    pub generated_at_unix: u64,
+    /// Why the verdict is NO-GO, one line each; empty for GO.
+    pub reasons: Vec<String>,
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    /// What the gate writes before any check starts, so that an interrupted run leaves a
+    /// NO-GO that says it did not finish, never an earlier GO.
+    pub fn placeholder(version: String, commit: Option<String>, now: u64) -> Report {
+        Report {
+            schema_version: schema::GATE,
+            verdict: Verdict::NoGo,
+            finished: false,
+            version,
+            commit,
+            generated_at_unix: now,
+            reasons: vec!["the gate has not finished: it is running, or it was interrupted".into()],
+            checks: Vec::new(),
+        }
+    }
+}
+
+/// gate.md: the verdict first, then its reasons, then the checks.
+pub struct MarkdownEmitter;
+
+impl Emitter<Report> for MarkdownEmitter {
+    fn emit(&self, out: &mut dyn io::Write, report: &Report) -> io::Result<()> {
+        let mark = match report.verdict {
+            Verdict::Go => "✅",
+            Verdict::NoGo => "⛔",
+        };
+        writeln!(out, "# Release gate: {mark} {}\n", report.verdict.word())?;
+        let commit = report.commit.as_deref().unwrap_or("unknown commit");
+        writeln!(out, "dictwalk {} at `{commit}`.\n", report.version)?;
+        if !report.reasons.is_empty() {
+            writeln!(out, "## Why NO-GO\n")?;
+            for reason in &report.reasons {
+                writeln!(out, "- {}", cell(reason))?;
+            }
+            writeln!(out)?;
+        }
+        if !report.checks.is_empty() {
+            writeln!(out, "## Checks\n")?;
+            table(
+                out,
+                &["check", "status", "summary", "time", "reports"],
+                report.checks.iter().map(|check| {
+                    vec![
+                        check.name.clone(),
+                        check.status.label().to_owned(),
+                        check.summary.clone(),
+                        format!("{:.0} s", check.seconds),
+                        check
+                            .reports
+                            .iter()
+                            .map(|path| format!("`{path}`"))
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    ]
+                }),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The lines the gate prints on stderr when it ends: a line per check, then the reasons.
+pub struct TerminalEmitter;
+
+impl Emitter<Report> for TerminalEmitter {
+    fn emit(&self, out: &mut dyn io::Write, report: &Report) -> io::Result<()> {
+        let width = report
+            .checks
+            .iter()
+            .map(|check| check.name.len())
+            .max()
+            .unwrap_or(0);
+        for check in &report.checks {
+            let style = if check.status == Status::Passed {
+                Style::Green
+            } else {
+                Style::Red
+            };
+            writeln!(
+                out,
+                "xtask: gate: {:<width$} {} ({:.0} s): {}",
+                check.name,
+                term::paint(style, check.status.label()),
+                check.seconds,
+                check.summary
+            )?;
+        }
+        for reason in &report.reasons {
+            writeln!(out, "xtask: gate:   - {reason}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::render;
+
+    fn check(name: &str, status: Status, summary: &str) -> Check {
+        Check {
+            name: name.into(),
+            status,
+            summary: summary.into(),
+            reasons: Vec::new(),
+            reports: Vec::new(),
+            seconds: 0.0,
+        }
+    }
+
+    #[test]
+    fn markdown_lists_checks_and_reasons() -> anyhow::Result<()> {
+        let mut parity = check("parity", Status::Failed, "1 failing case | rust");
+        parity.reports.push("reports/parity.md".into());
+        let report = Report {
+            schema_version: schema::GATE,
+            verdict: Verdict::NoGo,
+            finished: true,
+            version: "3.0.0a1".into(),
+            commit: None,
+            generated_at_unix: 0,
+            reasons: vec!["parity: FAILED: 1 failing case | rust".into()],
+            checks: vec![
+                check("wheels", Status::Passed, "fine"),
+                check("drift", Status::Passed, "fine"),
+                parity,
+            ],
+        };
+        insta::assert_snapshot!(String::from_utf8(render(&MarkdownEmitter, &report)?)?);
+        Ok(())
+    }
+}
