@@ -1,4 +1,6 @@
-"""Shared fixtures: the ``backend`` fixture runs a test once per available backend."""
+"""Shared fixtures: ``backend`` runs a test once per available backend, ``candidate`` once per
+backend other than the reference (for tests that compare a backend's answers with the reference's,
+which would compare the reference with itself if run on it)."""
 
 from __future__ import annotations
 
@@ -33,4 +35,13 @@ def available_backends() -> list[str]:
 @pytest.fixture(params=available_backends())
 def backend(request: pytest.FixtureRequest) -> ModuleType:
     """A dictwalk backend module (``dictwalk.backends.python`` or ``.rust``)."""
+    return importlib.import_module(f"dictwalk.backends.{request.param}")
+
+
+REFERENCE = "python"
+
+
+@pytest.fixture(params=[name for name in available_backends() if name != REFERENCE])
+def candidate(request: pytest.FixtureRequest) -> ModuleType:
+    """A backend other than the reference (``dictwalk.backends.rust``), to be judged against it."""
     return importlib.import_module(f"dictwalk.backends.{request.param}")

@@ -82,6 +82,8 @@ _ARGS_BY_OP = {
     "run_filter": {"value"},
 }
 _EXPECT_FIELDS = {"value", "doc", "error", "message", "same"}
+# The keys of expect that state an outcome; message and same only refine one.
+_OUTCOME_FIELDS = {"value", "doc", "error"}
 
 
 class CorpusError(Exception):
@@ -578,11 +580,17 @@ def _load_case(name: str, index: int, entry: Any, docs: Mapping[str, Any]) -> Ca
         raise CorpusError(f"{where}: args for {op} may only be {', '.join(sorted(_ARGS_BY_OP[op]))}")
     if op in ("set", "run_filter") and "value" not in args:
         raise CorpusError(f"{where}: {op} needs args.value")
-    expect = entry.get("expect")
-    if not isinstance(expect, dict) or not expect:
+    if "expect" not in entry:
         raise CorpusError(f"{where}: missing expectation (expect)")
+    expect = entry["expect"]
+    if not isinstance(expect, dict):
+        raise CorpusError(f"{where}: expect must be an object")
     if set(expect) - _EXPECT_FIELDS:
         raise CorpusError(f"{where}: expect may only hold {', '.join(sorted(_EXPECT_FIELDS))}")
+    # Checked before the refinements, so that {"same": "yes"} is reported for what it lacks
+    # rather than for a detail of what it has.
+    if not set(expect) & _OUTCOME_FIELDS:
+        raise CorpusError(f"{where}: empty expectation: expect needs one of value, doc, error")
     if "message" in expect and not isinstance(expect["message"], str):
         raise CorpusError(f"{where}: expect.message must be a string")
     if "same" in expect and not isinstance(expect["same"], bool):
@@ -596,7 +604,7 @@ def _load_case(name: str, index: int, entry: Any, docs: Mapping[str, Any]) -> Ca
         if "doc" not in expect:
             raise CorpusError(f"{where}: a {op} case expects the document after it (expect.doc)")
     elif "value" not in expect:
-        raise CorpusError(f"{where}: missing expectation (expect.value or expect.error)")
+        raise CorpusError(f"{where}: a {op} case expects a value or an error (expect.value or expect.error)")
     diverges = entry.get("diverges", {})
     if not isinstance(diverges, dict):
         raise CorpusError(f"{where}: diverges must map a backend name to a reason")

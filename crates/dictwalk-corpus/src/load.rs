@@ -19,6 +19,13 @@ const CASE_FIELDS: [&str; 9] = [
     "id", "op", "path", "doc", "doc_ref", "args", "expect", "diverges", "note",
 ];
 const EXPECT_FIELDS: [&str; 5] = ["value", "doc", "error", "message", "same"];
+/// The keys of `expect` that state an outcome; `message` and `same` only refine one.
+const OUTCOME_FIELDS: [&str; 3] = ["value", "doc", "error"];
+
+/// The message for an `expect` that states no outcome (`{}`, or only `message` or `same`).
+pub const EMPTY_EXPECTATION: &str = "empty expectation: expect needs one of value, doc, error";
+/// The message for an `expect` that is not an object (`null`, a list, a number).
+pub const EXPECT_NOT_AN_OBJECT: &str = "expect must be an object";
 
 /// The corpus is malformed: which file, which case (when one), and what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +45,16 @@ impl fmt::Display for CorpusError {
 }
 
 impl std::error::Error for CorpusError {}
+
+impl CorpusError {
+    /// Whether the error is a case whose `expect` is there but states no outcome (empty, or
+    /// not an object). Such a case is not new, so `--bless` leaves it alone; deleting its
+    /// `expect` makes it one.
+    pub fn is_empty_expectation(&self) -> bool {
+        self.case.is_some()
+            && (self.message == EMPTY_EXPECTATION || self.message == EXPECT_NOT_AN_OBJECT)
+    }
+}
 
 /// How strictly to load.
 #[derive(Clone, Copy, Debug, Default)]
@@ -227,11 +244,12 @@ fn load_case(
     }
     let expect = match entry.get("expect") {
         None if options.allow_missing_expect => None,
-        Some(Value::Object(expect)) if !expect.is_empty() => match load_expect(op, expect) {
+        None => return fail("missing expectation (expect)".into()),
+        Some(Value::Object(expect)) => match load_expect(op, expect) {
             Ok(expect) => Some(expect),
             Err(message) => return fail(message),
         },
-        _ => return fail("missing expectation (expect)".into()),
+        Some(_) => return fail(EXPECT_NOT_AN_OBJECT.into()),
     };
     let mut diverges = BTreeMap::new();
     match entry.get("diverges") {
@@ -279,6 +297,11 @@ fn load_expect(op: Op, expect: &Map<String, Value>) -> Result<Expect, String> {
         names.sort_unstable();
         return Err(format!("expect may only hold {}", names.join(", ")));
     }
+    // Checked before the refinements, so that `{"same": "yes"}` is reported for what it
+    // lacks rather than for a detail of what it has.
+    if !OUTCOME_FIELDS.iter().any(|key| expect.contains_key(*key)) {
+        return Err(EMPTY_EXPECTATION.into());
+    }
     if expect.get("message").is_some_and(|m| !m.is_string()) {
         return Err("expect.message must be a string".into());
     }
@@ -315,6 +338,8 @@ fn load_expect(op: Op, expect: &Map<String, Value>) -> Result<Expect, String> {
     }
     match expect.get("value") {
         Some(value) => Ok(Expect::Value(value.clone())),
-        None => Err("missing expectation (expect.value or expect.error)".into()),
+        None => Err(format!(
+            "a {op} case expects a value or an error (expect.value or expect.error)"
+        )),
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use dictwalk_corpus::load::load_file;
+use dictwalk_corpus::load::{load_file, EMPTY_EXPECTATION, EXPECT_NOT_AN_OBJECT};
 use dictwalk_corpus::{load_dir, Backend, CorpusError, Expect, LoadOptions, Op};
 use serde_json::{json, Value};
 
@@ -111,20 +111,55 @@ fn a_missing_expectation_is_accepted_only_when_allowed() -> TestResult {
         );
     }
 
-    // An expect that is there but empty or not an object is still an error.
-    for bad in ["{}", "null", "[]"] {
+    // An expect that is there but states no outcome is still an error, and not a missing one:
+    // the case is not new, so --bless must not be suggested as if it would record it.
+    for (bad, message) in [
+        ("{}", EMPTY_EXPECTATION),
+        (r#"{"message": "a"}"#, EMPTY_EXPECTATION),
+        ("null", EXPECT_NOT_AN_OBJECT),
+        ("[]", EXPECT_NOT_AN_OBJECT),
+        (
+            "{\"value\": 1, \"x\": 2}",
+            "expect may only hold doc, error, message, same, value",
+        ),
+    ] {
         let text = format!(
             r#"{{"schema_version": 1, "cases": [{{"id": "x", "op": "get", "path": "a", "expect": {bad}}}]}}"#
         );
-        let error = dictwalk_corpus::load::parse_file("inline.json", &text, allow)
-            .err()
-            .map(|error| error.to_string());
+        let error = dictwalk_corpus::load::parse_file("inline.json", &text, allow).err();
         assert_eq!(
-            error.as_deref(),
-            Some("inline.json: case 'x': missing expectation (expect)"),
+            error.as_ref().map(ToString::to_string),
+            Some(format!("inline.json: case 'x': {message}")),
             "expect {bad}"
         );
     }
+    Ok(())
+}
+
+#[test]
+fn only_an_expect_stating_no_outcome_is_an_empty_expectation() -> TestResult {
+    let dir = tests_dir().join("malformed");
+    let expected: Value = serde_json::from_str(&fs::read_to_string(dir.join("expected.json"))?)?;
+    let errors = expected
+        .get("errors")
+        .and_then(Value::as_object)
+        .ok_or("expected.json has no object \"errors\"")?;
+    let mut empty = Vec::new();
+    for name in errors.keys() {
+        match load_fixture(name, LoadOptions::default()) {
+            Err(error) if error.is_empty_expectation() => empty.push(name.as_str()),
+            Err(_) => {}
+            Ok(count) => return Err(format!("{name} loaded {count} case(s)").into()),
+        }
+    }
+    assert_eq!(
+        empty,
+        [
+            "empty-expect.json",
+            "expect-not-an-object.json",
+            "expect-without-outcome.json"
+        ]
+    );
     Ok(())
 }
 

@@ -3,12 +3,13 @@
 //! review in `git diff parity/`.
 //!
 //! Only cases that have no expectation are touched: an existing expectation is the corpus's
-//! statement of behaviour and changes only by hand.
+//! statement of behaviour and changes only by hand. A case whose `expect` is there but states
+//! no outcome (`"expect": {}`) is refused with the loader's error and the hint to delete it.
 
 use std::collections::BTreeMap;
 
 use anyhow::{anyhow, bail, Context};
-use dictwalk_corpus::{load_dir, set_expectations, Backend, Expect, LoadOptions};
+use dictwalk_corpus::{load_dir, set_expectations, Backend, CorpusError, Expect, LoadOptions};
 use xshell::Shell;
 
 use super::{
@@ -30,7 +31,7 @@ pub fn run(sh: &Shell, options: &RunOptions) -> anyhow::Result<Status> {
             allow_missing_expect: true,
         },
     )
-    .map_err(|err| anyhow!("the parity corpus is malformed: {err}"))?;
+    .map_err(malformed)?;
     let new: Vec<_> = cases.iter().filter(|case| case.expect.is_none()).collect();
     if new.is_empty() {
         term::info(format_args!(
@@ -106,4 +107,66 @@ pub fn run(sh: &Shell, options: &RunOptions) -> anyhow::Result<Status> {
     } else {
         Status::Failed
     })
+}
+
+/// The error for a corpus that does not load, with what to do about a case that `--bless`
+/// cannot record.
+fn malformed(err: CorpusError) -> anyhow::Error {
+    // A case with an empty `expect` is not new, so it is not recorded (an expectation changes
+    // only by hand); deleting its `expect` makes it new. Filling it in here instead would hide
+    // an expectation emptied by mistake behind the reference's answer.
+    let hint = if err.is_empty_expectation() {
+        "; delete its \"expect\" and run --bless again to record the reference's answer"
+    } else {
+        ""
+    };
+    anyhow!("the parity corpus is malformed: {err}{hint}")
+}
+
+#[cfg(test)]
+mod tests {
+    use dictwalk_corpus::load::parse_file;
+
+    use super::*;
+
+    /// The error `--bless` gives for a file whose one case has `expect` set to `expect`.
+    fn refusal(expect: &str) -> Option<String> {
+        let text = format!(
+            r#"{{"schema_version": 1, "cases": [{{"id": "a.b", "op": "get", "path": "a.b", "doc": {{}}, "expect": {expect}}}]}}"#
+        );
+        let options = LoadOptions {
+            allow_missing_expect: true,
+        };
+        parse_file("x.json", &text, options)
+            .err()
+            .map(|err| malformed(err).to_string())
+    }
+
+    #[test]
+    fn an_empty_expectation_is_refused_with_the_way_to_have_it_recorded() {
+        let hint = "; delete its \"expect\" and run --bless again to record the reference's answer";
+        assert_eq!(
+            refusal("{}"),
+            Some(format!(
+                "the parity corpus is malformed: x.json: case 'a.b': empty expectation: expect needs one of value, doc, error{hint}"
+            ))
+        );
+        assert_eq!(
+            refusal("null"),
+            Some(format!(
+                "the parity corpus is malformed: x.json: case 'a.b': expect must be an object{hint}"
+            ))
+        );
+    }
+
+    #[test]
+    fn other_errors_get_no_hint() {
+        assert_eq!(
+            refusal(r#"{"value": 1, "same": "yes"}"#),
+            Some(
+                "the parity corpus is malformed: x.json: case 'a.b': expect.same must be true or false"
+                    .to_owned()
+            )
+        );
+    }
 }
