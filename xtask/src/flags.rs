@@ -211,7 +211,7 @@ pub struct Lint {
 /// result: counts as a failure); n/a (core on a case JSON cannot express); not run.
 ///
 /// The corpus is loaded and validated whole before anything is set up: a malformed file (bad
-/// JSON, unknown field, duplicate id, unknown backend, missing expectation) stops the run with
+/// JSON, unknown field, duplicate id, unknown backend, a missing or empty expectation) stops the run with
 /// one line naming the file and the case.
 ///
 /// Reports: the table and the failing cases go to stdout, a progress bar to stderr (on a

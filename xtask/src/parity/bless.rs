@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{anyhow, bail, Context};
-use dictwalk_corpus::{load_dir, set_expectations, Backend, CorpusError, Expect, LoadOptions};
+use dictwalk_corpus::{load_dir, set_expectations, Backend, Expect, LoadOptions};
 use xshell::Shell;
 
 use super::{
@@ -31,7 +31,7 @@ pub fn run(sh: &Shell, options: &RunOptions) -> anyhow::Result<Status> {
             allow_missing_expect: true,
         },
     )
-    .map_err(malformed)?;
+    .map_err(|err| super::malformed(&err, &shown(&root, &corpus_dir)))?;
     let new: Vec<_> = cases.iter().filter(|case| case.expect.is_none()).collect();
     if new.is_empty() {
         term::info(format_args!(
@@ -109,20 +109,6 @@ pub fn run(sh: &Shell, options: &RunOptions) -> anyhow::Result<Status> {
     })
 }
 
-/// The error for a corpus that does not load, with what to do about a case that `--bless`
-/// cannot record.
-fn malformed(err: CorpusError) -> anyhow::Error {
-    // A case with an empty `expect` is not new, so it is not recorded (an expectation changes
-    // only by hand); deleting its `expect` makes it new. Filling it in here instead would hide
-    // an expectation emptied by mistake behind the reference's answer.
-    let hint = if err.is_empty_expectation() {
-        "; delete its \"expect\" and run --bless again to record the reference's answer"
-    } else {
-        ""
-    };
-    anyhow!("the parity corpus is malformed: {err}{hint}")
-}
-
 #[cfg(test)]
 mod tests {
     use dictwalk_corpus::load::parse_file;
@@ -139,22 +125,22 @@ mod tests {
         };
         parse_file("x.json", &text, options)
             .err()
-            .map(|err| malformed(err).to_string())
+            .map(|err| super::super::malformed(&err, "DIR").to_string())
     }
 
     #[test]
     fn an_empty_expectation_is_refused_with_the_way_to_have_it_recorded() {
-        let hint = "; delete its \"expect\" and run --bless again to record the reference's answer";
+        let hint = "; delete its \"expect\" and run `cargo xtask parity --bless` to record the reference's answer";
         assert_eq!(
             refusal("{}"),
             Some(format!(
-                "the parity corpus is malformed: x.json: case 'a.b': empty expectation: expect needs one of value, doc, error{hint}"
+                "the parity corpus DIR is malformed: x.json: case 'a.b': empty expectation: expect needs one of value, doc, error{hint}"
             ))
         );
         assert_eq!(
             refusal("null"),
             Some(format!(
-                "the parity corpus is malformed: x.json: case 'a.b': expect must be an object{hint}"
+                "the parity corpus DIR is malformed: x.json: case 'a.b': expect must be an object{hint}"
             ))
         );
     }
@@ -164,7 +150,7 @@ mod tests {
         assert_eq!(
             refusal(r#"{"value": 1, "same": "yes"}"#),
             Some(
-                "the parity corpus is malformed: x.json: case 'a.b': expect.same must be true or false"
+                "the parity corpus DIR is malformed: x.json: case 'a.b': expect.same must be true or false"
                     .to_owned()
             )
         );

@@ -28,7 +28,7 @@ use std::{
 };
 
 use anyhow::{anyhow, bail};
-use dictwalk_corpus::{load_dir, Backend, LoadOptions};
+use dictwalk_corpus::{load_dir, Backend, CorpusError, LoadOptions};
 use xshell::Shell;
 
 pub use self::select::{Filter, Shard};
@@ -167,6 +167,21 @@ fn for_gate(ctx: &gate::Context<'_>) -> Conclusion {
     }
 }
 
+/// The one-line error for a corpus that does not load, with what to do about a case that has
+/// no expectation yet. A case with an empty `expect` is not new, so `--bless` does not record
+/// it (an expectation changes only by hand); deleting its `expect` makes it new. Filling it in
+/// instead would hide an expectation emptied by mistake behind the reference's answer.
+fn malformed(err: &CorpusError, corpus_shown: &str) -> anyhow::Error {
+    let hint = if err.is_empty_expectation() {
+        "; delete its \"expect\" and run `cargo xtask parity --bless` to record the reference's answer"
+    } else if err.message.starts_with("missing expectation") {
+        " (a new case? `cargo xtask parity --bless` records its expectation from the reference backend)"
+    } else {
+        ""
+    };
+    anyhow!("the parity corpus {corpus_shown} is malformed: {err}{hint}")
+}
+
 /// The run with its set-up and its progress display passed in, so that the tests can run it
 /// on fake workers.
 fn execute(
@@ -192,14 +207,7 @@ fn execute(
     let corpus_dir = root.join(&options.corpus);
     let corpus_shown = shown(root, &corpus_dir);
     let cases = load_dir(&corpus_dir, LoadOptions::default())
-        .map_err(|err| {
-            let hint = if err.message.starts_with("missing expectation") {
-                " (a new case? `cargo xtask parity --bless` records its expectation from the reference backend)"
-            } else {
-                ""
-            };
-            anyhow!("the parity corpus {corpus_shown} is malformed: {err}{hint}")
-        })?;
+        .map_err(|err| malformed(&err, &corpus_shown))?;
     let selected = select::select(&cases, options.filter.as_ref(), options.shard);
     if selected.is_empty() {
         bail!(
