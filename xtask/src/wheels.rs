@@ -127,8 +127,14 @@ fn tool(venv: &Venv, name: &str) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-/// Builds the sdist, the pure wheel and the native wheel into `out` (after removing any
-/// `dictwalk-*` distributions there, so no stale version is compared), and returns them.
+/// The folder inside the wheel folder where a build puts its distributions until all three
+/// are built.
+const STAGING: &str = ".building";
+
+/// Builds the sdist, the pure wheel and the native wheel into `out`, and returns them. They
+/// are built into `out/.building/` first and replace the `dictwalk-*` distributions in `out`
+/// (so no stale version is compared) only once all three exist: a build that fails or is
+/// interrupted leaves the last complete set, never a set without its native wheel.
 pub fn build(
     sh: &Shell,
     venv: &Venv,
@@ -137,27 +143,32 @@ pub fn build(
 ) -> anyhow::Result<Vec<Located>> {
     let uv = tool(venv, "uv")?;
     let maturin = tool(venv, "maturin")?;
-    fs::create_dir_all(out).with_context(|| format!("create {}", out.display()))?;
-    for old in artifact::locate(out)? {
-        fs::remove_file(&old.path).with_context(|| format!("remove {}", old.path.display()))?;
+    let staging = out.join(STAGING);
+    if staging.exists() {
+        fs::remove_dir_all(&staging).with_context(|| format!("remove {}", staging.display()))?;
     }
+    fs::create_dir_all(&staging).with_context(|| format!("create {}", staging.display()))?;
 
     // Without --sdist/--wheel, uv builds the sdist and then the wheel from the unpacked sdist:
     // a file the sdist lacks fails the build here rather than on a user's machine.
-    exec::run("sdist + pure wheel", cmd!(sh, "{uv} build --out-dir {out}"))
-        .context("build the sdist and the pure wheel with uv")?;
+    exec::run(
+        "sdist + pure wheel",
+        cmd!(sh, "{uv} build --out-dir {staging}"),
+    )
+    .context("build the sdist and the pure wheel with uv")?;
     let python = venv.python();
     let native = cmd!(
         sh,
-        "{maturin} build --release --out {out} --interpreter {python} --compatibility {compatibility} --auditwheel check"
+        "{maturin} build --release --out {staging} --interpreter {python} --compatibility {compatibility} --auditwheel check"
     );
     exec::run("native wheel", native).context("build the native wheel with maturin")?;
 
-    let built = artifact::locate(out)?;
-    let problems = artifact::incomplete(&built, out);
+    let problems = artifact::incomplete(&artifact::locate(&staging)?, &staging);
     if !problems.is_empty() {
         bail!("the builds succeeded but: {}", problems.join("; "));
     }
+    replace_distributions(&staging, out)?;
+    let built = artifact::locate(out)?;
     for located in &built {
         term::info(format_args!(
             "built {}: {} (tag {})",
@@ -167,6 +178,20 @@ pub fn build(
         ));
     }
     Ok(built)
+}
+
+/// Moves the distributions built in `staging` into `out` in place of the ones there, then
+/// removes `staging`.
+fn replace_distributions(staging: &Path, out: &Path) -> anyhow::Result<()> {
+    for old in artifact::locate(out)? {
+        fs::remove_file(&old.path).with_context(|| format!("remove {}", old.path.display()))?;
+    }
+    for new in artifact::locate(staging)? {
+        let target = out.join(&new.file);
+        fs::rename(&new.path, &target)
+            .with_context(|| format!("move {} to {}", new.path.display(), target.display()))?;
+    }
+    fs::remove_dir_all(staging).with_context(|| format!("remove {}", staging.display()))
 }
 
 /// The install smoke tests, each a step, expecting the version pyproject.toml states.
@@ -291,4 +316,52 @@ fn scenario(
         }
     }
     Conclusion::new(Status::Passed, "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> anyhow::Result<Vec<String>> {
+        let mut names: Vec<String> = fs::read_dir(dir)?
+            .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect::<Result<_, _>>()?;
+        names.sort();
+        Ok(names)
+    }
+
+    #[test]
+    fn a_complete_build_replaces_the_last_set_and_nothing_else() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let out = dir.path();
+        let staging = out.join(STAGING);
+        fs::create_dir_all(&staging)?;
+        for old in [
+            "dictwalk-2.9.0-py3-none-any.whl",
+            "dictwalk-2.9.0-cp310-abi3-manylinux_2_34_x86_64.whl",
+            "dictwalk-2.9.0.tar.gz",
+            "notes.txt",
+        ] {
+            fs::write(out.join(old), "old")?;
+        }
+        for new in [
+            "dictwalk-3.0.0a1-py3-none-any.whl",
+            "dictwalk-3.0.0a1-cp310-abi3-manylinux_2_34_x86_64.whl",
+            "dictwalk-3.0.0a1.tar.gz",
+            ".gitignore",
+        ] {
+            fs::write(staging.join(new), "new")?;
+        }
+        replace_distributions(&staging, out)?;
+        assert_eq!(
+            names(out)?,
+            [
+                "dictwalk-3.0.0a1-cp310-abi3-manylinux_2_34_x86_64.whl",
+                "dictwalk-3.0.0a1-py3-none-any.whl",
+                "dictwalk-3.0.0a1.tar.gz",
+                "notes.txt",
+            ]
+        );
+        Ok(())
+    }
 }
