@@ -18,6 +18,8 @@ mod status;
 mod steps;
 mod term;
 mod test;
+#[cfg(test)]
+mod tidy;
 mod version;
 mod wheels;
 
