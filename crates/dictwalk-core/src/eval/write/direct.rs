@@ -7,7 +7,7 @@ use super::{Failed, Key};
 use crate::compile::{Pipe, Sel, Step, StepKind};
 use crate::doc::{Document, Kind, Name, Seg};
 use crate::error::Error;
-use crate::eval::{pipeline, read, too_deep, Env, Fail, SetOptions};
+use crate::eval::{access, pipeline, too_deep, Env, Fail, SetOptions};
 
 /// A planned write: the general plan, or the changes a plain write comes to.
 pub(crate) enum Planned<'r, D: Document> {
@@ -74,7 +74,7 @@ fn plain_keys<'a, D: Document>(
         if current.kind() != Kind::Map {
             return Ok(None);
         }
-        match read::child_of(&current, key)? {
+        match access::child_of(&current, key)? {
             Some(child) => current = child,
             None => return Ok(None),
         }
@@ -118,7 +118,7 @@ fn fanned_keys<'a, D: Document>(
                 } => (key, true),
                 _ => return Ok(None),
             };
-            let Some(child) = read::child_of(value, key)? else {
+            let Some(child) = access::child_of(value, key)? else {
                 return Ok(None);
             };
             if !each {
@@ -128,7 +128,7 @@ fn fanned_keys<'a, D: Document>(
             if child.kind() != Kind::List || child.is_empty() {
                 return Ok(None);
             }
-            next.extend(read::children_of(&child)?);
+            next.extend(access::children_of(&child)?);
         }
         frontier = next;
     }
@@ -160,7 +160,7 @@ pub(super) fn direct_set<D: Document>(
             return Ok(Some(Direct::Nothing));
         };
         let seg = Seg::Key(D::key(plan.registry, key));
-        return Ok(Some(Direct::SetOne(read::own(container)?, seg, value)));
+        return Ok(Some(Direct::SetOne(access::own(container)?, seg, value)));
     }
     let Some((containers, key)) = fanned_keys(env, steps)? else {
         return Ok(None);
@@ -170,7 +170,7 @@ pub(super) fn direct_set<D: Document>(
         let first = changes.first().map(|(_, _, value)| value);
         if let Some(value) = direct_value(env, plan, &container, key, pipe, options, first)? {
             let seg = Seg::Key(D::key(plan.registry, key));
-            changes.push((read::own(container)?, seg, value));
+            changes.push((access::own(container)?, seg, value));
         }
     }
     Ok(Some(Direct::Set(changes)))
@@ -189,7 +189,7 @@ fn direct_value<D: Document>(
     options: &SetOptions,
     first: Option<&D>,
 ) -> Result<Option<D>, Failed<D>> {
-    let existing = read::child_of(container, key)?;
+    let existing = access::child_of(container, key)?;
     if existing.is_none() && !options.create_missing {
         return Ok(None);
     }
@@ -203,7 +203,7 @@ fn direct_value<D: Document>(
     };
     let old = existing.unwrap_or_else(|| Cow::Owned(D::null(plan.registry)));
     match pipeline::apply(env, pipe, old) {
-        Ok(value) => Ok(Some(read::own(value)?)),
+        Ok(value) => Ok(Some(access::own(value)?)),
         Err(Fail::Soft(soft)) => Err(Fail::Error(Error::resolution(
             env.path,
             soft.token.as_deref(),
@@ -222,9 +222,9 @@ pub(super) fn direct_unset<D: Document>(
     let Some((container, key)) = plain_keys(env, steps)? else {
         return Ok(None);
     };
-    if read::child_of(&container, key)?.is_none() {
+    if access::child_of(&container, key)?.is_none() {
         return Ok(Some(Direct::Nothing));
     }
     let seg = Seg::Key(D::key(registry, key));
-    Ok(Some(Direct::Remove(read::own(container)?, seg)))
+    Ok(Some(Direct::Remove(access::own(container)?, seg)))
 }

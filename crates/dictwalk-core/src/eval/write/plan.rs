@@ -6,7 +6,7 @@ use super::{Failed, Key};
 use crate::compile::Step;
 use crate::doc::{Document, Kind, Seg};
 use crate::error::Error;
-use crate::eval::{read, too_deep, Env, Fail, IdentitySet};
+use crate::eval::{access, read, too_deep, Env, Fail, IdentitySet};
 
 type Entries<'x, D> = Vec<(Seg<Key<D>>, Node<'x, D>)>;
 
@@ -300,7 +300,7 @@ impl<'r, D: Document> Plan<'r, D> {
     ) -> Result<Vec<Node<'x, D>>, Failed<D>> {
         let mut seen = IdentitySet::new();
         if let Node::Doc(value, _) | Node::Loose(value) = node {
-            if let Some(id) = read::identity_of(value) {
+            if let Some(id) = access::identity_of(value) {
                 seen.insert(id);
             }
         }
@@ -316,7 +316,7 @@ impl<'r, D: Document> Plan<'r, D> {
                 continue;
             }
             if let Node::Doc(value, _) | Node::Loose(value) = &child {
-                if let Some(id) = read::identity_of(value) {
+                if let Some(id) = access::identity_of(value) {
                     if !seen.insert(id) {
                         continue;
                     }

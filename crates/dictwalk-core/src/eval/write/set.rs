@@ -8,7 +8,7 @@ use super::{Failed, Key, MAX_PADDING};
 use crate::compile::{self, Pipe, Program, Sel, Step, StepKind};
 use crate::doc::{Document, Kind, Name, Seg};
 use crate::error::Error;
-use crate::eval::{pipeline, predicate, read, Env, Fail, SetOptions};
+use crate::eval::{access, pipeline, predicate, read, Env, Fail, SetOptions};
 use crate::syntax::{Mode, ROOT};
 
 /// A step of planning still to do. writer.py recurses; the planner keeps a stack of these
@@ -162,7 +162,7 @@ impl<D: Document> Setter<'_, '_, '_, D> {
             None => Cow::Owned(D::null(self.plan.registry)),
         };
         match pipeline::apply(self.env, pipe, input) {
-            Ok(value) => Ok(Slot::Value(read::own(value)?)),
+            Ok(value) => Ok(Slot::Value(access::own(value)?)),
             Err(Fail::Soft(soft)) => Err(Fail::Error(Error::resolution(
                 self.env.path,
                 soft.token.as_deref(),
@@ -417,7 +417,7 @@ impl<D: Document> Setter<'_, '_, '_, D> {
             Sel::Index { value, .. } => self.write_index(&items, *value, raw, rest, create, next),
             Sel::Slice { start, stop } => self.write_each(
                 &items,
-                read::slice_range(len, *start, *stop).collect(),
+                access::slice_range(len, *start, *stop).collect(),
                 rest,
                 create,
                 next,
@@ -474,7 +474,7 @@ impl<D: Document> Setter<'_, '_, '_, D> {
         let len = self.plan.len(items);
         let position = if index < 0 {
             // An out-of-range negative index is a no-op.
-            match read::normalize_index(index, len) {
+            match access::normalize_index(index, len) {
                 Some(position) => position,
                 None => return Ok(()),
             }

@@ -9,7 +9,7 @@ use super::set::{matching, run_tasks, Task, Tasks};
 use super::{Failed, Key};
 use crate::compile::{Program, Sel, Step, StepKind};
 use crate::doc::{Document, Kind, Seg};
-use crate::eval::{read, Env};
+use crate::eval::{access, Env};
 
 /// Plans `unset(root, path, strict=...)`.
 pub(crate) fn plan_unset<'r, D: Document>(
@@ -148,8 +148,8 @@ fn remove_selected<'x, 'p, D: Document>(
     let len = plan.len(&items);
     let indexes: Vec<usize> = match selector {
         Sel::Each => (0..len).collect(),
-        Sel::Index { value, .. } => read::normalize_index(*value, len).into_iter().collect(),
-        Sel::Slice { start, stop } => read::slice_range(len, *start, *stop).collect(),
+        Sel::Index { value, .. } => access::normalize_index(*value, len).into_iter().collect(),
+        Sel::Slice { start, stop } => access::slice_range(len, *start, *stop).collect(),
         Sel::Filter(pred) => match matching(env, plan, &items, pred, raw)? {
             Some(hits) => hits,
             None => return Ok(()),
