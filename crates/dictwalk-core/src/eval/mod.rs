@@ -2,9 +2,12 @@
 //!
 //! `read` walks tokens over one current value (reader.py), `predicate` matches `[?...]`
 //! items, `pipeline` applies filter pipelines, and `write` plans and applies `set` and
-//! `unset` (writer.py). Failures inside an evaluation are [`Fail`]s: a soft failure becomes
-//! the default, `false` or a strict resolution error at the entry points below.
+//! `unset` (writer.py); `access` holds what reads and writes share, a value's children for
+//! the lifetime of the walk and Python's index and slice positions. Failures inside an
+//! evaluation are [`Fail`]s: a soft failure becomes the default, `false` or a strict
+//! resolution error at the entry points below.
 
+mod access;
 mod pipeline;
 mod predicate;
 mod read;
@@ -227,7 +230,7 @@ pub fn run_filter<D: Document>(
     }
     let env = Env::new(ctx, value, pipeline, false);
     pipeline::apply(&env, &pipe, std::borrow::Cow::Borrowed(value))
-        .and_then(|out| read::own(out))
+        .and_then(|out| access::own(out))
         .map_err(|fail| fail.into_eval_error(pipeline))
 }
 

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use super::{read, Env, Fail, Soft};
+use super::{access, read, Env, Fail, Soft};
 use crate::compile::{ArgProg, CallProg, FilterRef, Pipe, Program};
 use crate::doc::{Document, Kind, Stop};
 use crate::error::Error;
@@ -26,7 +26,7 @@ pub(crate) fn apply<'v, D: Document>(
         value = if *maps && value.kind() == Kind::List {
             let mut results = Vec::with_capacity(value.len());
             for item in value.children() {
-                results.push(read::own(call_all(env, pipe, calls, item)?)?);
+                results.push(access::own(call_all(env, pipe, calls, item)?)?);
             }
             Cow::Owned(D::list(env.ctx.registry, results))
         } else {
