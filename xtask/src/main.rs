@@ -58,7 +58,12 @@ fn main() -> ExitCode {
     });
     let status = status_of(&result);
     match &result {
-        Ok(conclusion) => eprintln!("{}", closing_line(command, status, &conclusion.summary)),
+        Ok(conclusion) => {
+            for reason in &conclusion.reasons {
+                term::info(format_args!("{command}:   - {reason}"));
+            }
+            eprintln!("{}", closing_line(command, status, &conclusion.summary));
+        }
         Err(err) => eprintln!("{}", closing_line(command, status, format_args!("{err:#}"))),
     }
     status.into()

@@ -75,8 +75,7 @@ fn exists(name: &str, tree: &[(String, bool)]) -> bool {
     let trimmed = name.trim_end_matches('/');
     let wants_dir = name.ends_with('/');
     tree.iter().any(|(path, is_dir)| {
-        (!wants_dir || *is_dir)
-            && (path == trimmed || path.ends_with(&format!("/{trimmed}")))
+        (!wants_dir || *is_dir) && (path == trimmed || path.ends_with(&format!("/{trimmed}")))
     })
 }
 
@@ -160,6 +159,9 @@ mod tests {
             ["xtask/src", "xtask/src/gate"]
         );
         assert!(names_folder("xtask/src/gate", &named));
-        assert!(!names_folder("xtask/src", &named), "`xtask/` is not `xtask/src`");
+        assert!(
+            !names_folder("xtask/src", &named),
+            "`xtask/` is not `xtask/src`"
+        );
     }
 }

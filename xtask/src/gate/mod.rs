@@ -103,10 +103,10 @@ fn gate(
         String::from_utf8_lossy(&render(&TerminalEmitter, &report)?)
     );
     let shown: Vec<String> = written.iter().map(|p| shown(&ctx.root, p)).collect();
-    Ok(Conclusion::new(
-        status,
-        format!("{} ({})", verdict.word(), shown.join(", ")),
-    ))
+    Ok(
+        Conclusion::new(status, format!("{} ({})", verdict.word(), shown.join(", ")))
+            .with_reasons(report.reasons),
+    )
 }
 
 /// Runs the checks in order; a check whose needs did not all pass is not run.

@@ -125,7 +125,8 @@ impl Emitter<Report> for MarkdownEmitter {
     }
 }
 
-/// The lines the gate prints on stderr when it ends: a line per check, then the reasons.
+/// The lines the gate prints on stderr when it ends, a line per check (the reasons follow, as
+/// every command's do, before the closing line).
 pub struct TerminalEmitter;
 
 impl Emitter<Report> for TerminalEmitter {
@@ -150,9 +151,6 @@ impl Emitter<Report> for TerminalEmitter {
                 check.seconds,
                 check.summary
             )?;
-        }
-        for reason in &report.reasons {
-            writeln!(out, "xtask: gate:   - {reason}")?;
         }
         Ok(())
     }
