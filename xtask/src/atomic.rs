@@ -95,9 +95,7 @@ mod tests {
         write(&path, b"first, longer contents")?;
         write(&path, b"second")?;
         assert_eq!(fs::read(&path)?, b"second");
-        let names: Vec<_> = fs::read_dir(dir.path().join("nested"))?
-            .map(|entry| entry.map(|entry| entry.file_name()))
-            .collect::<Result<_, _>>()?;
+        let names = crate::testing::file_names(&dir.path().join("nested"))?;
         assert_eq!(names, ["report.json"]);
         Ok(())
     }

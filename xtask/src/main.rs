@@ -19,6 +19,8 @@ mod steps;
 mod term;
 mod test;
 #[cfg(test)]
+mod testing;
+#[cfg(test)]
 mod tidy;
 mod version;
 mod wheels;

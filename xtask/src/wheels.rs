@@ -321,14 +321,7 @@ fn scenario(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn names(dir: &Path) -> anyhow::Result<Vec<String>> {
-        let mut names: Vec<String> = fs::read_dir(dir)?
-            .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
-            .collect::<Result<_, _>>()?;
-        names.sort();
-        Ok(names)
-    }
+    use crate::testing::file_names;
 
     #[test]
     fn a_complete_build_replaces_the_last_set_and_nothing_else() -> anyhow::Result<()> {
@@ -354,7 +347,7 @@ mod tests {
         }
         replace_distributions(&staging, out)?;
         assert_eq!(
-            names(out)?,
+            file_names(out)?,
             [
                 "dictwalk-3.0.0a1-cp310-abi3-manylinux_2_34_x86_64.whl",
                 "dictwalk-3.0.0a1-py3-none-any.whl",

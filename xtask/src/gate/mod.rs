@@ -149,12 +149,10 @@ pub fn run_checks(ctx: &Context<'_>, table: &[GateCheck]) -> Vec<Check> {
                 .collect()
         };
         done.push(Check {
-            name: check.name.to_owned(),
-            status: conclusion.status,
-            summary: conclusion.summary,
             reasons: conclusion.reasons,
             reports,
             seconds: started.elapsed().as_secs_f64(),
+            ..Check::new(check.name, conclusion.status, conclusion.summary)
         });
     }
     done
@@ -248,19 +246,19 @@ mod tests {
 
     use super::*;
 
-    fn check(name: &str, status: Status, summary: &str) -> Check {
-        Check {
-            name: name.into(),
-            status,
-            summary: summary.into(),
-            reasons: Vec::new(),
-            reports: Vec::new(),
-            seconds: 0.0,
-        }
+    fn passed(name: &str) -> Check {
+        Check::new(name, Status::Passed, "fine")
     }
 
-    fn passed(name: &str) -> Check {
-        check(name, Status::Passed, "fine")
+    /// A gate context over a fresh folder.
+    fn context<'a>(sh: &'a Shell, dir: &Path) -> Context<'a> {
+        Context {
+            sh,
+            root: dir.to_path_buf(),
+            reports_dir: dir.join("reports"),
+            wheel_dir: dir.join("wheels"),
+            compatibility: "pypi".into(),
+        }
     }
 
     #[test]
@@ -315,7 +313,7 @@ mod tests {
 
     #[test]
     fn a_failed_check_is_no_go_with_its_reasons() {
-        let mut parity = check("parity", Status::Failed, "2 failing cases");
+        let mut parity = Check::new("parity", Status::Failed, "2 failing cases");
         parity.reasons.push("rust: case 'a' differs".into());
         let checks = vec![passed("wheels"), passed("drift"), parity];
         let (verdict, reasons, status) = decide(&CHECKS, &checks);
@@ -333,7 +331,7 @@ mod tests {
     fn a_check_that_could_not_run_is_no_go_exit_2() {
         let checks = vec![
             passed("wheels"),
-            check("drift", Status::CouldNotRun, "no native wheel"),
+            Check::new("drift", Status::CouldNotRun, "no native wheel"),
             passed("parity"),
         ];
         let (verdict, _, status) = decide(&CHECKS, &checks);
@@ -343,7 +341,7 @@ mod tests {
     #[test]
     fn an_extra_check_must_pass_too() {
         let mut checks: Vec<Check> = CHECKS.iter().map(|c| passed(c.name)).collect();
-        checks.push(check("bench", Status::Failed, "a target not met"));
+        checks.push(Check::new("bench", Status::Failed, "a target not met"));
         assert_eq!(decide(&CHECKS, &checks).0, Verdict::NoGo);
     }
 
@@ -392,13 +390,7 @@ mod tests {
     fn a_check_runs_only_when_what_it_needs_passed() -> anyhow::Result<()> {
         let sh = Shell::new()?;
         let dir = tempfile::tempdir()?;
-        let ctx = Context {
-            sh: &sh,
-            root: dir.path().to_path_buf(),
-            reports_dir: dir.path().join("reports"),
-            wheel_dir: dir.path().join("wheels"),
-            compatibility: "pypi".into(),
-        };
+        let ctx = context(&sh, dir.path());
         RAN.with(|ran| ran.borrow_mut().clear());
         let checks = run_checks(&ctx, &FAKES);
         assert_eq!(
@@ -445,13 +437,7 @@ mod tests {
     ) -> anyhow::Result<()> {
         let sh = Shell::new()?;
         let dir = tempfile::tempdir()?;
-        let ctx = Context {
-            sh: &sh,
-            root: dir.path().to_path_buf(),
-            reports_dir: dir.path().join("reports"),
-            wheel_dir: dir.path().join("wheels"),
-            compatibility: "pypi".into(),
-        };
+        let ctx = context(&sh, dir.path());
         // An earlier run's reports: a GO and a passing check report.
         fs::create_dir_all(&ctx.reports_dir)?;
         fs::write(ctx.reports_dir.join(report::JSON), r#"{"verdict": "GO"}"#)?;

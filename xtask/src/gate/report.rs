@@ -31,6 +31,20 @@ pub struct Check {
     pub seconds: f64,
 }
 
+impl Check {
+    /// A check as a conclusion states it, before the gate adds its reports and time.
+    pub fn new(name: &str, status: Status, summary: impl Into<String>) -> Check {
+        Check {
+            name: name.to_owned(),
+            status,
+            summary: summary.into(),
+            reasons: Vec::new(),
+            reports: Vec::new(),
+            seconds: 0.0,
+        }
+    }
+}
+
 /// GO or NO-GO.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Verdict {
@@ -161,20 +175,9 @@ mod tests {
     use super::*;
     use crate::report::render;
 
-    fn check(name: &str, status: Status, summary: &str) -> Check {
-        Check {
-            name: name.into(),
-            status,
-            summary: summary.into(),
-            reasons: Vec::new(),
-            reports: Vec::new(),
-            seconds: 0.0,
-        }
-    }
-
     #[test]
     fn markdown_lists_checks_and_reasons() -> anyhow::Result<()> {
-        let mut parity = check("parity", Status::Failed, "1 failing case | rust");
+        let mut parity = Check::new("parity", Status::Failed, "1 failing case | rust");
         parity.reports.push("reports/parity.md".into());
         let report = Report {
             schema_version: schema::GATE,
@@ -185,8 +188,8 @@ mod tests {
             generated_at_unix: 0,
             reasons: vec!["parity: FAILED: 1 failing case | rust".into()],
             checks: vec![
-                check("wheels", Status::Passed, "fine"),
-                check("drift", Status::Passed, "fine"),
+                Check::new("wheels", Status::Passed, "fine"),
+                Check::new("drift", Status::Passed, "fine"),
                 parity,
             ],
         };

@@ -77,14 +77,7 @@ pub fn step_summary(value: Option<OsString>) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn names(dir: &Path) -> anyhow::Result<Vec<String>> {
-        let mut names: Vec<String> = fs::read_dir(dir)?
-            .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
-            .collect::<Result<_, _>>()?;
-        names.sort();
-        Ok(names)
-    }
+    use crate::testing::file_names;
 
     #[test]
     fn set_aside_then_publish_leaves_only_the_new_reports() -> anyhow::Result<()> {
@@ -94,7 +87,7 @@ mod tests {
         fs::write(reports.join("b.md"), "old b")?;
         fs::write(reports.join("other.json"), "another command's")?;
         set_aside(reports, &["a.json", "b.md", "missing.xml"])?;
-        assert_eq!(names(reports)?, [NOT_CURRENT, "other.json"]);
+        assert_eq!(file_names(reports)?, [NOT_CURRENT, "other.json"]);
         assert_eq!(
             fs::read_to_string(reports.join(NOT_CURRENT).join("a.json"))?,
             "old a"
@@ -108,7 +101,7 @@ mod tests {
             Some((&summary, b"# new\n")),
         )?;
         assert_eq!(
-            names(reports)?,
+            file_names(reports)?,
             ["a.json", "b.md", "other.json", "summary.md"]
         );
         assert_eq!(fs::read_to_string(reports.join("a.json"))?, "new a");

@@ -231,10 +231,7 @@ pub(crate) mod tests {
             &dir.path().join("reports"),
             Some(summary.clone()),
         )?;
-        let mut names: Vec<String> = fs::read_dir(dir.path().join("reports"))?
-            .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
-            .collect::<Result<_, _>>()?;
-        names.sort();
+        let names = crate::testing::file_names(&dir.path().join("reports"))?;
         assert_eq!(names, [JUNIT, JSON, MARKDOWN], "no temporary file is left");
         let json: serde_json::Value =
             serde_json::from_slice(&fs::read(dir.path().join("reports").join(JSON))?)?;
