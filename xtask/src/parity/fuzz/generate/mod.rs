@@ -22,9 +22,8 @@ mod python_values;
 mod set_values;
 mod tables;
 
-use std::collections::BTreeMap;
-
-use dictwalk_corpus::{core, Case, Op, Outcome};
+use dictwalk_core::json;
+use dictwalk_corpus::Op;
 use serde_json::{Map, Number, Value};
 
 use super::python::{self, holds_tag};
@@ -216,26 +215,16 @@ fn guess(pipeline: &str, value: &Value) -> Option<Value> {
     }
 }
 
-/// The core's `run_filter(pipeline, value)`: the value, or the message of the error.
-fn core_filter(pipeline: &str, value: &Value) -> Result<Value, String> {
-    let mut args = Map::new();
-    args.insert("value".into(), value.clone());
-    let case = Case {
-        id: String::new(),
-        file: String::new(),
-        op: Op::RunFilter,
-        path: pipeline.to_owned(),
-        doc: Value::Null,
-        args,
-        expect: None,
-        diverges: BTreeMap::new(),
-        note: None,
-    };
-    match core::run(&case) {
-        Outcome::Value(value) => Ok(value),
-        Outcome::Error { message, .. } => Err(message),
-        Outcome::Doc { .. } => Err("run_filter gave a document".into()),
-    }
+/// The core's `run_filter(pipeline, value)`, as the `core` backend runs a `run_filter` case.
+fn core_filter(pipeline: &str, value: &Value) -> Result<Value, json::Error> {
+    json::run_filter(pipeline, value)
+}
+
+/// Whether the core failed only because Python's result has no JSON form: a known limit of
+/// the core (see `dictwalk_core::filters::Reason::NotJson`), not a disagreement worth finding
+/// again and again.
+fn inexpressible(error: &json::Error) -> bool {
+    matches!(error, json::Error::Filter(error) if error.is_not_json())
 }
 
 fn float(value: f64) -> Value {

@@ -3,10 +3,10 @@
 use serde_json::Value;
 
 use super::tables::{
-    inexpressible, ty, Ty, GROWTH, MAPPED, ON_ANY, ON_BYTES, ON_DATETIME, ON_DICT, ON_LIST, ON_NUM,
-    ON_PY_DICT, ON_PY_NUMBER, ON_SET, ON_STR, ON_TUPLE, TESTS,
+    ty, Ty, GROWTH, MAPPED, ON_ANY, ON_BYTES, ON_DATETIME, ON_DICT, ON_LIST, ON_NUM, ON_PY_DICT,
+    ON_PY_NUMBER, ON_SET, ON_STR, ON_TUPLE, TESTS,
 };
-use super::{core_filter, guess, Gen};
+use super::{core_filter, guess, inexpressible, Gen};
 use crate::parity::fuzz::python::{self, holds_tag, Kind};
 use crate::parity::fuzz::spec::{Call, Pipe};
 
@@ -66,7 +66,7 @@ impl Gen {
                     let text = Pipe(vec![call.clone()]).text();
                     match core_filter(&text, value) {
                         Ok(_) => true,
-                        Err(message) => !inexpressible(&message),
+                        Err(error) => !inexpressible(&error),
                     }
                 }
             };

@@ -212,14 +212,6 @@ pub(super) const ON_ANY: &[FilterRow] = &[
 /// The filters that can make an int too big for 64 bits (or for Python to finish) in one step.
 pub(super) const GROWTH: [&str; 4] = ["pow", "rpow", "exp", "square"];
 
-/// Whether the core's error says that Python's result has no JSON form: a known limit of the
-/// core (see `dictwalk_core::filters`), not a disagreement worth finding again and again.
-pub(super) fn inexpressible(message: &str) -> bool {
-    ["JSON cannot", "JSON object cannot", "as a JSON value"]
-        .iter()
-        .any(|phrase| message.contains(phrase))
-}
-
 /// Predicate pipelines: `[?.x==$even]`.
 pub(super) const TESTS: &[FilterRow] = &[
     ("even", &[]),
