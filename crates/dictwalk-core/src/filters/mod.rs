@@ -54,15 +54,16 @@ impl FilterDef {
 /// Where the native binding (`dictwalk._native`) runs a built-in filter on Python values.
 ///
 /// This is plain data, read by the binding, so that the core stays free of Python: it says
-/// which Python values the JSON implementation here answers exactly as the reference does.
-/// Whatever a filter's class, the binding first tries its direct implementations on Python
-/// objects, and sends every value that is not plain data (a tuple, a set, a big int, a
-/// datetime, a user class, a nested container) to the reference implementation.
+/// for which Python values the JSON implementation here answers exactly as the reference
+/// does. Before it looks here, the binding tries its direct implementations on Python
+/// objects; and whatever this says, a value or argument that is not plain data (a tuple, a
+/// set, a big int, a datetime, a user class, a nested container) goes to the reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Native {
     /// In Rust when the value is a plain scalar (None, a bool, an int within 64 bits, a
-    /// finite float, a str); a list or dict value goes to the reference, because the filter
-    /// may give back that very object or one of its items, whose identity Python keeps.
+    /// finite float, a str; the arguments may also be flat lists or dicts of those); a list or
+    /// dict value goes to the reference, because the filter may give back that very object or
+    /// one of its items, whose identity Python keeps.
     OnScalars,
     /// In Rust also when the value is a flat list or str-keyed dict of plain scalars: the
     /// filter always gives a new object or a plain scalar, never one it was given.
