@@ -135,6 +135,7 @@ impl Engine {
             return Err(FilterError {
                 kind: "ValueError",
                 message,
+                reason: filters::Reason::Python,
             });
         }
         if filters::builtin(name).is_some() {
@@ -142,6 +143,7 @@ impl Engine {
             return Err(FilterError {
                 kind: "ValueError",
                 message,
+                reason: filters::Reason::Python,
             });
         }
         self.filters
@@ -471,6 +473,7 @@ impl Document for Value {
             return Err(FilterError {
                 kind: "RecursionError",
                 message: "maximum recursion depth exceeded".into(),
+                reason: filters::Reason::Python,
             });
         }
         // After a Stop every lookup gives None at once; the result is not used.

@@ -4,16 +4,19 @@
 //! finite float, str, and flat lists or str-keyed dicts of those) runs in Rust, through
 //! the core's implementation on JSON values, and its result is built as new Python
 //! objects: nothing inside the caller's document is copied or changed, and plain values
-//! have no identity to keep. Anything else — nested containers (whose identity a result
-//! must keep), tuples, sets, big ints, datetimes, Decimals, user classes — and the filters
-//! whose semantics belong to a Python library (`re` for the regex filters, `datetime` for
-//! the date filters, `decimal`, `json`) go to the reference implementation in
-//! `dictwalk.backends.python.filters`, so both backends give the same answer by construction.
+//! have no identity to keep. Which filters may take a flat container as their value, and
+//! which always go to the reference, is each filter's [`Native`] in the core's table.
+//! Anything else — nested containers (whose identity a result must keep), tuples, sets,
+//! big ints, datetimes, Decimals, user classes — and the filters whose semantics belong to a
+//! Python library (`re` for the regex filters, `datetime` for the date filters, `decimal`,
+//! `json`) go to the reference implementation in `dictwalk.backends.python.filters`, so both
+//! backends give the same answer by construction. So does a result the core refuses because
+//! JSON cannot hold it (a [`FilterError`] whose reason is `NotJson`).
 //! Before either, `direct` answers the hot filters on Python objects themselves where its
 //! answer is provably the reference's.
 
 use dictwalk_core::doc::Lookup;
-use dictwalk_core::filters::{self as core_filters, FilterDef, FilterError};
+use dictwalk_core::filters::{self as core_filters, FilterDef, FilterError, Native};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -22,62 +25,6 @@ use serde_json::{Map, Number, Value};
 
 use crate::direct;
 use crate::doc::Obj;
-
-/// Filters that always run on the reference implementation: their meaning is a Python
-/// library's (`re`, `datetime`, `decimal`, `json`), which the Rust versions only approximate.
-const REFERENCE_ONLY: &[&str] = &[
-    "matches",
-    "regex_replace",
-    "to_datetime",
-    "strftime",
-    "timestamp",
-    "age_seconds",
-    "before",
-    "after",
-    "decimal",
-    "from_json",
-    "to_json",
-];
-
-/// Filters that may run in Rust on a plain list or dict: each returns a new object or a
-/// plain scalar, never the container it was given (whose identity Python would keep).
-const FRESH_FROM_CONTAINERS: &[&str] = &[
-    "len",
-    "keys",
-    "values",
-    "items",
-    "max",
-    "min",
-    "first",
-    "last",
-    "unique",
-    "reverse",
-    "chunk",
-    "flatten",
-    "flatten_deep",
-    "sorted",
-    "pick",
-    "unpick",
-    "sum",
-    "avg",
-    "median",
-    "q1",
-    "q3",
-    "iqr",
-    "mode",
-    "stdev",
-    "pctile",
-    "compact",
-    "join",
-    "contains",
-    "is_empty",
-    "non_empty",
-    "type_is",
-    "string",
-    "quote",
-    "bool",
-    "in",
-];
 
 static REFERENCE: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
 
@@ -109,7 +56,7 @@ pub fn call<'py>(
     if let Some(result) = direct::call(py, filter.name, value, args, lookup) {
         return result;
     }
-    if !REFERENCE_ONLY.contains(&filter.name) {
+    if filter.native != Native::Never {
         if let Some(result) = call_native(py, filter, value, args) {
             return result;
         }
@@ -123,7 +70,8 @@ fn call_native<'py>(
     value: &Obj<'py>,
     args: &[Obj<'py>],
 ) -> Option<PyResult<Obj<'py>>> {
-    let json_value = plain(&value.0, FRESH_FROM_CONTAINERS.contains(&filter.name))?;
+    // A filter that may give back the value itself runs in Rust on plain scalars only.
+    let json_value = plain(&value.0, filter.native == Native::OnContainers)?;
     let json_args = args
         .iter()
         .map(|arg| plain(&arg.0, true))
@@ -133,17 +81,9 @@ fn call_native<'py>(
     match core_filters::apply_json(filter.name, &json_value, &json_args, &lookup) {
         Ok(result) => Some(to_python(py, &result).map(Obj)),
         // A result JSON cannot hold (inf, a big int, a datetime) is Python's to compute.
-        Err(error) if unrepresentable(&error) => None,
+        Err(error) if error.is_not_json() => None,
         Err(error) => filter_error(py, &error).map(Err),
     }
-}
-
-/// Whether the core refused a result only because JSON has no form for it.
-fn unrepresentable(error: &FilterError) -> bool {
-    error.message.contains("JSON cannot")
-        || error
-            .message
-            .contains("cannot be represented as a JSON value")
 }
 
 fn call_reference<'py>(

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::py::{err, float_value, int_value, Res};
+use super::py::{err, float_value, int_value, not_json, Res};
 use crate::pyfmt::json_dumps;
 
 /// `$to_json`: `json.dumps(value)`.
@@ -297,7 +297,7 @@ impl Parser<'_> {
             return Ok(self.keep(float_value(parsed)));
         }
         let int = text.parse::<i128>().map_err(|_| {
-            err(
+            not_json(
                 "OverflowError",
                 format!("the int {text} does not fit in 64 bits; Python would give a big int, JSON cannot hold it"),
             )

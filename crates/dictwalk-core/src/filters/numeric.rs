@@ -7,8 +7,8 @@ use std::cmp::Ordering;
 use serde_json::Value;
 
 use super::py::{
-    compare, err, float_to_int, float_value, index_of, int_value, no_attribute, num, num_value,
-    py_eq, py_float, richcmp, type_error, type_name, CmpOp, Num, Res,
+    compare, err, float_to_int, float_value, index_of, int_value, no_attribute, not_json, num,
+    num_value, py_eq, py_float, richcmp, type_error, type_name, CmpOp, Num, Res,
 };
 use super::text;
 
@@ -165,7 +165,7 @@ pub(crate) fn number_op(left: Num, right: Num, op: Op) -> Res<Num> {
 }
 
 fn overflow() -> super::FilterError {
-    err(
+    not_json(
         "OverflowError",
         "the int result does not fit in 128 bits; Python would give a big int, JSON cannot hold it",
     )
@@ -423,7 +423,7 @@ pub(crate) fn power(base: &Value, exponent: &Value) -> Res<Value> {
 
 fn int_pow(base: i128, exponent: i128) -> Res<i128> {
     let big = || {
-        err(
+        not_json(
             "OverflowError",
             format!("{base} ** {exponent} does not fit in 64 bits; Python would give a big int, JSON cannot hold it"),
         )
@@ -490,11 +490,14 @@ pub(crate) fn float_pow(iv: f64, iw: f64) -> Res<f64> {
             if (-iv).powf(iw).is_infinite() {
                 return Err(err("OverflowError", "complex exponentiation"));
             }
-            return Err(type_error(format!(
-                "{} ** {} is a complex number, which JSON cannot represent",
-                crate::pyfmt::float_repr(iv),
-                crate::pyfmt::float_repr(iw)
-            )));
+            return Err(not_json(
+                "TypeError",
+                format!(
+                    "{} ** {} is a complex number, which JSON cannot represent",
+                    crate::pyfmt::float_repr(iv),
+                    crate::pyfmt::float_repr(iw)
+                ),
+            ));
         }
         base = -iv;
         negate = iw_is_odd;

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Number, Value};
 
-use super::FilterError;
+use super::{FilterError, Reason};
 use crate::pyfmt;
 
 /// The result of a filter or one of its steps.
@@ -91,6 +91,17 @@ pub(crate) fn err(kind: &'static str, message: impl Into<String>) -> FilterError
     FilterError {
         kind,
         message: message.into(),
+        reason: Reason::Python,
+    }
+}
+
+/// An error of the Python exception class `kind` that stands for a result Python has and JSON
+/// cannot hold (see [`Reason::NotJson`]).
+pub(crate) fn not_json(kind: &'static str, message: impl Into<String>) -> FilterError {
+    FilterError {
+        kind,
+        message: message.into(),
+        reason: Reason::NotJson,
     }
 }
 
@@ -123,7 +134,7 @@ pub(crate) fn int_value(int: i128) -> Res<Value> {
     if let Ok(big) = u64::try_from(int) {
         return Ok(Value::from(big));
     }
-    Err(err(
+    Err(not_json(
         "OverflowError",
         format!("the int result {int} does not fit in 64 bits; Python would give a big int, JSON cannot hold it"),
     ))
@@ -133,10 +144,13 @@ pub(crate) fn int_value(int: i128) -> Res<Value> {
 pub(crate) fn float_value(float: f64) -> Res<Value> {
     match Number::from_f64(float) {
         Some(number) => Ok(Value::Number(number)),
-        None => Err(type_error(format!(
-            "the float result {} cannot be represented as a JSON value",
-            pyfmt::float_repr(float)
-        ))),
+        None => Err(not_json(
+            "TypeError",
+            format!(
+                "the float result {} cannot be represented as a JSON value",
+                pyfmt::float_repr(float)
+            ),
+        )),
     }
 }
 
@@ -396,7 +410,7 @@ pub(crate) fn float_to_int(float: f64) -> Res<i128> {
     let truncated = float.trunc();
     // 2**127: the first float beyond i128.
     if truncated.abs() >= 170_141_183_460_469_231_731_687_303_715_884_105_728.0 {
-        return Err(err(
+        return Err(not_json(
             "OverflowError",
             format!(
                 "the int result of {} does not fit in 64 bits; Python would give a big int, JSON cannot hold it",
@@ -441,7 +455,7 @@ fn parse_int(text: &str) -> Res<i128> {
         0
     } else {
         magnitude.parse().map_err(|_| {
-            err(
+            not_json(
                 "OverflowError",
                 format!("the int {} does not fit in 64 bits; Python would give a big int, JSON cannot hold it", pyfmt::str_repr(text)),
             )
@@ -549,11 +563,14 @@ impl PyDict {
                     map.insert(text, value);
                 }
                 other => {
-                    return Err(type_error(format!(
+                    return Err(not_json(
+                        "TypeError",
+                        format!(
                         "${filter} made a dict with the {} key {}, which a JSON object cannot hold",
                         type_name(&other),
                         pyfmt::py_repr(&other)
-                    )))
+                    ),
+                    ))
                 }
             }
         }

@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use super::py::{
-    arg_type_name, check_hashable, err, float_to_int, float_value, int_value, list_contains, num,
-    py_float, py_int, type_error, type_name, value_error, Num, Res,
+    arg_type_name, check_hashable, err, float_to_int, float_value, int_value, list_contains,
+    not_json, num, py_float, py_int, type_error, type_name, value_error, Num, Res,
 };
 use crate::pyfmt::{self, is_space, py_repr, py_str};
 
@@ -39,19 +39,25 @@ pub(crate) fn decimal(value: &Value) -> Res<Value> {
         ))),
         Value::Array(items) => {
             check_decimal_tuple(items)?;
-            Err(type_error(format!(
-                "$decimal of {} gives a decimal.Decimal, which JSON cannot represent",
-                pyfmt::py_repr(value)
-            )))
+            Err(not_json(
+                "TypeError",
+                format!(
+                    "$decimal of {} gives a decimal.Decimal, which JSON cannot represent",
+                    pyfmt::py_repr(value)
+                ),
+            ))
         }
         Value::String(text) if !is_decimal_literal(text) => Err(err(
             "InvalidOperation",
             "[<class 'decimal.ConversionSyntax'>]",
         )),
-        _ => Err(type_error(format!(
-            "$decimal of {} gives a decimal.Decimal, which JSON cannot represent",
-            pyfmt::py_repr(value)
-        ))),
+        _ => Err(not_json(
+            "TypeError",
+            format!(
+                "$decimal of {} gives a decimal.Decimal, which JSON cannot represent",
+                pyfmt::py_repr(value)
+            ),
+        )),
     }
 }
 

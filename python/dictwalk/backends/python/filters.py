@@ -52,7 +52,14 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _builtin(name: str, arity: int | tuple[int, int | None] = 0) -> Callable[[_F], _F]:
-    """Declare the decorated function as the built-in ``$name``; ``arity`` is n or (min, max)."""
+    """Declare the decorated function as the built-in ``$name``; ``arity`` is n or (min, max).
+
+    The Rust core keeps the same list, in the same order and with the same arities, in its
+    table of built-in filters (crates/dictwalk-core/src/filters/mod.rs), which also says where
+    the native backend runs each filter. A test reads this file as text to hold the two equal
+    (crates/dictwalk-corpus/tests/python_tables.rs), so each built-in is declared by one
+    decorator line, with its name and arity as literals.
+    """
     low, high = (arity, arity) if isinstance(arity, int) else arity
 
     def declare(fn: _F) -> _F:

@@ -47,10 +47,13 @@ fn to_datetime_value(value: &Value) -> Res<Option<DateTime>> {
 
 /// The TypeError for a datetime result, which JSON cannot represent.
 fn not_json(moment: &DateTime) -> super::FilterError {
-    type_error(format!(
-        "$to_datetime gives the datetime {}, which JSON cannot represent",
-        moment.to_python_str()
-    ))
+    super::py::not_json(
+        "TypeError",
+        format!(
+            "$to_datetime gives the datetime {}, which JSON cannot represent",
+            moment.to_python_str()
+        ),
+    )
 }
 
 /// `$to_datetime` / `$to_datetime(fmt)`: None for values without a datetime, Python's error
