@@ -11,6 +11,9 @@ use std::{
 /// Folders that hold no project source, or only generated or installed files.
 const SKIPPED_DIRS: [&str; 4] = ["target", "node_modules", "__pycache__", "dist"];
 
+/// The hidden folders that are the project's own (the others are caches, venvs and git's).
+const PROJECT_HIDDEN: [&str; 3] = [".cargo", ".ci", ".github"];
+
 /// Extensions of the source files whose folders the code map must name.
 const SOURCE: [&str; 2] = ["rs", "py"];
 
@@ -18,8 +21,8 @@ const SOURCE: [&str; 2] = ["rs", "py"];
 /// report, which a clean checkout does not have; with a folder it is checked like any path).
 const CHECKED: [&str; 5] = ["rs", "py", "pyi", "toml", "yml"];
 
-/// Every file and folder below `root`, relative to it, with `/` separators; hidden entries and
-/// `SKIPPED_DIRS` left out.
+/// Every file and folder below `root`, relative to it, with `/` separators; hidden entries
+/// (but `PROJECT_HIDDEN`) and `SKIPPED_DIRS` left out.
 fn walk(root: &Path) -> std::io::Result<Vec<(String, bool)>> {
     let mut found = Vec::new();
     let mut stack = vec![PathBuf::new()];
@@ -27,7 +30,8 @@ fn walk(root: &Path) -> std::io::Result<Vec<(String, bool)>> {
         for entry in fs::read_dir(root.join(&rel))? {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_str()) {
+            let hidden = name.starts_with('.') && !PROJECT_HIDDEN.contains(&name.as_str());
+            if hidden || SKIPPED_DIRS.contains(&name.as_str()) {
                 continue;
             }
             let path = rel.join(&name);
