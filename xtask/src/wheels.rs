@@ -121,10 +121,10 @@ pub fn build(
     exec::run("sdist + pure wheel", cmd!(sh, "{uv} build --out-dir {out}"))
         .context("build the sdist and the pure wheel with uv")?;
     let python = venv.python();
-    let native = cmd!(
+    let native = crate::test::without_backend_warning(cmd!(
         sh,
         "{maturin} build --release --out {out} --interpreter {python} --compatibility {compatibility} --auditwheel check"
-    );
+    ));
     exec::run("native wheel", native).context("build the native wheel with maturin")?;
 
     let built = artifact::locate(out)?;
