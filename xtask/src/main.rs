@@ -10,6 +10,7 @@ mod exec;
 mod flags;
 mod gate;
 mod lint;
+mod lock;
 mod metadata;
 mod outcome;
 mod parity;
@@ -36,6 +37,15 @@ fn main() -> ExitCode {
             // clap prints help and version to stdout and usage errors to stderr.
             let _ = err.print();
             return Outcome::of_parse_error(&err).into();
+        }
+    };
+    // Held until the command has returned; `--help` and `--version` exited above, so they never
+    // wait for it.
+    let _lock = match project_root().and_then(|root| lock::for_command(&root, &flags)) {
+        Ok(lock) => lock,
+        Err(err) => {
+            term::error(format_args!("{err:#}"));
+            return Outcome::CannotRun.into();
         }
     };
     let result = shell().and_then(|sh| match flags.subcommand {
