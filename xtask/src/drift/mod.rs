@@ -41,6 +41,11 @@ impl flags::Drift {
             return selftest::run(sh, &dir, !self.no_build);
         }
         let report = check(sh, &dir, !self.no_build);
+        // The table on stdout lists the problems too, but why a run could not run is a
+        // diagnostic: it must also reach stderr, where errors go, for a reader who keeps stdout.
+        for problem in &report.problems {
+            term::error(format_args!("drift: {problem}"));
+        }
         publish(&report, &sh.current_dir().join(&self.reports), sh)?;
         Ok(outcome(report.verdict))
     }
