@@ -228,24 +228,29 @@ pub fn clip_to(text: &str, limit: usize) -> String {
         return text.to_owned();
     }
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let [first, .., last] = lines.as_slice() else {
+    let [first, rest @ ..] = lines.as_slice() else {
         return head(text, limit, text.len());
     };
+    if rest.is_empty() {
+        return head(text, limit, text.len());
+    }
     // The first line gets at most a third of the room, so that a long command line cannot
-    // crowd out the error below it; the last line always gets a place, cut if it must be.
+    // crowd out the error below it; each later line at most a quarter, so that one long line
+    // (maturin's last one is the whole cargo command) leaves room for the lines above it. The
+    // last line always gets a place.
     let first = head(first, limit / 3, first.len());
     let mut room = limit.saturating_sub(first.len());
     let mut kept: Vec<String> = Vec::new();
-    for line in lines[1..lines.len() - 1].iter().rev() {
-        if line.len() + 1 > room.saturating_sub(last.len()) {
+    for line in rest.iter().rev() {
+        let line = head(line, limit / 4, line.len());
+        if !kept.is_empty() && line.len() + 1 > room {
             break;
         }
-        room -= line.len() + 1;
-        kept.push((*line).to_owned());
+        room = room.saturating_sub(line.len() + 1);
+        kept.push(line);
     }
     kept.reverse();
-    kept.push(head(last, room.max(limit / 3), last.len()));
-    let cut = lines.len() - 1 - kept.len();
+    let cut = rest.len() - kept.len();
     let marker = if cut == 0 {
         String::new()
     } else {
@@ -369,10 +374,13 @@ mod tests {
             "{} bytes: {clipped}",
             clipped.len()
         );
-        // A last line longer than the room is cut, never dropped.
-        let long_last = format!("first\n{}", "x".repeat(500));
+        // A long last line is cut, never dropped, and leaves room for the lines above it.
+        let long_last = format!("first\n💥 maturin failed\n{}", "x".repeat(500));
         let clipped = clip_to(&long_last, 90);
-        assert!(clipped.starts_with("first\nxxx"), "{clipped}");
+        assert!(
+            clipped.starts_with("first\n💥 maturin failed\nxxx"),
+            "{clipped}"
+        );
         assert!(clipped.ends_with("(500 bytes)"), "{clipped}");
     }
 }

@@ -390,7 +390,7 @@ impl Stamp {
 }
 
 /// The fingerprint recorded for what was installed: `sha256:<hex>`.
-pub fn stamp_for(installed: &[u8]) -> String {
+fn stamp_for(installed: &[u8]) -> String {
     format!("sha256:{:x}", Sha256::digest(installed))
 }
 
