@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     metadata::Metadata,
-    report::{Artifact, Check, Family, Finding},
+    drift::report::{Artifact, Check, Family, Finding},
 };
 
 /// The distribution name, as it appears at the start of file names.

@@ -28,7 +28,7 @@ use anyhow::Context;
 use clap::Parser;
 use xshell::Shell;
 
-use crate::{flags::Subcommand, outcome::Outcome};
+use crate::{flags::Subcommand, status::Status};
 
 fn main() -> ExitCode {
     let flags = match flags::Xtask::try_parse() {
@@ -36,7 +36,7 @@ fn main() -> ExitCode {
         Err(err) => {
             // clap prints help and version to stdout and usage errors to stderr.
             let _ = err.print();
-            return Outcome::of_parse_error(&err).into();
+            return Status::of_parse_error(&err).into();
         }
     };
     // Held until the command has returned; `--help` and `--version` exited above, so they never
@@ -45,7 +45,7 @@ fn main() -> ExitCode {
         Ok(lock) => lock,
         Err(err) => {
             term::error(format_args!("{err:#}"));
-            return Outcome::CannotRun.into();
+            return Status::CouldNotRun.into();
         }
     };
     let result = shell().and_then(|sh| match flags.subcommand {
@@ -61,7 +61,7 @@ fn main() -> ExitCode {
     if let Err(err) = &result {
         term::error(format_args!("{err:#}"));
     }
-    Outcome::of_result(&result).into()
+    crate::status::status_of(&result).into()
 }
 
 /// One shell for the whole run, rooted at the project root whatever directory cargo was run from.

@@ -5,7 +5,7 @@ use xshell::{cmd, Cmd, Shell};
 
 use crate::{
     exec, flags, lint,
-    outcome::Outcome,
+    status::Status,
     python::{self, Venv},
     steps::{self, Steps, Verdict},
     term,
@@ -45,7 +45,7 @@ pub fn build_native(sh: &Shell, venv: &Venv) -> Verdict {
 }
 
 impl flags::Test {
-    pub fn run(self, sh: &Shell) -> anyhow::Result<Outcome> {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<Status> {
         let has_native = sh.path_exists(NATIVE_MANIFEST);
         let needs_venv = has_native || !self.skip_pytest || !self.no_lint;
         // Setup failures end the run with exit 2: without the environment no verdict is possible.

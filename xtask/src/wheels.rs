@@ -12,9 +12,9 @@ use xshell::{cmd, Shell};
 use crate::{
     artifact::{self, Located},
     atomic, exec, flags,
-    outcome::Outcome,
+    status::Status,
     python::{self, Venv},
-    report::Family,
+    artifact::Family,
     steps::{Steps, Verdict},
     term, version,
 };
@@ -59,7 +59,7 @@ sys.exit(1 if failed else 0)
 "#;
 
 impl flags::Wheels {
-    pub fn run(self, sh: &Shell) -> anyhow::Result<Outcome> {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<Status> {
         let dev = python::dev_venv(sh)?;
         let out = sh.current_dir().join(&self.out);
         let built = build(sh, &dev, &out, &self.compatibility)?;
@@ -72,7 +72,7 @@ impl flags::Wheels {
             );
         }
         if self.no_smoke {
-            return Ok(Outcome::Pass);
+            return Ok(Status::Passed);
         }
         let pyproject = sh
             .read_file(version::PYPROJECT)
@@ -221,7 +221,7 @@ fn scenario(
     let python = dir.join("bin/python");
     let base = dev.python();
     if let Err(err) = exec::run("smoke venv", cmd!(sh, "{base} -m venv --clear {dir}")) {
-        return Verdict::CouldNotRun(format!("{err:#}"));
+        return Status::CouldNotRun(format!("{err:#}"));
     }
     for &(dist, force, backend) in installs {
         // Wheels install from the file alone; the sdist needs an index for its build backend,
@@ -253,7 +253,7 @@ fn scenario(
                     ran.status
                 ))
             }
-            Err(err) => return Verdict::CouldNotRun(format!("{err:#}")),
+            Err(err) => return Status::CouldNotRun(format!("{err:#}")),
         }
     }
     Verdict::Passed

@@ -13,7 +13,7 @@ use zip::{write::SimpleFileOptions, CompressionMethod, ZipArchive, ZipWriter};
 
 use crate::{
     artifact::{self, Located},
-    report::{Check, Family},
+    drift::report::{Check, Family},
 };
 
 use super::Sources;

@@ -19,9 +19,9 @@ use xshell::Shell;
 use crate::{
     artifact::{self, Contents, Located},
     atomic, flags, metadata,
-    outcome::Outcome,
+    status::Status,
     python::{self, Venv},
-    report::{
+    drift::report::{
         self, Check, CheckSummary, Emitter, Environment, Family, Finding, JsonEmitter,
         MarkdownEmitter, Report, Status, TerminalEmitter, Verdict,
     },
@@ -35,7 +35,7 @@ use crate::{
 const REQUIRED_FILES: [&str; 2] = ["dictwalk/py.typed", "dictwalk/_native.pyi"];
 
 impl flags::Drift {
-    pub fn run(self, sh: &Shell) -> anyhow::Result<Outcome> {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<Status> {
         let dir = sh.current_dir().join(&self.dir);
         if self.self_test {
             return selftest::run(sh, &dir, !self.no_build);
@@ -47,15 +47,15 @@ impl flags::Drift {
             term::error(format_args!("drift: {problem}"));
         }
         publish(&report, &sh.current_dir().join(&self.reports), sh)?;
-        Ok(outcome(report.verdict))
+        Ok(report.verdict)
     }
 }
 
-pub fn outcome(verdict: Verdict) -> Outcome {
+pub fn outcome(verdict: Verdict) -> Status {
     match verdict {
-        Verdict::NoDrift => Outcome::Pass,
-        Verdict::Drift => Outcome::Fail,
-        Verdict::CouldNotRun => Outcome::CannotRun,
+        Status::Passed => Status::Passed,
+        Status::Failed => Status::Failed,
+        Status::CouldNotRun => Status::CouldNotRun,
     }
 }
 
@@ -129,11 +129,11 @@ pub fn compare(
         },
         Some(_) => {
             let why = "not probed in this run";
-            analysis.summary(Check::Api, why.into(), Status::Skipped, 0);
+            analysis.summary(Check::Api, why.into(), Status::NotRun, 0);
         }
         None => {
             let why = "no readable native wheel to install";
-            analysis.summary(Check::Api, why.into(), Status::Skipped, 0);
+            analysis.summary(Check::Api, why.into(), Status::NotRun, 0);
         }
     }
     analysis.into_report(problems, env)
@@ -196,8 +196,8 @@ pub fn publish(report: &Report, reports_dir: &Path, sh: &Shell) -> anyhow::Resul
         String::from_utf8_lossy(&report::render(&TerminalEmitter, report))
     );
     let style = match report.verdict {
-        Verdict::NoDrift => Style::Green,
-        Verdict::Drift | Verdict::CouldNotRun => Style::Red,
+        Status::Passed => Style::Green,
+        Status::Failed | Status::CouldNotRun => Style::Red,
     };
     term::info(format_args!(
         "drift: {}",
@@ -232,9 +232,9 @@ impl Analysis {
     /// (a problem says why), so that a clean result is `skipped`, never `ok`.
     fn add(&mut self, check: Check, compared: String, found: Vec<Finding>, incomplete: bool) {
         let status = match (found.is_empty(), incomplete) {
-            (false, _) => Status::Drift,
-            (true, true) => Status::Skipped,
-            (true, false) => Status::Ok,
+            (false, _) => Status::Failed,
+            (true, true) => Status::NotRun,
+            (true, false) => Status::Passed,
         };
         self.summary(check, compared, status, found.len());
         self.findings.extend(found);

@@ -10,7 +10,7 @@ use super::{
     selftest::detected,
     *,
 };
-use crate::report::Verdict;
+use crate::status::Status;
 
 const PURE_TAG: &str = "py3-none-any";
 const NATIVE_TAG: &str = "cp310-abi3-manylinux_2_34_x86_64";
@@ -147,10 +147,10 @@ fn agreeing_distributions_have_no_drift() -> anyhow::Result<()> {
     let report = report_for(dir.path(), &sources())?;
     assert_eq!(report.findings, [], "{:#?}", report.findings);
     assert_eq!(report.problems, Vec::<String>::new());
-    assert_eq!(report.verdict, Verdict::NoDrift);
+    assert_eq!(report.verdict, Status::Passed);
     assert_eq!(report.artifacts.len(), 3);
     assert!(
-        report.checks.iter().all(|c| c.status == Status::Ok),
+        report.checks.iter().all(|c| c.status == Status::Passed),
         "{:?}",
         report.checks
     );
@@ -168,7 +168,7 @@ fn every_injection_is_found_and_named() -> anyhow::Result<()> {
         let mut sources = sources();
         injection.apply(&artifact::locate(dir.path())?, &mut sources)?;
         let report = report_for(dir.path(), &sources)?;
-        assert_ne!(report.verdict, Verdict::NoDrift, "{injection:?}");
+        assert_ne!(report.verdict, Status::Passed, "{injection:?}");
         let found = detected(injection.expect(), &report);
         assert!(
             found.is_some(),
@@ -193,8 +193,8 @@ fn a_missing_family_is_never_no_drift() -> anyhow::Result<()> {
             }
         }
         let report = report_for(dir.path(), &sources())?;
-        assert_eq!(report.verdict, Verdict::CouldNotRun, "{lost}");
-        assert_eq!(outcome(report.verdict), Outcome::CannotRun);
+        assert_eq!(report.verdict, Status::CouldNotRun, "{lost}");
+        assert_eq!(report.verdict, Status::CouldNotRun);
         assert!(
             report.problems.iter().any(|p| p.starts_with("no ")),
             "{:?}",
@@ -203,7 +203,7 @@ fn a_missing_family_is_never_no_drift() -> anyhow::Result<()> {
     }
     let empty = tempfile::tempdir()?;
     let report = report_for(empty.path(), &sources())?;
-    assert_eq!(report.verdict, Verdict::CouldNotRun);
+    assert_eq!(report.verdict, Status::CouldNotRun);
     assert_eq!(report.problems.len(), 3);
     Ok(())
 }
@@ -348,8 +348,8 @@ fn an_unreadable_distribution_means_the_run_could_not_run() -> anyhow::Result<()
         let path = path_of(dir.path(), family)?;
         damage(&path)?;
         let report = report_for(dir.path(), &sources())?;
-        assert_eq!(report.verdict, Verdict::CouldNotRun, "{name}: {report:#?}");
-        assert_eq!(outcome(report.verdict), Outcome::CannotRun, "{name}");
+        assert_eq!(report.verdict, Status::CouldNotRun, "{name}: {report:#?}");
+        assert_eq!(report.verdict, Status::CouldNotRun, "{name}");
         let file = path
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
@@ -454,11 +454,11 @@ fn a_readable_but_inconsistent_distribution_is_drift() -> anyhow::Result<()> {
         assert_eq!(report.problems, Vec::<String>::new(), "{name}");
         assert_eq!(
             report.verdict,
-            Verdict::Drift,
+            Status::Failed,
             "{name}: {:#?}",
             report.findings
         );
-        assert_eq!(outcome(report.verdict), Outcome::Fail, "{name}");
+        assert_eq!(report.verdict, Status::Failed, "{name}");
         assert!(
             report.findings.iter().any(|f| f.message.contains(why)),
             "{name}: {:#?}",
@@ -505,6 +505,6 @@ fn expectations_of_the_injections_do_not_match_a_clean_report() -> anyhow::Resul
 fn self_test_on_the_real_wheels() -> anyhow::Result<()> {
     let sh = crate::shell()?;
     let dir = sh.current_dir().join(crate::flags::DEFAULT_WHEEL_DIR);
-    assert_eq!(selftest::run(&sh, &dir, true)?, Outcome::Pass);
+    assert_eq!(selftest::run(&sh, &dir, true)?, Status::Passed);
     Ok(())
 }

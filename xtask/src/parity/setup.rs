@@ -26,7 +26,7 @@ use crate::{
     artifact::{self, Located},
     exec,
     python::{self, Stamp, Venv},
-    report::Family,
+    artifact::Family,
     term, version, wheels,
 };
 
