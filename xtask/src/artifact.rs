@@ -221,7 +221,8 @@ pub struct Contents {
     /// Every regular file: a wheel's by its path in the zip, an sdist's by its path below the
     /// top directory (`PKG-INFO`, `python/dictwalk/__init__.py`).
     pub files: BTreeMap<String, Vec<u8>>,
-    pub metadata: Option<Metadata>,
+    /// A wheel's METADATA or an sdist's PKG-INFO.
+    pub metadata: Metadata,
 }
 
 impl Contents {
@@ -239,57 +240,51 @@ impl Contents {
     }
 }
 
-/// Reads a distribution and checks that it is well formed. Returns its contents when it could be
-/// read at all, and a finding for each thing wrong with it.
-pub fn read(located: &Located) -> (Option<Contents>, Vec<Finding>) {
-    let bytes = match fs::read(&located.path) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            let finding = Finding::new(
-                Check::Artifact,
-                &located.file,
-                format!("cannot be read: {err}"),
-            );
-            return (None, vec![finding]);
-        }
-    };
+/// A distribution that could not be read far enough to be compared; the text names the file
+/// and says why.
+pub type Unreadable = String;
+
+/// Reads a distribution and checks that it is well formed: its contents and a finding for each
+/// thing wrong with it, or why it cannot be read at all.
+///
+/// The line between the two: a distribution is unreadable when the comparison cannot get its
+/// inputs from it, that is when its archive cannot be opened or a member cannot be unpacked
+/// (not a zip or a gzip tar, truncated, a bad checksum), or it has no one metadata file
+/// (a wheel's `.dist-info/METADATA`, an sdist's `PKG-INFO`) for the metadata and version checks
+/// to read. Then the drift run could not run (exit 2): saying "drift" would claim a comparison
+/// that never happened. Anything else is a readable distribution that is inconsistent (RECORD
+/// against the files, WHEEL's tags against the file name, a misnamed `.dist-info`, no WHEEL or
+/// RECORD, native code in the pure wheel): a finding, so drift (exit 1).
+pub fn read(located: &Located) -> Result<(Contents, Vec<Finding>), Unreadable> {
+    let unreadable = |why: String| format!("{}: {why}", located.file);
+    let bytes =
+        fs::read(&located.path).map_err(|err| unreadable(format!("cannot be read: {err}")))?;
     match located.family {
         Family::Sdist => read_sdist(located, &bytes),
         Family::Pure | Family::Native => read_wheel(located, &bytes),
     }
+    .map_err(unreadable)
 }
 
-fn read_wheel(located: &Located, bytes: &[u8]) -> (Option<Contents>, Vec<Finding>) {
+fn read_wheel(located: &Located, bytes: &[u8]) -> Result<(Contents, Vec<Finding>), String> {
     let finding = |message: String| Finding::new(Check::Artifact, &located.file, message);
     let mut findings = Vec::new();
-    let mut archive = match zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
-        Ok(archive) => archive,
-        Err(err) => {
-            return (
-                None,
-                vec![finding(format!("not a valid zip archive: {err}"))],
-            )
-        }
-    };
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|err| format!("not a valid zip archive: {err}"))?;
     let mut files = BTreeMap::new();
     for index in 0..archive.len() {
-        let mut entry = match archive.by_index(index) {
-            Ok(entry) => entry,
-            Err(err) => {
-                findings.push(finding(format!("zip entry #{index} cannot be read: {err}")));
-                continue;
-            }
-        };
+        let mut entry = archive
+            .by_index(index)
+            .map_err(|err| format!("zip entry #{index} cannot be read: {err}"))?;
         if entry.is_dir() {
             continue;
         }
         let name = entry.name().to_owned();
         let mut data = Vec::new();
         // A corrupt entry (bad deflate data, a CRC-32 mismatch) fails here.
-        if let Err(err) = entry.read_to_end(&mut data) {
-            findings.push(finding(format!("zip entry {name} cannot be read: {err}")));
-            continue;
-        }
+        entry
+            .read_to_end(&mut data)
+            .map_err(|err| format!("zip entry {name} cannot be read: {err}"))?;
         files.insert(name, data);
     }
 
@@ -300,58 +295,47 @@ fn read_wheel(located: &Located, bytes: &[u8]) -> (Option<Contents>, Vec<Finding
         .collect();
     let expected_dist_info = format!("{DIST_NAME}-{}.dist-info", located.version);
     let dist_info = match dist_infos.iter().copied().collect::<Vec<_>>().as_slice() {
-        [] => {
-            findings.push(finding(
-                "has no .dist-info directory, so no METADATA".into(),
-            ));
-            None
-        }
+        [] => return Err("has no .dist-info directory, so no METADATA".into()),
         [one] => {
             if *one != expected_dist_info {
                 findings.push(finding(format!(
                     "its metadata directory is {one}, the file name says {expected_dist_info}"
                 )));
             }
-            Some((*one).to_owned())
+            (*one).to_owned()
         }
         many => {
-            findings.push(finding(format!(
-                "has {} .dist-info directories: {}",
+            return Err(format!(
+                "has {} .dist-info directories ({}), so no one METADATA to compare",
                 many.len(),
                 many.join(", ")
-            )));
-            None
+            ))
         }
     };
 
-    let mut metadata = None;
-    if let Some(dist_info) = &dist_info {
-        match files.get(&format!("{dist_info}/METADATA")) {
-            Some(text) => metadata = Some(Metadata::parse(&String::from_utf8_lossy(text))),
-            None => findings.push(finding(format!("has no {dist_info}/METADATA"))),
-        }
-        match files.get(&format!("{dist_info}/WHEEL")) {
-            Some(text) => {
-                findings.extend(check_wheel_file(located, &String::from_utf8_lossy(text)))
-            }
-            None => findings.push(finding(format!("has no {dist_info}/WHEEL"))),
-        }
-        let record_path = format!("{dist_info}/RECORD");
-        match files.get(&record_path) {
-            Some(record) => findings.extend(
-                verify_record(&String::from_utf8_lossy(record), &record_path, &files)
-                    .into_iter()
-                    .map(|why| finding(format!("RECORD does not match: {why}"))),
-            ),
-            None => findings.push(finding(format!("has no {record_path}"))),
-        }
+    let metadata = match files.get(&format!("{dist_info}/METADATA")) {
+        Some(text) => Metadata::parse(&String::from_utf8_lossy(text)),
+        None => return Err(format!("has no {dist_info}/METADATA")),
+    };
+    match files.get(&format!("{dist_info}/WHEEL")) {
+        Some(text) => findings.extend(check_wheel_file(located, &String::from_utf8_lossy(text))),
+        None => findings.push(finding(format!("has no {dist_info}/WHEEL"))),
+    }
+    let record_path = format!("{dist_info}/RECORD");
+    match files.get(&record_path) {
+        Some(record) => findings.extend(
+            verify_record(&String::from_utf8_lossy(record), &record_path, &files)
+                .into_iter()
+                .map(|why| finding(format!("RECORD does not match: {why}"))),
+        ),
+        None => findings.push(finding(format!("has no {record_path}"))),
     }
     let contents = Contents {
         located: located.clone(),
         files,
         metadata,
     };
-    (Some(contents), findings)
+    Ok((contents, findings))
 }
 
 /// The WHEEL file agrees with the file name's tags, and each family has its expected kind of tag.
@@ -522,34 +506,25 @@ fn csv_fields(line: &str) -> Option<Vec<String>> {
     }
 }
 
-fn read_sdist(located: &Located, bytes: &[u8]) -> (Option<Contents>, Vec<Finding>) {
+fn read_sdist(located: &Located, bytes: &[u8]) -> Result<(Contents, Vec<Finding>), String> {
     let finding = |message: String| Finding::new(Check::Artifact, &located.file, message);
     let top = format!("{DIST_NAME}-{}/", located.version);
     let mut files = BTreeMap::new();
     let mut findings = Vec::new();
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
-    let entries = match archive.entries() {
-        Ok(entries) => entries,
-        Err(err) => return (None, vec![finding(format!("not a valid .tar.gz: {err}"))]),
-    };
+    let entries = archive
+        .entries()
+        .map_err(|err| format!("not a valid .tar.gz: {err}"))?;
     for entry in entries {
-        let mut entry = match entry {
-            Ok(entry) => entry,
-            Err(err) => {
-                findings.push(finding(format!("not a valid .tar.gz: {err}")));
-                return (None, findings);
-            }
-        };
+        let mut entry = entry.map_err(|err| format!("not a valid .tar.gz: {err}"))?;
         if !entry.header().entry_type().is_file() {
             continue;
         }
-        let path = match entry.path() {
-            Ok(path) => path.to_string_lossy().into_owned(),
-            Err(err) => {
-                findings.push(finding(format!("a member has an unreadable path: {err}")));
-                continue;
-            }
-        };
+        let path = entry
+            .path()
+            .map_err(|err| format!("a member has an unreadable path: {err}"))?
+            .to_string_lossy()
+            .into_owned();
         let Some(relative) = path.strip_prefix(&top).map(str::to_owned) else {
             findings.push(finding(format!(
                 "{path} is outside the top directory {top}"
@@ -557,25 +532,21 @@ fn read_sdist(located: &Located, bytes: &[u8]) -> (Option<Contents>, Vec<Finding
             continue;
         };
         let mut data = Vec::new();
-        if let Err(err) = entry.read_to_end(&mut data) {
-            findings.push(finding(format!("{path} cannot be read: {err}")));
-            continue;
-        }
+        entry
+            .read_to_end(&mut data)
+            .map_err(|err| format!("{path} cannot be read: {err}"))?;
         files.insert(relative, data);
     }
     let metadata = match files.get("PKG-INFO") {
-        Some(text) => Some(Metadata::parse(&String::from_utf8_lossy(text))),
-        None => {
-            findings.push(finding(format!("has no {top}PKG-INFO")));
-            None
-        }
+        Some(text) => Metadata::parse(&String::from_utf8_lossy(text)),
+        None => return Err(format!("has no {top}PKG-INFO")),
     };
     let contents = Contents {
         located: located.clone(),
         files,
         metadata,
     };
-    (Some(contents), findings)
+    Ok((contents, findings))
 }
 
 #[cfg(test)]

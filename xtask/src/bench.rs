@@ -30,17 +30,12 @@ impl flags::Bench {
 
         let mut suite_args: Vec<OsString> = Vec::new();
         if sh.path_exists(test::NATIVE_MANIFEST) {
-            let built = steps::stream("native build", test::native_build(sh, &venv))
-                .context("build the native extension")?;
-            if !built.success() {
+            let built = test::build_native(sh, &venv);
+            if built.status != Status::Passed {
                 // An older extension may still be installed: timing it would judge stale code.
-                term::warn(format_args!(
-                    "the native build failed ({built}): the native backend is left out"
-                ));
-                suite_args.extend([
-                    "--no-native".into(),
-                    format!("the build failed ({built})").into(),
-                ]);
+                let why = format!("the build {} ({})", built.status.label(), built.summary);
+                term::warn(format_args!("{why}: the native backend is left out"));
+                suite_args.extend(["--no-native".into(), why.into()]);
             }
         }
         if self.quick {

@@ -103,6 +103,10 @@ fn fuzz_cases(text: &str) -> Result<usize, String> {
 pub struct Xtask {
     #[command(subcommand)]
     pub subcommand: Subcommand,
+    /// Fail at once (exit 2) when another cargo xtask is running in this checkout, instead of
+    /// waiting for it to finish.
+    #[arg(long, global = true)]
+    pub no_wait: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]

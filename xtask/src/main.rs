@@ -10,6 +10,7 @@ mod exec;
 mod flags;
 mod gate;
 mod lint;
+mod lock;
 mod metadata;
 mod parity;
 mod python;
@@ -33,7 +34,7 @@ use xshell::Shell;
 
 use crate::{
     flags::Subcommand,
-    status::{closing_line, status_of, status_of_parse_error},
+    status::{closing_line, status_of, status_of_parse_error, Status},
 };
 
 fn main() -> ExitCode {
@@ -48,6 +49,16 @@ fn main() -> ExitCode {
     };
     flags::warn_renamed(&args);
     let command = flags.subcommand.name();
+    // Held until the command has returned; `--help` and `--version` exited above, so they never
+    // wait for it.
+    let _lock = match project_root().and_then(|root| lock::for_command(&root, &flags)) {
+        Ok(lock) => lock,
+        Err(err) => {
+            let status = Status::CouldNotRun;
+            eprintln!("{}", closing_line(command, status, format_args!("{err:#}")));
+            return status.into();
+        }
+    };
     let result = shell().and_then(|sh| match flags.subcommand {
         Subcommand::Test(cmd) => cmd.run(&sh),
         Subcommand::Lint(cmd) => cmd.run(&sh),

@@ -3,15 +3,15 @@
 
 use std::{
     ffi::OsString,
-    fmt,
+    fmt, fs,
     path::{Path, PathBuf},
-    process::Output,
 };
 
 use anyhow::{bail, Context};
+use sha2::{Digest, Sha256};
 use xshell::{cmd, Shell};
 
-use crate::term;
+use crate::{atomic, exec, term};
 
 /// The oldest Python the project supports (pyproject.toml: `requires-python = ">=3.10"`).
 pub const MIN_VERSION: Version = Version {
@@ -37,9 +37,6 @@ const VENV_PROBE: &str = "import sys, importlib.util; \
 /// Inside each virtual environment: the fingerprint of the requirements last installed there
 /// (extra sets installed with `ensure_extra` have stamp files of their own).
 const STAMP_FILE: &str = "xtask-requirements.stamp";
-
-/// How many lines of a failed setup command's output to show.
-const TAIL_LINES: usize = 25;
 
 /// The project's development environment.
 pub const DEV_VENV: &str = ".venv";
@@ -99,22 +96,18 @@ pub fn find_host(sh: &Shell) -> anyhow::Result<HostPython> {
         ),
     };
     let shown = program.to_string_lossy().into_owned();
-    let output = match cmd!(sh, "{program} -c {VERSION_PROBE}")
-        .quiet()
-        .ignore_status()
-        .output()
-    {
-        Ok(output) => output,
-        Err(err) => bail!("cannot run Python `{shown}` ({origin}): {err}\n{INSTALL_HINT}"),
+    let ran = match exec::quiet(cmd!(sh, "{program} -c {VERSION_PROBE}")) {
+        Ok(ran) => ran,
+        Err(err) => bail!("cannot run Python `{shown}` ({origin}): {err:#}\n{INSTALL_HINT}"),
     };
-    if !output.status.success() {
+    if !ran.success {
         bail!(
             "Python `{shown}` ({origin}) failed to report its version ({}):\n{}\n{INSTALL_HINT}",
-            output.status,
-            indented_tail(&output)
+            ran.status,
+            exec::indented(&ran.tail)
         );
     }
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = ran.stdout;
     let Some(version) = Version::parse(&stdout) else {
         bail!(
             "`{shown}` ({origin}) does not look like Python: it printed {stdout:?}\n{INSTALL_HINT}"
@@ -300,19 +293,19 @@ fn install_if_changed(
     requirements: Requirements,
     stamp: &str,
 ) -> anyhow::Result<()> {
-    let stamp_path = venv.dir.join(stamp);
-    let wanted = stamp_for(&requirements.fingerprint_input(sh)?);
-    let installed = sh.read_file(&stamp_path).unwrap_or_default();
-    if installed.trim() == wanted {
+    let stamp = Stamp::new(
+        venv.dir.join(stamp),
+        &requirements.fingerprint_input(sh)?,
+        None,
+    );
+    if stamp.is_current() {
         term::info(format_args!(
             "{rel_dir}: {} already installed",
             requirements.describe()
         ));
         return Ok(());
     }
-    // A failed or interrupted install must not leave a stamp that claims the old set is complete.
-    sh.remove_path(&stamp_path)
-        .with_context(|| format!("remove {}", stamp_path.display()))?;
+    stamp.invalidate()?;
     term::info(format_args!(
         "{rel_dir}: installing {} with pip",
         requirements.describe()
@@ -323,22 +316,8 @@ fn install_if_changed(
         sh,
         "{python} -m pip install --disable-pip-version-check --no-input {args...}"
     );
-    let shown = pip.to_string();
-    let output = pip
-        .quiet()
-        .ignore_status()
-        .output()
-        .with_context(|| format!("run `{shown}`"))?;
-    if !output.status.success() {
-        bail!(
-            "pip install into {rel_dir} failed ({}): `{shown}`\nlast lines of its output:\n{}",
-            output.status,
-            indented_tail(&output)
-        );
-    }
-    sh.write_file(&stamp_path, format!("{wanted}\n"))
-        .with_context(|| format!("write {}", stamp_path.display()))?;
-    Ok(())
+    exec::run("pip install", pip).with_context(|| format!("pip install into {rel_dir}"))?;
+    stamp.record()
 }
 
 fn create_venv(
@@ -354,61 +333,65 @@ fn create_venv(
     let clear = (!fresh).then_some("--clear");
     let create = cmd!(sh, "{program} -m venv {clear...} {dir}");
     let shown = create.to_string();
-    let output = create
-        .quiet()
-        .ignore_status()
-        .output()
-        .with_context(|| format!("run `{shown}`"))?;
-    if !output.status.success() {
+    let ran = exec::run_unchecked("create venv", create)
+        .with_context(|| format!("create the virtual environment {rel_dir}"))?;
+    if !ran.success {
         bail!(
-            "creating the virtual environment {rel_dir} failed ({}): `{shown}`\n{}\n\
+            "creating the virtual environment {rel_dir} failed: {}\n\
              hint: on Debian or Ubuntu the venv module is a separate package: `apt-get install python3-venv`",
-            output.status,
-            indented_tail(&output)
+            exec::failure(&shown, &ran)
         );
     }
     Ok(())
 }
 
-/// The stamp recorded for a set of requirements: a fingerprint of their text.
-pub fn stamp_for(requirements: &[u8]) -> String {
-    format!("fnv1a64:{:016x}", fnv1a64(requirements))
+/// A stamp file inside a virtual environment: the sha256 of what was installed there last
+/// (the requirements' text, or a wheel's bytes), so that pip runs again only when that changed.
+/// A stamp in another form (an older xtask wrote FNV-1a hashes) simply does not match, which
+/// costs one reinstall.
+#[derive(Debug)]
+pub struct Stamp {
+    path: PathBuf,
+    wanted: String,
 }
 
-/// 64-bit FNV-1a: tiny, stable across Rust versions and platforms (unlike `DefaultHasher`), and
-/// enough to notice that a file changed; it is no defence against anyone forging a collision.
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    bytes.iter().fold(OFFSET_BASIS, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
-    })
-}
-
-/// The last lines of a command's output (stdout, then stderr), indented for an error message.
-fn indented_tail(output: &Output) -> String {
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let lines = tail(&text, TAIL_LINES);
-    if lines.is_empty() {
-        return "    (no output)".to_owned();
+impl Stamp {
+    /// The stamp at `path` for `installed`; `name` (a wheel's file name) is recorded beside the
+    /// hash, for whoever reads the file.
+    pub fn new(path: PathBuf, installed: &[u8], name: Option<&str>) -> Stamp {
+        let hash = stamp_for(installed);
+        let wanted = match name {
+            Some(name) => format!("{hash} {name}"),
+            None => hash,
+        };
+        Stamp { path, wanted }
     }
-    lines
-        .iter()
-        .map(|line| format!("    {line}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+
+    /// Whether the stamp file records exactly this installation.
+    pub fn is_current(&self) -> bool {
+        fs::read_to_string(&self.path).is_ok_and(|text| text.trim() == self.wanted)
+    }
+
+    /// Removes the stamp before an install: a failed or interrupted install must not leave a
+    /// stamp that vouches for what was there before.
+    pub fn invalidate(&self) -> anyhow::Result<()> {
+        match fs::remove_file(&self.path) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                Err(err).with_context(|| format!("remove {}", self.path.display()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Records the installation, after it succeeded.
+    pub fn record(&self) -> anyhow::Result<()> {
+        atomic::write(&self.path, format!("{}\n", self.wanted).as_bytes())
+    }
 }
 
-fn tail(text: &str, n: usize) -> Vec<&str> {
-    let lines: Vec<&str> = text
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .collect();
-    lines[lines.len().saturating_sub(n)..].to_vec()
+/// The fingerprint recorded for what was installed: `sha256:<hex>`.
+fn stamp_for(installed: &[u8]) -> String {
+    format!("sha256:{:x}", Sha256::digest(installed))
 }
 
 #[cfg(test)]
@@ -447,19 +430,36 @@ mod tests {
     }
 
     #[test]
-    fn fnv1a64_matches_the_reference_vectors() {
-        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
-    }
-
-    #[test]
     fn stamp_changes_with_any_byte_of_the_requirements() {
         let before = stamp_for(b"pytest==9.2.0\nruff==0.17.6\n");
         assert_eq!(before, stamp_for(b"pytest==9.2.0\nruff==0.17.6\n"));
         assert_ne!(before, stamp_for(b"pytest==9.2.0\nruff==0.17.7\n"));
         assert_ne!(before, stamp_for(b"pytest==9.2.0\nruff==0.17.6"));
-        assert_eq!(stamp_for(b"a"), "fnv1a64:af63dc4c8601ec8c");
+        // The SHA-256 test vector of "abc" (FIPS 180-2).
+        assert_eq!(
+            stamp_for(b"abc"),
+            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn a_stamp_is_current_only_after_it_was_recorded() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("xtask-requirements.stamp");
+        let stamp = Stamp::new(path.clone(), b"pytest==9.2.0\n", None);
+        assert!(!stamp.is_current(), "no stamp file yet");
+        stamp.invalidate()?;
+        // What an older xtask wrote: another hash of the same requirements.
+        fs::write(&path, "fnv1a64:af63dc4c8601ec8c\n")?;
+        assert!(!stamp.is_current(), "an FNV stamp counts as changed");
+        stamp.record()?;
+        assert!(stamp.is_current());
+        assert!(!Stamp::new(path.clone(), b"pytest==9.2.1\n", None).is_current());
+        let wheel = Stamp::new(path.clone(), b"pytest==9.2.0\n", Some("x.whl"));
+        assert!(!wheel.is_current(), "the name is part of the stamp");
+        stamp.invalidate()?;
+        assert!(!path.exists() && !stamp.is_current());
+        Ok(())
     }
 
     #[test]
@@ -485,12 +485,5 @@ mod tests {
             judge_health(true, Ok((v(3, 11, 7), false)), host),
             Health::Unusable(_)
         ));
-    }
-
-    #[test]
-    fn tail_keeps_the_last_non_blank_lines() {
-        assert_eq!(tail("a\nb\n\nc\nd\n", 2), ["c", "d"]);
-        assert_eq!(tail("a\n", 5), ["a"]);
-        assert!(tail("", 3).is_empty());
     }
 }

@@ -4,7 +4,7 @@
 use xshell::{cmd, Cmd, Shell};
 
 use crate::{
-    flags, lint,
+    exec, flags, lint,
     python::{self, Venv},
     status::{Conclusion, Status},
     steps::{self, Steps},
@@ -15,10 +15,36 @@ use crate::{
 /// (and before `cargo xtask bench`).
 pub const NATIVE_MANIFEST: &str = "crates/dictwalk-py/Cargo.toml";
 
+/// A maturin command without the warning maturin gives on every build when pyproject.toml's
+/// `build-backend` is not maturin. Here that is deliberate: uv_build, the `[build-system]`
+/// backend, builds the sdist and the pure wheel, and maturin only the native extension (from
+/// `[tool.maturin]`). maturin (1.16) reads this variable in `warn_missing_build_backend` and
+/// nowhere else, so it changes nothing that is built.
+pub fn without_backend_warning(maturin: Cmd<'_>) -> Cmd<'_> {
+    maturin.env("MATURIN_NO_MISSING_BUILD_BACKEND_WARNING", "1")
+}
+
 /// Builds the native extension of this checkout into `venv` (release mode: benchmarks use it).
 pub fn native_build<'a>(sh: &'a Shell, venv: &Venv) -> Cmd<'a> {
     let maturin = venv.bin("maturin");
-    cmd!(sh, "{maturin} develop --release -m {NATIVE_MANIFEST}").env("VIRTUAL_ENV", venv.dir())
+    let develop = cmd!(sh, "{maturin} develop --release -m {NATIVE_MANIFEST}");
+    without_backend_warning(develop.env("VIRTUAL_ENV", venv.dir()))
+}
+
+/// Runs `native_build` with all its output on stderr: maturin reports its progress on stdout
+/// ("Setting installed package as editable", "Installed dictwalk-…"), and stdout carries data
+/// only. Its conclusion is the build's exit code.
+pub fn build_native(sh: &Shell, venv: &Venv) -> Conclusion {
+    match exec::run_unchecked("native build", native_build(sh, venv)) {
+        Ok(ran) => match ran.code {
+            Some(code) => steps::judge_exit_code(code),
+            None => Conclusion::new(
+                Status::CouldNotRun,
+                format!("killed by a signal: {}", ran.status),
+            ),
+        },
+        Err(err) => Conclusion::new(Status::CouldNotRun, format!("{err:#}")),
+    }
 }
 
 impl flags::Test {
@@ -34,11 +60,12 @@ impl flags::Test {
         let mut steps = Steps::default();
 
         let native = match &venv {
-            Some(venv) if has_native => steps.run(
-                "native build",
-                native_build(sh, venv),
-                steps::judge_exit_code,
-            ),
+            Some(venv) if has_native => {
+                let built = build_native(sh, venv);
+                let status = built.status;
+                steps.record("native build", built);
+                status
+            }
             _ => {
                 steps.skip("native build", format!("no {NATIVE_MANIFEST} yet"));
                 Status::NotRun

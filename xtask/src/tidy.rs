@@ -96,11 +96,13 @@ fn source_folders(tree: &[(String, bool)]) -> BTreeSet<String> {
         .collect()
 }
 
-/// Whether the map names `folder`: some named path, read as a folder, is `folder` or ends it.
+/// Whether the map names `folder`: some named path (`eval/`, `crates/dictwalk-py/src`), or the
+/// folder of some file named with its folder (`filters/mod.rs`), is `folder` or ends it.
 fn names_folder(folder: &str, named: &BTreeSet<String>) -> bool {
+    let ends = |name: &str| folder == name || folder.ends_with(&format!("/{name}"));
     named.iter().any(|name| {
         let name = name.trim_end_matches('/');
-        folder == name || folder.ends_with(&format!("/{name}"))
+        ends(name) || name.rsplit_once('/').is_some_and(|(dir, _)| ends(dir))
     })
 }
 

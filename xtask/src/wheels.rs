@@ -157,10 +157,10 @@ pub fn build(
     )
     .context("build the sdist and the pure wheel with uv")?;
     let python = venv.python();
-    let native = cmd!(
+    let native = crate::test::without_backend_warning(cmd!(
         sh,
         "{maturin} build --release --out {staging} --interpreter {python} --compatibility {compatibility} --auditwheel check"
-    );
+    ));
     exec::run("native wheel", native).context("build the native wheel with maturin")?;
 
     let problems = artifact::incomplete(&artifact::locate(&staging)?, &staging);

@@ -111,11 +111,13 @@ impl Injection {
             Injection::CargoVersion => Expect::Finding(Check::Version, "Cargo.toml"),
             Injection::NativeCodeInPure => Expect::Finding(Check::Files, "contains native code"),
             Injection::ApiDocstring => Expect::Finding(Check::Api, "__doc__ differs"),
-            Injection::CorruptZip => Expect::Finding(Check::Artifact, "not a valid zip"),
+            // A distribution that cannot be read leaves nothing to compare: no verdict, never
+            // "drift" (`artifact::read` draws the line).
+            Injection::CorruptZip => Expect::CannotRun("not a valid zip"),
             Injection::RecordMismatch => {
                 Expect::Finding(Check::Artifact, "dictwalk/errors.py: RECORD says")
             }
-            Injection::MissingMetadata => Expect::Finding(Check::Artifact, "METADATA"),
+            Injection::MissingMetadata => Expect::CannotRun("METADATA"),
             Injection::MissingFamily => Expect::CannotRun("no native wheel"),
         }
     }
@@ -320,7 +322,7 @@ pub fn write_entries(entries: &[Entry], fix_record: bool) -> anyhow::Result<Vec<
 }
 
 /// Reads the wheel at `path`, lets `edit` change its members, and writes it back.
-fn edit_wheel(
+pub fn edit_wheel(
     path: &Path,
     fix_record: bool,
     edit: impl FnOnce(&mut Vec<Entry>) -> anyhow::Result<()>,

@@ -248,6 +248,9 @@ pub struct Analysis {
     artifacts: Vec<report::Artifact>,
     checks: Vec<CheckSummary>,
     findings: Vec<Finding>,
+    /// The distributions that could not be read, each of which leaves the run without a
+    /// verdict (`artifact::read` draws the line).
+    problems: Vec<String>,
     /// A native wheel that could be read, to install for the API probe.
     pub native_for_api: Option<PathBuf>,
 }
@@ -262,8 +265,8 @@ impl Analysis {
         });
     }
 
-    /// Records a check's findings; `incomplete` when some input could not be read (its own
-    /// finding says why), so that a clean result is `skipped`, never `ok`.
+    /// Records a check's findings; `incomplete` when some input is missing or could not be read
+    /// (a problem says why), so that a clean result is `skipped`, never `ok`.
     fn add(&mut self, check: Check, compared: String, found: Vec<Finding>, incomplete: bool) {
         let status = match (found.is_empty(), incomplete) {
             (false, _) => Status::Failed,
@@ -274,7 +277,10 @@ impl Analysis {
         self.findings.extend(found);
     }
 
-    pub fn into_report(self, problems: Vec<String>, env: Environment) -> Report {
+    /// The report, with `problems` (what stopped the run outside the analysis) before the
+    /// analysis's own.
+    pub fn into_report(self, mut problems: Vec<String>, env: Environment) -> Report {
+        problems.extend(self.problems);
         Report::new(self.artifacts, self.checks, self.findings, problems, env)
     }
 }
@@ -286,6 +292,7 @@ pub fn analyse(sources: &Sources, located: &[Located]) -> Analysis {
         artifacts: located.iter().map(Located::artifact).collect(),
         checks: Vec::new(),
         findings: Vec::new(),
+        problems: Vec::new(),
         native_for_api: None,
     };
     // With a family missing, what was compared is only part of the story: checks that found
@@ -295,27 +302,33 @@ pub fn analyse(sources: &Sources, located: &[Located]) -> Analysis {
         .any(|family| !located.iter().any(|l| l.family == *family));
     let mut read: Vec<Contents> = Vec::new();
     let mut artifact_findings = Vec::new();
-    let mut unreadable = 0;
     for l in located {
-        let (contents, found) = artifact::read(l);
-        if l.family == Family::Native && contents.is_some() && found.is_empty() {
-            analysis
-                .native_for_api
-                .get_or_insert_with(|| l.path.clone());
+        match artifact::read(l) {
+            Ok((contents, found)) => {
+                if l.family == Family::Native && found.is_empty() {
+                    analysis
+                        .native_for_api
+                        .get_or_insert_with(|| l.path.clone());
+                }
+                artifact_findings.extend(found);
+                read.push(contents);
+            }
+            Err(why) => analysis.problems.push(why),
         }
-        unreadable += usize::from(contents.is_none());
-        artifact_findings.extend(found);
-        read.extend(contents);
     }
-    analysis.add(
-        Check::Artifact,
-        format!(
-            "{} distributions: archive, METADATA, WHEEL tags, RECORD hashes and sizes",
-            located.len()
-        ),
-        artifact_findings,
-        missing_family,
+    let unreadable = analysis.problems.len();
+    let compared = format!(
+        "{} distributions: archive, METADATA, WHEEL tags, RECORD hashes and sizes",
+        located.len()
     );
+    if unreadable > 0 {
+        // The problems say which could not be read; what the others showed is still listed.
+        let count = artifact_findings.len();
+        analysis.summary(Check::Artifact, compared, Status::CouldNotRun, count);
+        analysis.findings.extend(artifact_findings);
+    } else {
+        analysis.add(Check::Artifact, compared, artifact_findings, missing_family);
+    }
     let pure = read.iter().find(|c| c.located.family == Family::Pure);
     let others: Vec<&Contents> = read
         .iter()
@@ -325,21 +338,17 @@ pub fn analyse(sources: &Sources, located: &[Located]) -> Analysis {
     // Metadata: every other distribution against the pure wheel.
     let mut found = Vec::new();
     let mut incomplete = unreadable > 0 || missing_family;
-    match pure.and_then(|p| Some((p, p.metadata.as_ref()?))) {
-        Some((pure, pure_metadata)) => {
+    match pure {
+        Some(pure) => {
             for other in &others {
-                let Some(other_metadata) = &other.metadata else {
-                    incomplete = true;
-                    continue;
-                };
                 found.extend(metadata::compare(
                     &metadata::Side {
                         label: &pure.located.label,
-                        metadata: pure_metadata,
+                        metadata: &pure.metadata,
                     },
                     &metadata::Side {
                         label: &other.located.label,
-                        metadata: other_metadata,
+                        metadata: &other.metadata,
                     },
                 ));
             }
@@ -410,15 +419,15 @@ fn stated_by(contents: &Contents) -> Vec<Stated> {
     } else {
         "METADATA"
     };
-    if let Some(m) = &contents.metadata {
-        stated.push(Stated::new(
-            format!("{label} {field} Version"),
-            m.get("Version")
-                .map(str::to_owned)
-                .ok_or_else(|| "has no Version".to_owned()),
-            Spelling::Pep440,
-        ));
-    }
+    stated.push(Stated::new(
+        format!("{label} {field} Version"),
+        contents
+            .metadata
+            .get("Version")
+            .map(str::to_owned)
+            .ok_or_else(|| "has no Version".to_owned()),
+        Spelling::Pep440,
+    ));
     let version_py = contents.files.iter().find(|(path, _)| {
         *path == "dictwalk/_version.py" || path.ends_with("/dictwalk/_version.py")
     });

@@ -6,7 +6,7 @@
 use std::{fs, io::Write, path::Path};
 
 use super::{
-    inject::{write_entries, Entry, Expect, Injection},
+    inject::{edit_wheel, write_entries, Entry, Expect, Injection},
     selftest::detected,
     *,
 };
@@ -249,6 +249,239 @@ fn the_findings_of_an_injection_name_the_difference() -> anyhow::Result<()> {
     );
     assert!(record[1].message.contains("size"), "{}", record[1].message);
     Ok(())
+}
+
+/// The synthetic distribution of `family` in `dir`.
+fn path_of(dir: &Path, family: Family) -> anyhow::Result<std::path::PathBuf> {
+    artifact::locate(dir)?
+        .into_iter()
+        .find(|l| l.family == family)
+        .map(|l| l.path)
+        .ok_or_else(|| anyhow::anyhow!("no {} in {}", family.name(), dir.display()))
+}
+
+#[test]
+fn an_unreadable_distribution_means_the_run_could_not_run() -> anyhow::Result<()> {
+    // Each breaks one distribution so that it cannot be compared at all; the run then has no
+    // verdict (exit 2), and its problem names the file and why.
+    type Break = fn(&Path) -> anyhow::Result<()>;
+    let cases: [(&str, Family, Break, &str); 7] = [
+        (
+            "not a zip",
+            Family::Native,
+            |p| Ok(fs::write(p, b"<html>not found</html>")?),
+            "not a valid zip archive",
+        ),
+        (
+            "truncated zip",
+            Family::Pure,
+            |p| {
+                let bytes = fs::read(p)?;
+                Ok(fs::write(p, &bytes[..bytes.len() / 2])?)
+            },
+            "not a valid zip archive",
+        ),
+        (
+            "damaged member",
+            Family::Native,
+            |p| {
+                // Stored, not deflated, so that the flipped byte is a file's data and only the
+                // CRC-32 can notice it.
+                let mut entries = super::inject::read_entries(&fs::read(p)?)?;
+                entries.retain(|e| !e.name.ends_with("RECORD"));
+                entries.push(Entry::file("dictwalk-3.0.0a1.dist-info/RECORD", b""));
+                let mut bytes = stored(&entries)?;
+                let at = find(&bytes, b"class DictWalkError")
+                    .ok_or_else(|| anyhow::anyhow!("no errors.py"))?;
+                bytes[at] ^= 0x20;
+                Ok(fs::write(p, bytes)?)
+            },
+            "cannot be read",
+        ),
+        (
+            "no METADATA",
+            Family::Native,
+            |p| {
+                edit_wheel(p, true, |entries| {
+                    entries.retain(|e| !e.name.ends_with("/METADATA"));
+                    Ok(())
+                })
+            },
+            "has no dictwalk-3.0.0a1.dist-info/METADATA",
+        ),
+        (
+            "no .dist-info",
+            Family::Pure,
+            |p| {
+                edit_wheel(p, false, |entries| {
+                    entries.retain(|e| !e.name.contains(".dist-info/"));
+                    Ok(())
+                })
+            },
+            "has no .dist-info directory",
+        ),
+        (
+            "sdist not a gzip tar",
+            Family::Sdist,
+            |p| Ok(fs::write(p, b"PK\x03\x04 not a tar")?),
+            "not a valid .tar.gz",
+        ),
+        (
+            "sdist without PKG-INFO",
+            Family::Sdist,
+            |p| {
+                let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                let mut tar = tar::Builder::new(gz);
+                let mut header = tar::Header::new_gnu();
+                header.set_size(2);
+                header.set_mode(0o644);
+                header.set_cksum();
+                tar.append_data(&mut header, "dictwalk-3.0.0a1/README.md", &b"# "[..])?;
+                Ok(fs::write(p, tar.into_inner()?.finish()?)?)
+            },
+            "has no dictwalk-3.0.0a1/PKG-INFO",
+        ),
+    ];
+    for (name, family, damage, why) in cases {
+        let dir = tempfile::tempdir()?;
+        synthetic(dir.path())?;
+        let path = path_of(dir.path(), family)?;
+        damage(&path)?;
+        let report = report_for(dir.path(), &sources())?;
+        assert_eq!(report.verdict, Status::CouldNotRun, "{name}: {report:#?}");
+        assert_eq!(report.verdict, Status::CouldNotRun, "{name}");
+        let file = path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| p.starts_with(&format!("{file}: ")) && p.contains(why)),
+            "{name}: {:?}",
+            report.problems
+        );
+        let artifact = report.checks.iter().find(|c| c.check == Check::Artifact);
+        assert_eq!(
+            artifact.map(|c| c.status),
+            Some(Status::CouldNotRun),
+            "{name}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn a_readable_but_inconsistent_distribution_is_drift() -> anyhow::Result<()> {
+    // Each of these can be read and compared, and what is wrong with it is a finding: drift
+    // (exit 1), with no problem, so never "could not run".
+    type Break = fn(&Path) -> anyhow::Result<()>;
+    let cases: [(&str, Family, Break, &str); 5] = [
+        (
+            "RECORD hash mismatch",
+            Family::Native,
+            |p| {
+                edit_wheel(p, false, |entries| {
+                    let entry = entries.iter_mut().find(|e| e.name == "dictwalk/errors.py");
+                    entry
+                        .ok_or_else(|| anyhow::anyhow!("no errors.py"))?
+                        .data
+                        .push(b'#');
+                    Ok(())
+                })
+            },
+            "RECORD does not match: dictwalk/errors.py",
+        ),
+        (
+            "wrong tag",
+            Family::Pure,
+            |p| {
+                edit_wheel(p, true, |entries| {
+                    let entry = entries.iter_mut().find(|e| e.name.ends_with("/WHEEL"));
+                    let entry = entry.ok_or_else(|| anyhow::anyhow!("no WHEEL"))?;
+                    entry.data = String::from_utf8_lossy(&entry.data)
+                        .replace("Tag: py3-none-any", "Tag: cp310-abi3-manylinux_2_34_x86_64")
+                        .into_bytes();
+                    Ok(())
+                })
+            },
+            "WHEEL declares the tags",
+        ),
+        (
+            "native code in the pure wheel",
+            Family::Pure,
+            |p| {
+                edit_wheel(p, true, |entries| {
+                    entries.push(Entry::file("dictwalk/_native.abi3.so", b"\x7fELF"));
+                    Ok(())
+                })
+            },
+            "contains native code",
+        ),
+        (
+            "no WHEEL",
+            Family::Native,
+            |p| {
+                edit_wheel(p, true, |entries| {
+                    entries.retain(|e| !e.name.ends_with("/WHEEL"));
+                    Ok(())
+                })
+            },
+            "has no dictwalk-3.0.0a1.dist-info/WHEEL",
+        ),
+        (
+            "misnamed .dist-info",
+            Family::Native,
+            |p| {
+                edit_wheel(p, true, |entries| {
+                    for entry in entries.iter_mut() {
+                        entry.name = entry
+                            .name
+                            .replace("dictwalk-3.0.0a1.dist-info", "dictwalk-3.0.0.dist-info");
+                    }
+                    Ok(())
+                })
+            },
+            "its metadata directory is dictwalk-3.0.0.dist-info",
+        ),
+    ];
+    for (name, family, damage, why) in cases {
+        let dir = tempfile::tempdir()?;
+        synthetic(dir.path())?;
+        damage(&path_of(dir.path(), family)?)?;
+        let report = report_for(dir.path(), &sources())?;
+        assert_eq!(report.problems, Vec::<String>::new(), "{name}");
+        assert_eq!(
+            report.verdict,
+            Status::Failed,
+            "{name}: {:#?}",
+            report.findings
+        );
+        assert_eq!(report.verdict, Status::Failed, "{name}");
+        assert!(
+            report.findings.iter().any(|f| f.message.contains(why)),
+            "{name}: {:#?}",
+            report.findings
+        );
+    }
+    Ok(())
+}
+
+/// A wheel of `entries` stored without compression.
+fn stored(entries: &[Entry]) -> anyhow::Result<Vec<u8>> {
+    use zip::{write::SimpleFileOptions, CompressionMethod, ZipWriter};
+    let mut writer = ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for e in entries {
+        let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+        writer.start_file(e.name.as_str(), options)?;
+        writer.write_all(&e.data)?;
+    }
+    Ok(writer.finish()?.into_inner())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[test]

@@ -16,7 +16,6 @@ use std::{
 
 use anyhow::{bail, Context};
 use dictwalk_corpus::Backend;
-use sha2::{Digest, Sha256};
 use xshell::{cmd, Shell};
 
 use super::{
@@ -25,8 +24,8 @@ use super::{
 };
 use crate::{
     artifact::{self, Family, Located},
-    atomic, exec,
-    python::{self, Venv},
+    exec,
+    python::{self, Stamp, Venv},
     term, version, wheels,
 };
 
@@ -269,7 +268,6 @@ fn worker_spec(backend: Backend, venv_dir: &Path, script: &Path, ready: ReadyChe
 fn wheel_venv(sh: &Shell, base: &Venv, rel_dir: &str, wheel: &Located) -> anyhow::Result<PathBuf> {
     let dir = sh.current_dir().join(rel_dir);
     let python = dir.join("bin").join("python");
-    let stamp = dir.join(WHEEL_STAMP);
     let runs = cmd!(sh, "{python} -c pass")
         .quiet()
         .ignore_status()
@@ -282,16 +280,12 @@ fn wheel_venv(sh: &Shell, base: &Venv, rel_dir: &str, wheel: &Located) -> anyhow
             .with_context(|| format!("create {rel_dir}"))?;
     }
     let bytes = fs::read(&wheel.path).with_context(|| format!("read {}", wheel.path.display()))?;
-    let wanted = format!("sha256:{:x} {}", Sha256::digest(&bytes), wheel.file);
-    let installed = fs::read_to_string(&stamp).unwrap_or_default();
-    if installed.trim() == wanted {
+    let stamp = Stamp::new(dir.join(WHEEL_STAMP), &bytes, Some(&wheel.file));
+    if stamp.is_current() {
         term::info(format_args!("{rel_dir}: {} already installed", wheel.file));
         return Ok(dir);
     }
-    // A failed install must not leave a stamp that vouches for the previous wheel.
-    if stamp.exists() {
-        fs::remove_file(&stamp).with_context(|| format!("remove {}", stamp.display()))?;
-    }
+    stamp.invalidate()?;
     let path = &wheel.path;
     let install = cmd!(
         sh,
@@ -299,7 +293,7 @@ fn wheel_venv(sh: &Shell, base: &Venv, rel_dir: &str, wheel: &Located) -> anyhow
     );
     exec::run("parity install", install)
         .with_context(|| format!("install {} into {rel_dir}", wheel.file))?;
-    atomic::write(&stamp, format!("{wanted}\n").as_bytes())?;
+    stamp.record()?;
     Ok(dir)
 }
 

@@ -3,10 +3,10 @@
 //!
 //! Three threads serve each worker so that nothing can block the run: a writer feeds stdin, a
 //! reader turns stdout into a channel of lines (awaited with `recv_timeout`), and a third keeps
-//! the last lines of stderr for the message when the worker dies.
+//! the last lines of stderr (in `exec::Tail`, as for any other command) for the message when
+//! the worker dies.
 
 use std::{
-    collections::VecDeque,
     ffi::OsString,
     fmt,
     io::{BufRead, BufReader, Read, Write},
@@ -19,6 +19,11 @@ use std::{
 
 use dictwalk_corpus::{Case, Outcome};
 use serde_json::Value;
+
+use crate::exec::{self, Tail};
+// The parity reports cut their texts with it; it is `exec`'s, so that every long message is cut
+// the same way.
+pub use crate::exec::clip_to;
 
 /// How much of a worker's unexpected output a message quotes.
 const QUOTE_LIMIT: usize = 200;
@@ -163,7 +168,7 @@ pub struct Worker {
     /// Requests for the writer thread; dropping it closes the worker's stdin.
     requests: Option<mpsc::Sender<String>>,
     lines: mpsc::Receiver<Vec<u8>>,
-    stderr: Arc<Mutex<VecDeque<String>>>,
+    stderr: Arc<Mutex<Tail>>,
     stderr_done: mpsc::Receiver<()>,
     reaped: bool,
     pub ready: Ready,
@@ -399,7 +404,7 @@ impl Worker {
             .stderr
             .lock()
             .ok()
-            .and_then(|lines| lines.back().cloned());
+            .and_then(|tail| tail.last().map(str::to_owned));
         match last {
             Some(line) => format!("{status}; its last stderr line: {}", clip(&line)),
             None => format!("{status}; nothing on stderr"),
@@ -463,29 +468,15 @@ fn reader(stdout: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
 }
 
 /// Keeps the last non-blank lines of the worker's stderr; the receiver hears when it ends.
-fn stderr_tail(
-    stderr: impl Read + Send + 'static,
-) -> (Arc<Mutex<VecDeque<String>>>, mpsc::Receiver<()>) {
-    let lines = Arc::new(Mutex::new(VecDeque::with_capacity(STDERR_LINES)));
+fn stderr_tail(stderr: impl Read + Send + 'static) -> (Arc<Mutex<Tail>>, mpsc::Receiver<()>) {
+    let tail = Arc::new(Mutex::new(Tail::new(STDERR_LINES)));
     let (done, ended) = mpsc::channel();
-    let kept = Arc::clone(&lines);
+    let kept = Arc::clone(&tail);
     thread::spawn(move || {
-        for line in BufReader::new(stderr).split(b'\n') {
-            let Ok(line) = line else { break };
-            let line = String::from_utf8_lossy(&line).trim_end().to_owned();
-            if line.trim().is_empty() {
-                continue;
-            }
-            if let Ok(mut kept) = kept.lock() {
-                if kept.len() == STDERR_LINES {
-                    kept.pop_front();
-                }
-                kept.push_back(line);
-            }
-        }
+        exec::read_lines(stderr, &kept, |_| {});
         let _ = done.send(());
     });
-    (lines, ended)
+    (tail, ended)
 }
 
 /// `10 s`, `0.5 s`.
@@ -496,17 +487,6 @@ pub fn seconds(duration: Duration) -> String {
 /// Text cut to a readable length on a character boundary.
 pub fn clip(text: &str) -> String {
     clip_to(text, QUOTE_LIMIT)
-}
-
-pub fn clip_to(text: &str, limit: usize) -> String {
-    if text.len() <= limit {
-        return text.to_owned();
-    }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… ({} bytes)", &text[..end], text.len())
 }
 
 /// Unexpected output, quoted and clipped: `'not json'`.
@@ -557,11 +537,5 @@ mod tests {
             assert!(Ready::parse(bad).is_err(), "{bad}");
         }
         Ok(())
-    }
-
-    #[test]
-    fn clip_keeps_short_text_and_cuts_long_text_on_a_char_boundary() {
-        assert_eq!(clip_to("short", 10), "short");
-        assert_eq!(clip_to("ééééé", 3), "é… (10 bytes)");
     }
 }
