@@ -16,10 +16,12 @@ use std::{
 
 use dictwalk_corpus::{core, judge, Backend, Case};
 
+use crate::exec::clip_to;
+
 use super::{
     model::{BackendRun, BackendState, CaseResult, CaseStatus},
     progress::Progress,
-    worker::{clip_to, Worker, WorkerSpec},
+    worker::{Worker, WorkerSpec},
 };
 
 /// The longest `detail` kept per case: enough for two clipped values and a reason.

@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::exec::{self, Tail};
 // The parity reports cut their texts with it; it is `exec`'s, so that every long message is cut
 // the same way.
-pub use crate::exec::clip_to;
+use crate::exec::clip_to;
 
 /// How much of a worker's unexpected output a message quotes.
 const QUOTE_LIMIT: usize = 200;

@@ -5,10 +5,10 @@
 use std::io;
 
 use crate::{
+    exec::clip_to,
     parity::{
         baseline::Change,
         model::{describe, CaseStatus, ParityRun},
-        worker::clip_to,
     },
     report::{markdown::cell, Emitter},
 };

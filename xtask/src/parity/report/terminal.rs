@@ -5,8 +5,8 @@ use std::io;
 
 use tabled::{builder::Builder, settings::Style};
 
-use crate::parity::{model::ParityRun, worker::clip_to};
 use crate::report::Emitter;
+use crate::{exec::clip_to, parity::model::ParityRun};
 
 /// How many failing cases are listed; the rest are in parity.md and parity.json.
 const FAILURES_SHOWN: usize = 40;
