@@ -26,14 +26,21 @@ fn load_fixture(name: &str, options: LoadOptions) -> Result<usize, CorpusError> 
     }
 }
 
+/// `expected.json`'s "errors": each fixture's name with the error it must give.
+fn expected_errors(
+    dir: &Path,
+) -> Result<serde_json::Map<String, Value>, Box<dyn std::error::Error>> {
+    let expected: Value = serde_json::from_str(&fs::read_to_string(dir.join("expected.json"))?)?;
+    match expected.get("errors") {
+        Some(Value::Object(errors)) => Ok(errors.clone()),
+        _ => Err("expected.json has no object \"errors\"".into()),
+    }
+}
+
 #[test]
 fn each_malformed_fixture_gives_its_error() -> TestResult {
     let dir = tests_dir().join("malformed");
-    let expected: Value = serde_json::from_str(&fs::read_to_string(dir.join("expected.json"))?)?;
-    let errors = expected
-        .get("errors")
-        .and_then(Value::as_object)
-        .ok_or("expected.json has no object \"errors\"")?;
+    let errors = expected_errors(&dir)?;
 
     // Every fixture has its expected error, and every expected error its fixture.
     let mut present = BTreeSet::new();
@@ -50,7 +57,7 @@ fn each_malformed_fixture_gives_its_error() -> TestResult {
     assert_eq!(present, listed, "fixtures and expected.json disagree");
 
     let mut wrong = Vec::new();
-    for (name, want) in errors {
+    for (name, want) in &errors {
         let got = match load_fixture(name, LoadOptions::default()) {
             Ok(count) => format!("loaded {count} case(s)"),
             Err(error) => error.to_string(),
@@ -93,12 +100,8 @@ fn a_missing_expectation_is_accepted_only_when_allowed() -> TestResult {
 
     // Nothing else is relaxed: every other fixture still gives its error.
     let dir = tests_dir().join("malformed");
-    let expected: Value = serde_json::from_str(&fs::read_to_string(dir.join("expected.json"))?)?;
-    let errors = expected
-        .get("errors")
-        .and_then(Value::as_object)
-        .ok_or("expected.json has no object \"errors\"")?;
-    for (name, want) in errors {
+    let errors = expected_errors(&dir)?;
+    for (name, want) in &errors {
         if name == "missing-expect.json" {
             continue;
         }
@@ -139,11 +142,7 @@ fn a_missing_expectation_is_accepted_only_when_allowed() -> TestResult {
 #[test]
 fn only_an_expect_stating_no_outcome_is_an_empty_expectation() -> TestResult {
     let dir = tests_dir().join("malformed");
-    let expected: Value = serde_json::from_str(&fs::read_to_string(dir.join("expected.json"))?)?;
-    let errors = expected
-        .get("errors")
-        .and_then(Value::as_object)
-        .ok_or("expected.json has no object \"errors\"")?;
+    let errors = expected_errors(&dir)?;
     let mut empty = Vec::new();
     for name in errors.keys() {
         match load_fixture(name, LoadOptions::default()) {

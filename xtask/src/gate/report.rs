@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::{
     report::{
-        markdown::{cell, table},
+        markdown::{cell, table_aligned},
         schema, Emitter,
     },
     status::Status,
@@ -116,9 +116,10 @@ impl Emitter<Report> for MarkdownEmitter {
         }
         if !report.checks.is_empty() {
             writeln!(out, "## Checks\n")?;
-            table(
+            table_aligned(
                 out,
                 &["check", "status", "summary", "time", "reports"],
+                &[3],
                 report.checks.iter().map(|check| {
                     vec![
                         check.name.clone(),

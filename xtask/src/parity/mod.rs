@@ -225,9 +225,12 @@ fn execute(
     let baseline = match explicit {
         Some(baseline) => Some(baseline),
         None => report::last_report(&reports_dir).and_then(|path| {
-            Baseline::load(&path, &shown(root, &path))
+            let mut baseline = Baseline::load(&path, &shown(root, &path))
                 .map_err(|why| term::warn(format_args!("parity: no baseline: {why}")))
-                .ok()
+                .ok()?;
+            // The report names it where it will be once this run's report is written.
+            baseline.file = shown(root, &reports_dir.join(report::PREVIOUS_JSON));
+            Some(baseline)
         }),
     };
     // From here the run does the work its reports describe: the earlier ones go aside, so

@@ -564,9 +564,9 @@ fn the_previous_report_becomes_the_baseline() -> anyhow::Result<()> {
         .baseline
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("no baseline"))?;
-    // The baseline is the last run's report; once this run's report is written, that one is
-    // kept as parity.previous.json.
-    assert_eq!(comparison.file, "reports/parity.json");
+    // The baseline is the last run's report, which is kept as parity.previous.json once this
+    // run's report is written.
+    assert_eq!(comparison.file, "reports/parity.previous.json");
     let previous: Value = serde_json::from_slice(&fs::read(
         project.root().join("reports").join(report::PREVIOUS_JSON),
     )?)?;

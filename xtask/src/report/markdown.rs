@@ -18,11 +18,30 @@ pub fn table(
     header: &[&str],
     rows: impl ExactSizeIterator<Item = Vec<String>>,
 ) -> io::Result<()> {
+    table_aligned(out, header, &[], rows)
+}
+
+/// A `table` whose columns numbered in `right` (from 0) are aligned right, as numbers read best.
+pub fn table_aligned(
+    out: &mut dyn io::Write,
+    header: &[&str],
+    right: &[usize],
+    rows: impl ExactSizeIterator<Item = Vec<String>>,
+) -> io::Result<()> {
     if rows.len() == 0 {
         return Ok(());
     }
     writeln!(out, "| {} |", header.join(" | "))?;
-    writeln!(out, "|{}", "---|".repeat(header.len()))?;
+    let separator: String = (0..header.len())
+        .map(|column| {
+            if right.contains(&column) {
+                "---:|"
+            } else {
+                "---|"
+            }
+        })
+        .collect();
+    writeln!(out, "|{separator}")?;
     for row in rows {
         let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
         writeln!(out, "| {} |", cells.join(" | "))?;
@@ -56,6 +75,14 @@ mod tests {
             String::from_utf8_lossy(&out),
             "| a | b |\n|---|---|\n| x\\|y | z<br>w |\n\n"
         );
+        let mut aligned = Vec::new();
+        table_aligned(
+            &mut aligned,
+            &["a", "n"],
+            &[1],
+            vec![vec!["x".into(), "1".into()]].into_iter(),
+        )?;
+        assert!(String::from_utf8_lossy(&aligned).contains("\n|---|---:|\n"));
         let mut empty = Vec::new();
         table(&mut empty, &["a"], Vec::<Vec<String>>::new().into_iter())?;
         assert!(empty.is_empty());

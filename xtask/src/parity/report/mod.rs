@@ -24,9 +24,9 @@ pub const JSON: &str = "parity.json";
 pub const PREVIOUS_JSON: &str = "parity.previous.json";
 pub const MARKDOWN: &str = "parity.md";
 pub const JUNIT: &str = "junit.xml";
-/// The reports a parity run writes, in the order it writes them: the JSON last, since the next
-/// run takes it for its baseline.
-pub const FILES: [&str; 3] = [MARKDOWN, JUNIT, JSON];
+/// The reports a parity run writes (`publish` writes the JSON last, since the next run takes it
+/// for its baseline).
+pub const FILES: [&str; 3] = [JSON, MARKDOWN, JUNIT];
 
 /// The last run's `parity.json`, the default baseline: the current one, or the one a running or
 /// interrupted run set aside, or (when neither is there) the one before it.
