@@ -23,6 +23,8 @@ pub mod defaults {
     pub const CORPUS: &str = "parity/cases";
     /// `--compatibility`: the lowest tag the native binary allows that PyPI accepts.
     pub const COMPATIBILITY: &str = "pypi";
+    /// `--thresholds`: the benchmark gate's thresholds and targets.
+    pub const THRESHOLDS: &str = "benches/gate.toml";
     /// `--timeout`: how long a parity worker may take to answer one case.
     pub const TIMEOUT: Seconds = Seconds(std::time::Duration::from_secs(10));
 }
@@ -288,42 +290,87 @@ pub struct Parity {
     pub seed: u64,
 }
 
-/// Time dictwalk's backends against dictwalk 2.6.0, plain Python and peer libraries, and judge
-/// the speed and memory targets.
+/// Judge the candidate (this checkout) against a baseline by instruction counts: GO, NO-GO or
+/// INCONCLUSIVE. The gate's `bench` check runs the same.
 ///
-/// Sets up `.venv` as `cargo xtask test` does, then pip-installs `benches/requirements.txt` (the
-/// pinned peers jmespath, glom and dpath) into it whenever that file changed (its own stamp file
-/// `.venv/xtask-bench-requirements.stamp`), and makes `.venvs/legacy` with dictwalk 2.6.0 as
-/// `cargo xtask parity --backend legacy` does. When `crates/dictwalk-py` exists it builds the
-/// native extension into `.venv` with `maturin develop --release`, so the checkout's engine is
-/// what gets timed; if that build fails the native backend is left out (and the run is at best
-/// inconclusive).
+/// The candidate is this checkout's native wheel in `--wheel-dir` (built when missing or stale,
+/// unless `--no-build`). The baseline is another revision's native wheel: `--baseline REF`
+/// (`main`, a tag, a commit) is built in a git worktree under `target/bench/` with this
+/// checkout's maturin and cached by commit, so a second run does not rebuild it;
+/// `--baseline-wheels DIR` takes a native wheel already built; `--baseline none` skips the
+/// regression check, and the report says so. Default: the merge base of HEAD and `main`, or
+/// HEAD's parent when HEAD is on `main` (as in CI).
 ///
-/// Then it runs `benches/scenarios.py` with `.venv/bin/python` (dictwalk imported from
-/// `python/`, 2.6.0 in a worker process of `.venvs/legacy`): the table of median times and
-/// ratios goes to stdout, the JSON report to `<reports-dir>/bench.json`. With `--criterion` it
-/// also runs `cargo bench -p dictwalk-benches`, the criterion benchmarks of the Rust core.
+/// Each side is installed into its own venv (`target/bench/venv/{cand,base,ctrl}`, paths of
+/// one length), and every scenario of `benches/workload.py` runs on the reference and the
+/// native backend under `valgrind --tool=callgrind` with a pinned environment (ASLR off by
+/// `setarch -R`, an empty environment but PATH, PYTHONHASHSEED=0, PYTHONMALLOC=malloc, the
+/// garbage collector paused): `benches/instructions.py` brackets each measured loop with
+/// `os.getppid()`, callgrind dumps at each (`--dump-before=getppid`), so each loop's instruction
+/// count is exact and free of start-up. Each scenario runs twice per process; the two must agree
+/// within 0.5%.
 ///
-/// Exit 1 when a target is NOT MET or a dictwalk backend gave a wrong result (or a criterion
-/// bench failed); 3 (INCONCLUSIVE) when nothing failed but a contestant is missing (the native
-/// backend is not built, the legacy worker did not start), so some target cannot be judged.
+/// Verdicts, per scenario and backend, from `benches/gate.toml` (`--thresholds`): NO-GO when the
+/// instructions per call grew by more than BOTH the relative threshold and the absolute floor;
+/// INCONCLUSIVE when a side is missing, a scenario is not deterministic, or the two sides'
+/// environments differ. Then the targets of gate.toml on the candidate (gating ones must hold;
+/// tracked ones are reported with their gap), and an A/A control (the candidate against a
+/// second install of itself, `ctrl`), which must say GO, else the whole verdict is
+/// INCONCLUSIVE. `--aa` runs only the control, `--runs N` times, and reports how many verdicts
+/// said NO-GO (the false-positive rate).
+///
+/// Reports: `<reports-dir>/bench.json` and `bench.md` (also appended to $GITHUB_STEP_SUMMARY),
+/// set aside when the measuring starts. Needs valgrind.
+///
+/// `--suite` instead runs the wall-time comparison of every contestant (reference, native,
+/// dictwalk 2.6.0, plain Python, peers) with `benches/scenarios.py` and its own targets, for
+/// information (`<reports-dir>/bench-suite.json`); `--quick`, `--self-check` and `--criterion`
+/// belong to it.
+///
+/// Exit 0 GO, 1 NO-GO (a regression, a gating target not met), 2 could not run (bad input, no
+/// valgrind, a baseline that does not build), 3 INCONCLUSIVE.
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_CODES)]
 pub struct Bench {
-    /// A short smoke run (3 rounds of ~2 ms batches; criterion's `--quick`): rough numbers.
+    /// The baseline revision (`main`, a tag, a commit), or `none` to skip the regression check.
+    #[arg(long, value_name = "REF", conflicts_with = "baseline_wheels")]
+    pub baseline: Option<String>,
+    /// A folder holding the baseline's native wheel, already built, instead of `--baseline`.
+    #[arg(long, value_name = "DIR")]
+    pub baseline_wheels: Option<PathBuf>,
+    /// The thresholds and targets, relative to the project root.
+    #[arg(long, value_name = "FILE", default_value = defaults::THRESHOLDS)]
+    pub thresholds: PathBuf,
+    /// Only the A/A control: the candidate against a second install of itself, `--runs` times.
+    #[arg(long, conflicts_with_all = ["baseline", "baseline_wheels", "suite"])]
+    pub aa: bool,
+    /// How many A/A comparisons `--aa` makes.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "aa", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub runs: u32,
+    /// Where the candidate's wheels are, relative to the project root.
+    #[arg(long, value_name = "DIR", default_value = defaults::WHEEL_DIR)]
+    pub wheel_dir: PathBuf,
+    /// Never build the candidate's wheels: when they are missing or stale, the check cannot run.
     #[arg(long)]
-    pub quick: bool,
-    /// Check every scenario's expected result on every available contestant, without timing.
-    #[arg(long)]
-    pub self_check: bool,
-    /// Where to write bench.json, relative to the project root.
+    pub no_build: bool,
+    /// Where to write bench.json and bench.md, relative to the project root.
     #[arg(long, value_name = "DIR", default_value = defaults::REPORTS_DIR)]
     pub reports_dir: PathBuf,
-    /// The old way to place the report: a file path instead of `--reports-dir`.
+    /// The wall-time suite of every contestant instead of the regression check.
+    #[arg(long)]
+    pub suite: bool,
+    /// With --suite: a short smoke run (3 rounds of ~2 ms batches; criterion's `--quick`).
+    #[arg(long, requires = "suite")]
+    pub quick: bool,
+    /// With --suite: check every scenario's expected result on every contestant, without timing.
+    #[arg(long, requires = "suite")]
+    pub self_check: bool,
+    /// With --suite: the old way to place its report, a file path instead of `--reports-dir`.
     #[arg(long, value_name = "PATH", hide = true)]
     pub json: Option<PathBuf>,
-    /// Also run the criterion benchmarks of the Rust core (`cargo bench -p dictwalk-benches`).
-    #[arg(long)]
+    /// With --suite: also the criterion benchmarks of the Rust core (`cargo bench -p
+    /// dictwalk-benches`).
+    #[arg(long, requires = "suite")]
     pub criterion: bool,
 }
 
@@ -410,7 +457,7 @@ pub struct Drift {
     pub self_test: bool,
 }
 
-/// The release gate: build the wheels, run drift and parity on them, and say GO or NO-GO.
+/// The release gate: build the wheels, run drift, parity and bench on them, and say GO or NO-GO.
 ///
 /// What CI runs after `cargo xtask test`, and what release publishing obeys. In order:
 ///
@@ -420,6 +467,10 @@ pub struct Drift {
 ///   parity  `cargo xtask parity --no-build`: the whole corpus on python (the pure wheel),
 ///           rust (the native wheel), core (in process) and legacy (dictwalk 2.6.0)
 ///           (parity.{json,md}, junit.xml)
+///   bench   `cargo xtask bench --no-build`: the native wheel's instruction counts against the
+///           baseline's (--baseline; default the merge base with main, or HEAD's parent on
+///           main), the gating targets of benches/gate.toml, and an A/A control
+///           (bench.{json,md}); INCONCLUSIVE is NO-GO
 ///
 /// A check whose input did not pass is not run. Sets up everything it needs (.venv, the
 /// backends' venvs under .venvs/), so it runs on a fresh clone with only Rust and python3.
@@ -445,6 +496,10 @@ pub struct Gate {
     /// The tag policy for the native wheel, as `cargo xtask wheels --compatibility`.
     #[arg(long, value_name = "POLICY", default_value = defaults::COMPATIBILITY)]
     pub compatibility: String,
+    /// The bench check's baseline revision, as `cargo xtask bench --baseline` (default: the
+    /// merge base with `main`, or HEAD's parent on `main`).
+    #[arg(long, value_name = "REF")]
+    pub baseline: Option<String>,
 }
 
 /// Set the release version everywhere, or check that every place agrees.
@@ -512,20 +567,29 @@ mod tests {
     }
 
     #[test]
-    fn bench_defaults_to_a_full_run_reported_in_reports() -> anyhow::Result<()> {
+    fn bench_defaults_to_the_regression_check_reported_in_reports() -> anyhow::Result<()> {
         let flags = Xtask::try_parse_from(["xtask", "bench"])?;
         let Subcommand::Bench(bench) = flags.subcommand else {
             anyhow::bail!("parsed as another subcommand: {flags:?}");
         };
-        assert!(!bench.quick && !bench.self_check && !bench.criterion);
+        assert!(!bench.suite && !bench.aa && bench.baseline.is_none());
         assert_eq!(bench.reports_dir, PathBuf::from("reports"));
-        assert_eq!(bench.json, None);
-        let flags = Xtask::try_parse_from(["xtask", "bench", "--quick", "--json", "/tmp/b.json"])?;
+        assert_eq!(bench.thresholds, PathBuf::from("benches/gate.toml"));
+        let flags = Xtask::try_parse_from(["xtask", "bench", "--suite", "--quick", "--json", "/tmp/b.json"])?;
         let Subcommand::Bench(bench) = flags.subcommand else {
             anyhow::bail!("parsed as another subcommand: {flags:?}");
         };
-        assert!(bench.quick);
+        assert!(bench.suite && bench.quick);
         assert_eq!(bench.json, Some(PathBuf::from("/tmp/b.json")));
+        for bad in [
+            &["xtask", "bench", "--quick"][..],
+            &["xtask", "bench", "--baseline", "main", "--baseline-wheels", "w"],
+            &["xtask", "bench", "--aa", "--baseline", "main"],
+            &["xtask", "bench", "--runs", "3"],
+            &["xtask", "bench", "--aa", "--runs", "0"],
+        ] {
+            assert!(Xtask::try_parse_from(bad).is_err(), "{bad:?} must be refused");
+        }
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
 use xshell::{cmd, Shell};
 
-use crate::{atomic, exec, term};
+use crate::{artifact::Located, atomic, exec, term};
 
 /// The oldest Python the project supports (pyproject.toml: `requires-python = ">=3.10"`).
 pub const MIN_VERSION: Version = Version {
@@ -343,6 +343,43 @@ fn create_venv(
         );
     }
     Ok(())
+}
+
+/// Inside a wheel's venv: the sha256 and name of the wheel installed there last.
+const WHEEL_STAMP: &str = "xtask-wheel.stamp";
+
+/// The venv `rel_dir` with `wheel` installed: made (from `base`'s interpreter) when missing or
+/// broken, and the wheel pip-installed only when its sha256 differs from the stamp's.
+pub fn wheel_venv(sh: &Shell, base: &Venv, rel_dir: &str, wheel: &Located) -> anyhow::Result<PathBuf> {
+    let dir = sh.current_dir().join(rel_dir);
+    let python = dir.join("bin").join("python");
+    let runs = cmd!(sh, "{python} -c pass")
+        .quiet()
+        .ignore_status()
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !runs {
+        term::info(format_args!("{rel_dir}: creating it"));
+        let base = base.python();
+        exec::run("venv", cmd!(sh, "{base} -m venv --clear {dir}"))
+            .with_context(|| format!("create {rel_dir}"))?;
+    }
+    let bytes = fs::read(&wheel.path).with_context(|| format!("read {}", wheel.path.display()))?;
+    let stamp = Stamp::new(dir.join(WHEEL_STAMP), &bytes, Some(&wheel.file));
+    if stamp.is_current() {
+        term::info(format_args!("{rel_dir}: {} already installed", wheel.file));
+        return Ok(dir);
+    }
+    stamp.invalidate()?;
+    let path = &wheel.path;
+    let install = cmd!(
+        sh,
+        "{python} -m pip install --disable-pip-version-check --no-input --no-deps --no-index --force-reinstall {path}"
+    );
+    exec::run("venv install", install)
+        .with_context(|| format!("install {} into {rel_dir}", wheel.file))?;
+    stamp.record()?;
+    Ok(dir)
 }
 
 /// A stamp file inside a virtual environment: the sha256 of what was installed there last

@@ -25,7 +25,7 @@ use xshell::{cmd, Shell};
 pub use self::report::{Check, Report, Verdict};
 use self::report::{MarkdownEmitter, TerminalEmitter};
 use crate::{
-    drift, flags, parity,
+    bench, drift, flags, parity,
     report::{render, set_aside, shown, step_summary, Json},
     status::{Conclusion, Status},
     term, version, wheels,
@@ -40,6 +40,8 @@ pub struct Context<'a> {
     pub wheel_dir: PathBuf,
     /// The tag policy for the native wheel (`--compatibility`).
     pub compatibility: String,
+    /// The bench check's baseline revision (`--baseline`); `None` for its default.
+    pub baseline: Option<String>,
 }
 
 /// One check of the gate.
@@ -55,7 +57,12 @@ pub struct GateCheck {
 }
 
 /// The checks, in the order they run; a GO needs every one of them to pass.
-pub const CHECKS: [GateCheck; 3] = [wheels::GATE_CHECK, drift::GATE_CHECK, parity::GATE_CHECK];
+pub const CHECKS: [GateCheck; 4] = [
+    wheels::GATE_CHECK,
+    drift::GATE_CHECK,
+    parity::GATE_CHECK,
+    bench::GATE_CHECK,
+];
 
 impl flags::Gate {
     pub fn run(self, sh: &Shell) -> anyhow::Result<Conclusion> {
@@ -65,6 +72,7 @@ impl flags::Gate {
             reports_dir: root.join(&self.reports_dir),
             wheel_dir: root.join(&self.wheel_dir),
             compatibility: self.compatibility,
+            baseline: self.baseline,
             root,
         };
         let version = project_version(&ctx.root);
@@ -258,6 +266,7 @@ mod tests {
             reports_dir: dir.join("reports"),
             wheel_dir: dir.join("wheels"),
             compatibility: "pypi".into(),
+            baseline: None,
         }
     }
 

@@ -17,7 +17,7 @@ mod progress;
 mod report;
 mod runner;
 mod select;
-mod setup;
+pub(crate) mod setup;
 #[cfg(test)]
 mod tests;
 mod worker;

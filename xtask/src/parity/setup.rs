@@ -16,7 +16,7 @@ use std::{
 
 use anyhow::{bail, Context};
 use dictwalk_corpus::Backend;
-use xshell::{cmd, Shell};
+use xshell::Shell;
 
 use super::{
     runner::Plan,
@@ -24,8 +24,7 @@ use super::{
 };
 use crate::{
     artifact::{self, Family, Located},
-    exec,
-    python::{self, Stamp, Venv},
+    python::{self, Venv},
     term, version, wheels,
 };
 
@@ -33,8 +32,6 @@ use crate::{
 pub const WORKER_SCRIPT: &str = "python/tests/worker.py";
 pub const PURE_VENV: &str = ".venvs/pure";
 pub const NATIVE_VENV: &str = ".venvs/native";
-/// Inside a wheel's venv: the sha256 and name of the wheel installed there last.
-const WHEEL_STAMP: &str = "xtask-wheel.stamp";
 
 /// A plan for each backend, in the order given. A backend whose set-up fails gets
 /// `Plan::CouldNotRun` with the reason; the others are still set up.
@@ -74,16 +71,16 @@ pub fn plans(
 }
 
 /// The wheels of the version that pyproject.toml states.
-struct Wheels {
-    base: Venv,
-    version: String,
-    pure: Located,
-    native: Located,
+pub struct Wheels {
+    pub base: Venv,
+    pub version: String,
+    pub pure: Located,
+    pub native: Located,
 }
 
 /// Finds the pure and native wheels of the current version in `dir`; builds all the
 /// distributions there first when one is missing (unless `build` is false).
-fn current_wheels(sh: &Shell, dir: &Path, build: bool) -> anyhow::Result<Wheels> {
+pub fn current_wheels(sh: &Shell, dir: &Path, build: bool) -> anyhow::Result<Wheels> {
     let pyproject = sh
         .read_file(version::PYPROJECT)
         .context("read pyproject.toml")?;
@@ -209,7 +206,7 @@ fn wheel_plan(
         Backend::Python => (PURE_VENV, &wheels.pure),
         _ => (NATIVE_VENV, &wheels.native),
     };
-    let dir = wheel_venv(sh, &wheels.base, rel_dir, wheel).map_err(|e| format!("{e:#}"))?;
+    let dir = python::wheel_venv(sh, &wheels.base, rel_dir, wheel).map_err(|e| format!("{e:#}"))?;
     let root = sh.current_dir();
     Ok(Plan::Worker(Box::new(worker_spec(
         backend,
@@ -261,40 +258,6 @@ fn worker_spec(backend: Backend, venv_dir: &Path, script: &Path, ready: ReadyChe
         cwd: venv_dir.to_path_buf(),
         ready,
     }
-}
-
-/// The venv `rel_dir` with `wheel` installed: made (from `base`'s interpreter) when missing or
-/// broken, and the wheel pip-installed only when its sha256 differs from the stamp's.
-fn wheel_venv(sh: &Shell, base: &Venv, rel_dir: &str, wheel: &Located) -> anyhow::Result<PathBuf> {
-    let dir = sh.current_dir().join(rel_dir);
-    let python = dir.join("bin").join("python");
-    let runs = cmd!(sh, "{python} -c pass")
-        .quiet()
-        .ignore_status()
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !runs {
-        term::info(format_args!("{rel_dir}: creating it"));
-        let base = base.python();
-        exec::run("parity venv", cmd!(sh, "{base} -m venv --clear {dir}"))
-            .with_context(|| format!("create {rel_dir}"))?;
-    }
-    let bytes = fs::read(&wheel.path).with_context(|| format!("read {}", wheel.path.display()))?;
-    let stamp = Stamp::new(dir.join(WHEEL_STAMP), &bytes, Some(&wheel.file));
-    if stamp.is_current() {
-        term::info(format_args!("{rel_dir}: {} already installed", wheel.file));
-        return Ok(dir);
-    }
-    stamp.invalidate()?;
-    let path = &wheel.path;
-    let install = cmd!(
-        sh,
-        "{python} -m pip install --disable-pip-version-check --no-input --no-deps --no-index --force-reinstall {path}"
-    );
-    exec::run("parity install", install)
-        .with_context(|| format!("install {} into {rel_dir}", wheel.file))?;
-    stamp.record()?;
-    Ok(dir)
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ pub mod schema {
     pub const PARITY: u32 = 1;
     /// `reports/gate.json`.
     pub const GATE: u32 = 1;
+    /// `reports/bench.json`.
+    pub const BENCH: u32 = 1;
 }
 
 /// Renders a report model `R` in one format.

@@ -1,5 +1,6 @@
-//! `cargo xtask bench`: the cross-backend scenario suite `benches/scenarios.py`, and with
-//! `--criterion` the criterion benchmarks of the Rust core; see `cargo xtask bench --help`.
+//! `cargo xtask bench --suite`: the cross-backend scenario suite `benches/scenarios.py` (wall
+//! time of every contestant side by side, for information), and with `--criterion` the
+//! criterion benchmarks of the Rust core.
 
 use std::ffi::OsString;
 
@@ -18,11 +19,11 @@ const SCRIPT: &str = "benches/scenarios.py";
 const REQUIREMENTS: Requirements = Requirements::File("benches/requirements.txt");
 const STAMP: &str = "xtask-bench-requirements.stamp";
 
-/// The report's file name in `--reports-dir`.
-const REPORT: &str = "bench.json";
+/// The suite's report in `--reports-dir` (`bench.json` is the regression check's).
+const REPORT: &str = "bench-suite.json";
 
-impl flags::Bench {
-    pub fn run(self, sh: &Shell) -> anyhow::Result<Conclusion> {
+/// Runs the suite as `flags` say.
+pub fn run(sh: &Shell, flags: &flags::Bench) -> anyhow::Result<Conclusion> {
         // Setup failures end the run with exit 2: without the contestants there is no verdict.
         let venv = python::dev_venv(sh)?;
         python::ensure_extra(sh, &venv, REQUIREMENTS, STAMP)?;
@@ -38,15 +39,15 @@ impl flags::Bench {
                 suite_args.extend(["--no-native".into(), why.into()]);
             }
         }
-        if self.quick {
+        if flags.quick {
             suite_args.push("--quick".into());
         }
-        if self.self_check {
+        if flags.self_check {
             suite_args.push("--self-check".into());
         }
-        let json = match &self.json {
+        let json = match &flags.json {
             Some(file) => sh.current_dir().join(file),
-            None => sh.current_dir().join(&self.reports_dir).join(REPORT),
+            None => sh.current_dir().join(&flags.reports_dir).join(REPORT),
         };
         suite_args.extend(["--json".into(), json.into_os_string()]);
         suite_args.extend(["--legacy-python".into(), legacy.python().into_os_string()]);
@@ -60,8 +61,8 @@ impl flags::Bench {
             bail!("{SCRIPT} ended abnormally ({status})");
         };
 
-        if self.criterion {
-            let quick = self.quick.then_some("--quick");
+        if flags.criterion {
+            let quick = flags.quick.then_some("--quick");
             let criterion = cmd!(sh, "cargo bench -p dictwalk-benches -- {quick...}");
             let status =
                 steps::stream("criterion", criterion).context("run the criterion benchmarks")?;
@@ -75,7 +76,7 @@ impl flags::Bench {
         }
 
         let summary = match outcome {
-            Status::Passed if self.self_check => "every checked result as expected",
+            Status::Passed if flags.self_check => "every checked result as expected",
             Status::Passed => "every target MET",
             Status::Failed => "a target NOT MET or a wrong result",
             Status::Inconclusive => {
@@ -84,7 +85,6 @@ impl flags::Bench {
             Status::CouldNotRun | Status::NotRun => "the suite could not run",
         };
         Ok(Conclusion::new(outcome, summary))
-    }
 }
 
 /// Reads `benches/scenarios.py`'s documented exit codes; `None` for anything else (a signal, or

@@ -1,0 +1,443 @@
+//! `cargo xtask bench`: the candidate (this checkout's native wheel) against a baseline (another
+//! revision's), judged by instruction counts: GO, NO-GO or INCONCLUSIVE; and the gate's `bench`
+//! check, which is the same run.
+//!
+//! The order of a run: valgrind and the candidate's wheel are found (built when stale), the
+//! candidate is installed into `target/bench/venv/cand` and asked which scenarios it has, the
+//! thresholds are loaded and checked against them, the baseline is resolved and built (cached by
+//! commit, `baseline.rs`) and installed into `target/bench/venv/base`, the candidate again into
+//! `target/bench/venv/ctrl` for the A/A control; only then are the previous reports set aside and
+//! every side measured on both backends under callgrind (`callgrind.rs`), two at a time. Then
+//! `verdict.rs` judges and `report.rs` writes `bench.json` and `bench.md`. `--suite` is the
+//! wall-time table of every contestant instead (`suite.rs`).
+
+mod baseline;
+mod callgrind;
+mod report;
+mod suite;
+mod thresholds;
+mod verdict;
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    thread,
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+use xshell::{cmd, Shell};
+
+use self::{
+    baseline::{Baseline, Choice},
+    callgrind::Measured,
+    report::{Control, Environment, MarkdownEmitter, Report, Side},
+    thresholds::Thresholds,
+    verdict::{compare, overall, targets, word, Row},
+};
+use crate::{
+    exec, flags,
+    gate::{self, GateCheck},
+    parity::setup::current_wheels,
+    python::{self, Venv},
+    report::{render, schema, set_aside, shown, step_summary, Json},
+    status::{Conclusion, Status},
+    term,
+};
+
+/// The venvs, one per side, their paths of one length so that nothing the interpreter does
+/// with its own path costs one side more instructions than the other.
+const VENVS: &str = "target/bench/venv";
+/// Where each measurement keeps its dumps.
+const RUNS: &str = "target/bench/run";
+/// The backends whose instructions are counted.
+const BACKENDS: [&str; 2] = ["reference", "native"];
+
+impl flags::Bench {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<Conclusion> {
+        if self.suite {
+            return suite::run(sh, &self);
+        }
+        let root = sh.current_dir();
+        let options = Options {
+            wheel_dir: root.join(&self.wheel_dir),
+            build: !self.no_build,
+            reports_dir: root.join(&self.reports_dir),
+            thresholds: root.join(&self.thresholds),
+            baseline: Choice::of(
+                self.baseline.as_deref(),
+                self.baseline_wheels.as_deref(),
+            ),
+        };
+        if self.aa {
+            return aa(sh, &options, self.runs);
+        }
+        let report = check(sh, &options)?;
+        publish(sh, &report, &options.reports_dir)?;
+        Ok(conclusion(&report))
+    }
+}
+
+/// The bench check of `cargo xtask gate`: the gate's wheels against the default baseline (or
+/// the gate's `--baseline`); INCONCLUSIVE holds the gate like a failure.
+pub const GATE_CHECK: GateCheck = GateCheck {
+    name: "bench",
+    does: "instruction counts against the baseline, the targets, an A/A control",
+    needs: &["wheels"],
+    reports: &report::FILES,
+    run: for_gate,
+};
+
+fn for_gate(ctx: &gate::Context<'_>) -> Conclusion {
+    let options = Options {
+        wheel_dir: ctx.wheel_dir.clone(),
+        build: false,
+        reports_dir: ctx.reports_dir.clone(),
+        thresholds: ctx.root.join(flags::defaults::THRESHOLDS),
+        baseline: Choice::of(ctx.baseline.as_deref(), None),
+    };
+    let checked = check(ctx.sh, &options)
+        .and_then(|report| publish(ctx.sh, &report, &options.reports_dir).map(|()| report));
+    match checked {
+        Ok(report) => conclusion(&report),
+        Err(err) => Conclusion::of_error("the benchmark could not run", &err),
+    }
+}
+
+/// What to compare, with absolute paths.
+struct Options {
+    wheel_dir: PathBuf,
+    build: bool,
+    reports_dir: PathBuf,
+    thresholds: PathBuf,
+    baseline: Choice,
+}
+
+/// A side ready to measure: its venv's interpreter and what the report says of it.
+struct Ready {
+    name: &'static str,
+    python: PathBuf,
+    side: Side,
+}
+
+/// The whole check; `Err` when it cannot run (bad input, no valgrind, a baseline that does not
+/// build), before any report is touched.
+fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
+    let root = sh.current_dir();
+    let valgrind = callgrind::valgrind_version(sh)?;
+    let wheels = current_wheels(sh, &options.wheel_dir, options.build)?;
+    let head = baseline::resolve(sh, "HEAD").ok();
+    let cand = prepare(sh, &wheels.base, "cand", &wheels.native.path, "this checkout", head)?;
+    let ids = callgrind::scenario_ids(sh, &cand.python)?;
+    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let thresholds = Thresholds::load(
+        &options.thresholds,
+        &shown(&root, &options.thresholds),
+        &id_refs,
+    )?;
+    let (baseline, skipped) = match find_baseline(sh, &wheels.base, &options.baseline)? {
+        Some(base) => (Some(base), None),
+        None => (None, Some("--baseline none".to_owned())),
+    };
+    let base = match &baseline {
+        Some(b) => Some(prepare(sh, &wheels.base, "base", &b.wheel, &b.asked, b.commit.clone())?),
+        None => None,
+    };
+    let ctrl = prepare(sh, &wheels.base, "ctrl", &wheels.native.path, "this checkout", cand.side.commit.clone())?;
+
+    // From here the run does the work its reports describe.
+    set_aside(&options.reports_dir, &report::FILES)?;
+    let inject = std::env::var(callgrind::INJECT).ok();
+    let mut sides = vec![&cand, &ctrl];
+    sides.extend(base.as_ref());
+    let measured = measure_all(&root, &sides, inject.as_deref());
+    let of = |name: &str| -> Vec<Measured> {
+        measured
+            .iter()
+            .filter(|(side, _, _)| *side == name)
+            .filter_map(|(_, _, m)| m.as_ref().ok().cloned())
+            .collect()
+    };
+    let mut reasons: Vec<String> = measured
+        .iter()
+        .filter_map(|(side, backend, m)| {
+            m.as_ref()
+                .err()
+                .map(|err| format!("{side} {backend}: {}", one_line(err)))
+        })
+        .collect();
+    let (cand_m, ctrl_m, base_m) = (of("cand"), of("ctrl"), of("base"));
+
+    let control_rows = compare(&cand_m, &ctrl_m, &thresholds);
+    let flagged: Vec<String> = control_rows
+        .iter()
+        .filter(|r| r.verdict != Status::Passed)
+        .map(|r| format!("{} {}", r.scenario, r.backend))
+        .collect();
+    let control = Control {
+        verdict: control_rows.iter().map(|r| r.verdict).fold(Status::Passed, Status::worst),
+        flagged,
+    };
+    let mut rows: Vec<Row> = match &base {
+        Some(_) => compare(&cand_m, &base_m, &thresholds),
+        None => Vec::new(),
+    };
+    if let (Some(base), Some(b)) = (&base, base_m.first()) {
+        if let Some(c) = cand_m.first() {
+            if c.python != b.python {
+                let why = format!(
+                    "the environments differ: Python {} (candidate) and {} (baseline)",
+                    c.python, b.python
+                );
+                for row in &mut rows {
+                    row.verdict = row.verdict.worst(Status::Inconclusive);
+                    row.why = why.clone();
+                }
+                reasons.push(why);
+            }
+        }
+        let _ = base;
+    }
+    let target_rows = targets(&cand_m, thresholds.targets());
+    let mut verdict = overall(&rows, &target_rows, Some(control.verdict));
+    if !reasons.is_empty() {
+        verdict = verdict.worst(Status::Inconclusive);
+    }
+    for row in rows.iter().filter(|r| r.verdict != Status::Passed) {
+        reasons.push(format!("{} {}: {}: {}", row.scenario, row.backend, word(row.verdict), row.why));
+    }
+    for t in target_rows.iter().filter(|t| t.gating && t.verdict != Status::Passed) {
+        reasons.push(format!("target {}: {}: {}", t.name, word(t.verdict), t.why));
+    }
+    if control.verdict != Status::Passed {
+        reasons.push(format!(
+            "the A/A control said {} on {}: the measurement cannot be trusted",
+            word(control.verdict),
+            control.flagged.join(", ")
+        ));
+    }
+    let with_python = |mut ready: Side, m: &[Measured]| {
+        if let Some(first) = m.first() {
+            ready.python = first.python.clone();
+            ready.dictwalk = first.dictwalk.clone();
+        }
+        ready
+    };
+    Ok(Report {
+        schema_version: schema::BENCH,
+        verdict,
+        reasons,
+        candidate: with_python(cand.side.clone(), &cand_m),
+        baseline: base.as_ref().map(|b| with_python(b.side.clone(), &base_m)),
+        baseline_skipped: skipped,
+        scenarios: rows,
+        targets: target_rows,
+        control: Some(control),
+        environment: environment(sh, valgrind),
+    })
+}
+
+/// The baseline `choice` names, built when needed; `None` for `--baseline none`.
+fn find_baseline(sh: &Shell, dev: &Venv, choice: &Choice) -> anyhow::Result<Option<Baseline>> {
+    let revision = match choice {
+        Choice::Skip => return Ok(None),
+        Choice::Wheels(dir) => {
+            let wheel = baseline::native_wheel(dir)?.with_context(|| {
+                format!("--baseline-wheels {}: no native wheel there", dir.display())
+            })?;
+            return Ok(Some(Baseline {
+                asked: dir.display().to_string(),
+                commit: None,
+                wheel,
+            }));
+        }
+        Choice::Revision(revision) => revision.clone(),
+        Choice::Default => baseline::default_revision(sh)?,
+    };
+    let commit = baseline::resolve(sh, &revision)?;
+    let asked = match choice {
+        Choice::Default => format!("default: {}", baseline::short(&commit)),
+        _ => revision,
+    };
+    let wheel = baseline::wheel_of(sh, dev, &commit)?;
+    Ok(Some(Baseline {
+        asked,
+        commit: Some(commit),
+        wheel,
+    }))
+}
+
+/// `wheel` installed into the side's venv.
+fn prepare(
+    sh: &Shell,
+    dev: &Venv,
+    name: &'static str,
+    wheel: &Path,
+    asked: &str,
+    commit: Option<String>,
+) -> anyhow::Result<Ready> {
+    let located = crate::artifact::locate(wheel.parent().unwrap_or(Path::new(".")))?
+        .into_iter()
+        .find(|l| l.path == wheel)
+        .with_context(|| format!("{} is not a dictwalk wheel", wheel.display()))?;
+    let dir = python::wheel_venv(sh, dev, &format!("{VENVS}/{name}"), &located)?;
+    let bytes = fs::read(wheel).with_context(|| format!("read {}", wheel.display()))?;
+    Ok(Ready {
+        name,
+        python: dir.join("bin").join("python"),
+        side: Side {
+            asked: asked.to_owned(),
+            commit,
+            wheel: located.file.clone(),
+            sha256: format!("{:x}", Sha256::digest(&bytes)),
+            python: String::new(),
+            dictwalk: String::new(),
+        },
+    })
+}
+
+/// Every side on every backend, two measurements at a time (valgrind uses one core, and the
+/// counts do not depend on what else runs). The test-only slowdown goes to the candidate only.
+fn measure_all(
+    root: &Path,
+    sides: &[&Ready],
+    inject: Option<&str>,
+) -> Vec<(&'static str, &'static str, anyhow::Result<Measured>)> {
+    let jobs: Vec<(&Ready, &'static str)> = sides
+        .iter()
+        .flat_map(|side| BACKENDS.iter().map(move |backend| (*side, *backend)))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::new());
+    thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some((side, backend)) = jobs.get(i) else {
+                    break;
+                };
+                term::info(format_args!("bench: counting {} on {backend} under callgrind", side.name));
+                let out = root.join(RUNS).join(format!("{}-{backend}", side.name));
+                let inject = inject.filter(|_| side.name == "cand");
+                let measured = Shell::new()
+                    .map_err(anyhow::Error::from)
+                    .and_then(|sh| {
+                        sh.change_dir(root);
+                        callgrind::measure(&sh, &side.python, backend, &out, inject)
+                    });
+                if let Ok(mut done) = results.lock() {
+                    done.push((i, side.name, *backend, measured));
+                }
+            });
+        }
+    });
+    let mut done = results.into_inner().unwrap_or_default();
+    done.sort_by_key(|(i, ..)| *i);
+    done.into_iter().map(|(_, side, backend, m)| (side, backend, m)).collect()
+}
+
+/// `--aa`: the candidate against a second install of itself, `runs` times; the verdicts that
+/// said anything but GO are false positives.
+fn aa(sh: &Shell, options: &Options, runs: u32) -> anyhow::Result<Conclusion> {
+    let root = sh.current_dir();
+    callgrind::valgrind_version(sh)?;
+    let wheels = current_wheels(sh, &options.wheel_dir, options.build)?;
+    let cand = prepare(sh, &wheels.base, "cand", &wheels.native.path, "this checkout", None)?;
+    let ctrl = prepare(sh, &wheels.base, "ctrl", &wheels.native.path, "this checkout", None)?;
+    let ids = callgrind::scenario_ids(sh, &cand.python)?;
+    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let thresholds = Thresholds::load(&options.thresholds, &shown(&root, &options.thresholds), &id_refs)?;
+    let (mut verdicts, mut flagged) = (0usize, 0usize);
+    let mut widest: f64 = 0.0;
+    for run in 1..=runs {
+        let measured = measure_all(&root, &[&cand, &ctrl], None);
+        let mut sides: [Vec<Measured>; 2] = [Vec::new(), Vec::new()];
+        for (side, backend, m) in measured {
+            let m = m.with_context(|| format!("A/A run {run}: {side} {backend}"))?;
+            sides[usize::from(side == "ctrl")].push(m);
+        }
+        let rows = compare(&sides[0], &sides[1], &thresholds);
+        verdicts += rows.len();
+        flagged += rows.iter().filter(|r| r.verdict != Status::Passed).count();
+        widest = rows
+            .iter()
+            .filter_map(|r| r.change.map(f64::abs))
+            .fold(widest, f64::max);
+        term::info(format_args!(
+            "bench --aa: run {run}/{runs}: {} of {} verdicts other than GO; largest difference {:.4}%",
+            rows.iter().filter(|r| r.verdict != Status::Passed).count(),
+            rows.len(),
+            widest * 100.0
+        ));
+    }
+    let status = if flagged == 0 { Status::Passed } else { Status::Failed };
+    Ok(Conclusion::new(
+        status,
+        format!(
+            "A/A over {runs} run(s): {flagged} of {verdicts} scenario verdicts other than GO \
+             (false-positive rate {:.2}%); the largest difference between the two installs {:.4}%",
+            if verdicts == 0 { 0.0 } else { 100.0 * flagged as f64 / verdicts as f64 },
+            widest * 100.0
+        ),
+    ))
+}
+
+fn publish(sh: &Shell, report: &Report, reports_dir: &Path) -> anyhow::Result<()> {
+    let markdown = render(&MarkdownEmitter, report)?;
+    let files = [
+        (report::JSON, render(&Json, report)?),
+        (report::MARKDOWN, markdown.clone()),
+    ];
+    let summary = step_summary(sh.var_os("GITHUB_STEP_SUMMARY"));
+    crate::report::publish(
+        "bench",
+        reports_dir,
+        &files,
+        summary.as_deref().map(|file| (file, markdown.as_slice())),
+    )?;
+    Ok(())
+}
+
+fn conclusion(report: &Report) -> Conclusion {
+    let regressed = report.scenarios.iter().filter(|r| r.verdict == Status::Failed).count();
+    let summary = match &report.baseline {
+        Some(base) => format!(
+            "{} against {}: {} scenario verdicts, {regressed} NO-GO; A/A control {}",
+            word(report.verdict),
+            base.asked,
+            report.scenarios.len(),
+            report.control.as_ref().map_or("not run", |c| word(c.verdict))
+        ),
+        None => format!("{} without a regression check (--baseline none)", word(report.verdict)),
+    };
+    Conclusion::new(report.verdict, summary).with_reasons(report.reasons.clone())
+}
+
+fn environment(sh: &Shell, valgrind: String) -> Environment {
+    let cpu = fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("model name").map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned()))
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let rustc = exec::quiet(cmd!(sh, "rustc --version"))
+        .map(|ran| ran.stdout.trim().to_owned())
+        .unwrap_or_default();
+    Environment {
+        valgrind,
+        cpu,
+        rustc,
+        os: std::env::consts::OS,
+        arch: std::env::consts::ARCH,
+        generated_at_unix: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    }
+}
+
+/// An error's first line and its causes, on one line.
+fn one_line(err: &anyhow::Error) -> String {
+    format!("{err:#}").lines().next().unwrap_or_default().to_owned()
+}

@@ -1,0 +1,303 @@
+//! The verdicts: each scenario's instruction count on each backend, candidate against baseline,
+//! judged by its limit; the targets of `benches/gate.toml` on the candidate; and the whole run.
+
+use serde::Serialize;
+
+use super::{
+    callgrind::Measured,
+    thresholds::{Metric, Target, Thresholds},
+};
+use crate::status::Status;
+
+/// Two repeats of one scenario in one process further apart than this (relative) mean the
+/// scenario is not deterministic enough to judge. Measured: a few hundredths of a percent.
+pub const REPEAT_TOLERANCE: f64 = 0.005;
+
+/// The report's word for a status: GO, NO-GO or INCONCLUSIVE.
+pub fn word(status: Status) -> &'static str {
+    match status {
+        Status::Passed => "GO",
+        Status::Failed => "NO-GO",
+        Status::Inconclusive => "INCONCLUSIVE",
+        Status::CouldNotRun | Status::NotRun => "COULD NOT RUN",
+    }
+}
+
+/// One scenario on one backend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    pub scenario: String,
+    pub backend: String,
+    /// Instructions per call.
+    pub baseline: Option<f64>,
+    pub candidate: Option<f64>,
+    /// candidate / baseline - 1.
+    pub change: Option<f64>,
+    /// candidate - baseline, instructions per call.
+    pub change_ir: Option<f64>,
+    pub relative: f64,
+    pub absolute: f64,
+    #[serde(serialize_with = "serialize_word")]
+    pub verdict: Status,
+    /// Why it is not GO; empty for GO.
+    pub why: String,
+}
+
+fn serialize_word<S: serde::Serializer>(status: &Status, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(word(*status))
+}
+
+/// Judges every scenario the candidate or the baseline measured, backend by backend.
+pub fn compare(candidate: &[Measured], baseline: &[Measured], thresholds: &Thresholds) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for cand in candidate {
+        let base = baseline.iter().find(|b| b.backend == cand.backend);
+        let mut scenarios: Vec<&String> = cand.counts.keys().collect();
+        if let Some(base) = base {
+            scenarios.extend(base.counts.keys().filter(|s| !cand.counts.contains_key(*s)));
+        }
+        for scenario in scenarios {
+            let limit = thresholds.limit(scenario, Metric::Instructions);
+            let c = cand.counts.get(scenario);
+            let b = base.and_then(|base| base.counts.get(scenario));
+            let (verdict, why) = judge(c.map(|c| (c.per_call(), c.spread())), b.map(|b| (b.per_call(), b.spread())), limit.relative, limit.absolute);
+            let (baseline, candidate) = (b.map(|b| b.per_call()), c.map(|c| c.per_call()));
+            let change_ir = candidate.zip(baseline).map(|(c, b)| c - b);
+            let change = candidate.zip(baseline).map(|(c, b)| c / b - 1.0);
+            rows.push(Row {
+                scenario: scenario.clone(),
+                backend: cand.backend.clone(),
+                baseline,
+                candidate,
+                change,
+                change_ir,
+                relative: limit.relative,
+                absolute: limit.absolute,
+                verdict,
+                why,
+            });
+        }
+    }
+    rows
+}
+
+/// One scenario: `(per call, spread of the repeats)` of each side, against the limit. NO-GO
+/// needs the growth to exceed BOTH the relative threshold and the absolute floor, so that a
+/// few instructions more on a short call are not a "regression".
+fn judge(
+    candidate: Option<(f64, f64)>,
+    baseline: Option<(f64, f64)>,
+    relative: f64,
+    absolute: f64,
+) -> (Status, String) {
+    let (Some((cand, cand_spread)), Some((base, base_spread))) = (candidate, baseline) else {
+        let side = if candidate.is_none() { "the candidate" } else { "the baseline" };
+        return (Status::Inconclusive, format!("{side} did not measure it"));
+    };
+    for (side, spread) in [("candidate", cand_spread), ("baseline", base_spread)] {
+        if !(spread <= REPEAT_TOLERANCE) {
+            return (
+                Status::Inconclusive,
+                format!(
+                    "not deterministic: the {side}'s two repeats differ by {:.2}% (at most {:.1}%)",
+                    spread * 100.0,
+                    REPEAT_TOLERANCE * 100.0
+                ),
+            );
+        }
+    }
+    if !(cand.is_finite() && base.is_finite() && base > 0.0) {
+        return (Status::Inconclusive, "no usable count".to_owned());
+    }
+    let grew = cand - base;
+    let change = cand / base - 1.0;
+    if change > relative && grew > absolute {
+        (
+            Status::Failed,
+            format!(
+                "{:+.2}% ({:+.0} Ir per call) exceeds both {:.1}% and {:.0} Ir",
+                change * 100.0,
+                grew,
+                relative * 100.0,
+                absolute
+            ),
+        )
+    } else {
+        (Status::Passed, String::new())
+    }
+}
+
+/// A target on the candidate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetRow {
+    pub name: String,
+    pub gating: bool,
+    pub metric: &'static str,
+    pub numerator: String,
+    pub denominator: String,
+    pub factor: f64,
+    /// The smallest speed-up seen (denominator / numerator per call), and where.
+    pub worst: Option<f64>,
+    pub worst_scenario: Option<String>,
+    /// How far the worst is from the factor (worst / factor - 1; negative when not met).
+    pub gap: Option<f64>,
+    #[serde(serialize_with = "serialize_word")]
+    pub verdict: Status,
+    pub why: String,
+}
+
+/// The instruction-count targets on the candidate's counts: `numerator` at least `factor` times
+/// faster (fewer instructions per call) than `denominator` in each of its scenarios. A target
+/// this check cannot measure (another metric, a contestant not counted) is INCONCLUSIVE: for a
+/// tracked target that is only reported, for a gating one it holds the gate.
+pub fn targets(candidate: &[Measured], targets: &[Target]) -> Vec<TargetRow> {
+    targets
+        .iter()
+        .map(|target| {
+            let mut row = TargetRow {
+                name: target.name.clone(),
+                gating: target.gating,
+                metric: match target.metric {
+                    Metric::Instructions => "instructions",
+                    Metric::Wall => "wall",
+                },
+                numerator: target.numerator.clone(),
+                denominator: target.denominator.clone(),
+                factor: target.factor,
+                worst: None,
+                worst_scenario: None,
+                gap: None,
+                verdict: Status::Inconclusive,
+                why: String::new(),
+            };
+            let fast = candidate.iter().find(|m| m.backend == target.numerator);
+            let slow = candidate.iter().find(|m| m.backend == target.denominator);
+            let (Metric::Instructions, Some(fast), Some(slow)) = (target.metric, fast, slow) else {
+                row.why = format!(
+                    "not measured here: this check counts the instructions of reference and native ({} of {} vs {})",
+                    row.metric, target.numerator, target.denominator
+                );
+                return row;
+            };
+            let scenarios: Vec<&String> = match &target.scenarios {
+                Some(list) => list.iter().collect(),
+                None => fast.counts.keys().filter(|s| slow.counts.contains_key(*s)).collect(),
+            };
+            for scenario in scenarios {
+                let (Some(f), Some(s)) = (fast.counts.get(scenario), slow.counts.get(scenario)) else {
+                    row.why = format!("{scenario} was not measured on both");
+                    return row;
+                };
+                let ratio = s.per_call() / f.per_call();
+                if row.worst.is_none_or(|worst| ratio < worst) {
+                    row.worst = Some(ratio);
+                    row.worst_scenario = Some(scenario.clone());
+                }
+            }
+            let Some(worst) = row.worst else {
+                row.why = "no scenario to judge".to_owned();
+                return row;
+            };
+            row.gap = Some(worst / target.factor - 1.0);
+            if worst >= target.factor {
+                row.verdict = Status::Passed;
+            } else {
+                row.verdict = Status::Failed;
+                row.why = format!(
+                    "{:.2}x on {}, below {:.2}x",
+                    worst,
+                    row.worst_scenario.as_deref().unwrap_or("?"),
+                    target.factor
+                );
+            }
+            row
+        })
+        .collect()
+}
+
+/// The run's status: NO-GO when a scenario regressed or a gating target is not met; else
+/// INCONCLUSIVE when something could not be judged (a row, a gating target, the control); else
+/// GO. A tracked target never changes it.
+pub fn overall(rows: &[Row], targets: &[TargetRow], control: Option<Status>) -> Status {
+    let rows = rows.iter().map(|r| r.verdict);
+    let gating = targets.iter().filter(|t| t.gating).map(|t| t.verdict);
+    let judged = rows.chain(gating).fold(Status::Passed, Status::worst);
+    match control {
+        // A control that flags means the measurement itself is not to be trusted.
+        Some(Status::Passed) | None => judged,
+        Some(_) if judged == Status::Failed => judged,
+        Some(_) => Status::Inconclusive,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_regression_needs_both_the_threshold_and_the_floor() {
+        // +5% but only 2 instructions: no regression.
+        assert_eq!(judge(Some((42.0, 0.0)), Some((40.0, 0.0)), 0.02, 100.0).0, Status::Passed);
+        // +300 instructions but only +1%: no regression.
+        assert_eq!(
+            judge(Some((30_300.0, 0.0)), Some((30_000.0, 0.0)), 0.02, 100.0).0,
+            Status::Passed
+        );
+        // +5% and +1500: NO-GO, with both figures named.
+        let (status, why) = judge(Some((31_500.0, 0.0)), Some((30_000.0, 0.0)), 0.02, 100.0);
+        assert_eq!(status, Status::Failed);
+        assert!(why.starts_with("+5.00% (+1500 Ir per call)"), "{why}");
+        // Faster is fine.
+        assert_eq!(judge(Some((1.0, 0.0)), Some((30_000.0, 0.0)), 0.02, 100.0).0, Status::Passed);
+    }
+
+    #[test]
+    fn each_inconclusive_cause_is_named() {
+        let (status, why) = judge(None, Some((1.0, 0.0)), 0.02, 100.0);
+        assert_eq!((status, why.as_str()), (Status::Inconclusive, "the candidate did not measure it"));
+        let (status, why) = judge(Some((1.0, 0.0)), None, 0.02, 100.0);
+        assert_eq!((status, why.as_str()), (Status::Inconclusive, "the baseline did not measure it"));
+        let (status, why) = judge(Some((1.0, 0.01)), Some((1.0, 0.0)), 0.02, 100.0);
+        assert_eq!(status, Status::Inconclusive);
+        assert!(why.starts_with("not deterministic: the candidate's two repeats differ by 1.00%"), "{why}");
+        let (status, _) = judge(Some((1.0, f64::NAN)), Some((1.0, 0.0)), 0.02, 100.0);
+        assert_eq!(status, Status::Inconclusive, "an unknown spread is not deterministic");
+    }
+
+    #[test]
+    fn the_control_and_the_targets_decide_the_whole() {
+        let row = |verdict| Row {
+            scenario: "s".into(),
+            backend: "native".into(),
+            baseline: None,
+            candidate: None,
+            change: None,
+            change_ir: None,
+            relative: 0.0,
+            absolute: 0.0,
+            verdict,
+            why: String::new(),
+        };
+        let target = |gating, verdict| TargetRow {
+            name: "t".into(),
+            gating,
+            metric: "instructions",
+            numerator: "native".into(),
+            denominator: "reference".into(),
+            factor: 1.0,
+            worst: None,
+            worst_scenario: None,
+            gap: None,
+            verdict,
+            why: String::new(),
+        };
+        let go = [row(Status::Passed)];
+        assert_eq!(overall(&go, &[], Some(Status::Passed)), Status::Passed);
+        assert_eq!(overall(&go, &[target(false, Status::Failed)], None), Status::Passed);
+        assert_eq!(overall(&go, &[target(true, Status::Failed)], None), Status::Failed);
+        assert_eq!(overall(&go, &[target(true, Status::Inconclusive)], None), Status::Inconclusive);
+        assert_eq!(overall(&go, &[], Some(Status::Failed)), Status::Inconclusive);
+        let no_go = [row(Status::Failed), row(Status::Inconclusive)];
+        assert_eq!(overall(&no_go, &[], Some(Status::Failed)), Status::Failed);
+    }
+}
