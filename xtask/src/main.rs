@@ -15,6 +15,7 @@ mod metadata;
 mod parity;
 mod python;
 mod report;
+mod stats;
 mod status;
 mod steps;
 mod term;
