@@ -15,7 +15,6 @@ mod metadata;
 mod parity;
 mod python;
 mod report;
-mod stats;
 mod status;
 mod steps;
 mod term;

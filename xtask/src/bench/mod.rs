@@ -14,6 +14,7 @@
 mod baseline;
 mod callgrind;
 mod report;
+mod stats;
 mod suite;
 mod thresholds;
 mod verdict;
