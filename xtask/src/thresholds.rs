@@ -99,7 +99,7 @@ pub struct Target {
 /// The checked contents of the thresholds file.
 #[derive(Debug, Clone)]
 pub struct Thresholds {
-    defaults: BTreeMap<Metric, Limit>,
+    defaults: Defaults,
     /// Resolved at parse time: an override's missing half comes from the metric's default.
     overrides: BTreeMap<(String, Metric), Limit>,
     targets: Vec<Target>,
@@ -129,19 +129,29 @@ impl Thresholds {
     pub fn limit(&self, scenario: &str, metric: Metric) -> Limit {
         self.overrides
             .get(&(scenario.to_owned(), metric))
-            .or_else(|| self.defaults.get(&metric))
             .copied()
-            // The reader requires a default for every metric, so this is never reached; a limit
-            // of zero would make every change count, which fails closed.
-            .unwrap_or(Limit {
-                relative: 0.0,
-                absolute: 0.0,
-            })
+            .unwrap_or_else(|| self.defaults.get(metric))
     }
 
     /// The targets, in the file's order.
     pub fn targets(&self) -> &[Target] {
         &self.targets
+    }
+}
+
+/// A limit for every metric: a field per metric, so that looking one up cannot fail.
+#[derive(Debug, Clone)]
+struct Defaults {
+    instructions: Limit,
+    wall: Limit,
+}
+
+impl Defaults {
+    fn get(&self, metric: Metric) -> Limit {
+        match metric {
+            Metric::Instructions => self.instructions,
+            Metric::Wall => self.wall,
+        }
     }
 }
 
@@ -210,29 +220,10 @@ impl Reader<'_> {
         let metric = self.required(root, "", "metric", None)?;
         let metric_table = self.table(metric, "metric")?;
         self.no_unknown_metrics(metric_table, "metric")?;
-        let mut defaults = BTreeMap::new();
-        for metric in Metric::ALL {
-            let key = format!("metric.{metric}");
-            let item = self.required(
-                metric_table,
-                "metric",
-                metric.name(),
-                first_span(metric_table),
-            )?;
-            let table = self.table(item, &key)?;
-            self.no_unknown_keys(table, &key, LIMIT_KEYS, "key")?;
-            let relative = self.threshold(
-                self.required(table, &key, "relative", span_of(item))?,
-                &key,
-                "relative",
-            )?;
-            let absolute = self.threshold(
-                self.required(table, &key, "absolute", span_of(item))?,
-                &key,
-                "absolute",
-            )?;
-            defaults.insert(metric, Limit { relative, absolute });
-        }
+        let defaults = Defaults {
+            instructions: self.default_limit(metric_table, Metric::Instructions)?,
+            wall: self.default_limit(metric_table, Metric::Wall)?,
+        };
 
         let mut overrides = BTreeMap::new();
         if let Some(scenarios) = root.get_key_value("scenario") {
@@ -261,7 +252,7 @@ impl Reader<'_> {
                             "sets neither relative nor absolute",
                         ));
                     }
-                    let mut limit = defaults[&metric];
+                    let mut limit = defaults.get(metric);
                     if let Some(relative) = table.get_key_value("relative") {
                         limit.relative = self.threshold(relative, &key, "relative")?;
                     }
@@ -298,6 +289,30 @@ impl Reader<'_> {
             overrides,
             targets,
         })
+    }
+
+    /// `[metric.<name>]`, the metric's default: both fields are required.
+    fn default_limit(&self, metric_table: &dyn TableLike, metric: Metric) -> anyhow::Result<Limit> {
+        let key = format!("metric.{metric}");
+        let item = self.required(
+            metric_table,
+            "metric",
+            metric.name(),
+            first_span(metric_table),
+        )?;
+        let table = self.table(item, &key)?;
+        self.no_unknown_keys(table, &key, LIMIT_KEYS, "key")?;
+        let relative = self.threshold(
+            self.required(table, &key, "relative", span_of(item))?,
+            &key,
+            "relative",
+        )?;
+        let absolute = self.threshold(
+            self.required(table, &key, "absolute", span_of(item))?,
+            &key,
+            "absolute",
+        )?;
+        Ok(Limit { relative, absolute })
     }
 
     fn target(
