@@ -21,6 +21,7 @@ mod term;
 mod test;
 #[cfg(test)]
 mod testing;
+mod thresholds;
 #[cfg(test)]
 mod tidy;
 mod version;
