@@ -575,7 +575,14 @@ mod tests {
         assert!(!bench.suite && !bench.aa && bench.baseline.is_none());
         assert_eq!(bench.reports_dir, PathBuf::from("reports"));
         assert_eq!(bench.thresholds, PathBuf::from("benches/gate.toml"));
-        let flags = Xtask::try_parse_from(["xtask", "bench", "--suite", "--quick", "--json", "/tmp/b.json"])?;
+        let flags = Xtask::try_parse_from([
+            "xtask",
+            "bench",
+            "--suite",
+            "--quick",
+            "--json",
+            "/tmp/b.json",
+        ])?;
         let Subcommand::Bench(bench) = flags.subcommand else {
             anyhow::bail!("parsed as another subcommand: {flags:?}");
         };
@@ -583,12 +590,22 @@ mod tests {
         assert_eq!(bench.json, Some(PathBuf::from("/tmp/b.json")));
         for bad in [
             &["xtask", "bench", "--quick"][..],
-            &["xtask", "bench", "--baseline", "main", "--baseline-wheels", "w"],
+            &[
+                "xtask",
+                "bench",
+                "--baseline",
+                "main",
+                "--baseline-wheels",
+                "w",
+            ],
             &["xtask", "bench", "--aa", "--baseline", "main"],
             &["xtask", "bench", "--runs", "3"],
             &["xtask", "bench", "--aa", "--runs", "0"],
         ] {
-            assert!(Xtask::try_parse_from(bad).is_err(), "{bad:?} must be refused");
+            assert!(
+                Xtask::try_parse_from(bad).is_err(),
+                "{bad:?} must be refused"
+            );
         }
         Ok(())
     }

@@ -21,7 +21,6 @@ mod term;
 mod test;
 #[cfg(test)]
 mod testing;
-mod thresholds;
 #[cfg(test)]
 mod tidy;
 mod version;

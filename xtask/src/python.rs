@@ -350,7 +350,12 @@ const WHEEL_STAMP: &str = "xtask-wheel.stamp";
 
 /// The venv `rel_dir` with `wheel` installed: made (from `base`'s interpreter) when missing or
 /// broken, and the wheel pip-installed only when its sha256 differs from the stamp's.
-pub fn wheel_venv(sh: &Shell, base: &Venv, rel_dir: &str, wheel: &Located) -> anyhow::Result<PathBuf> {
+pub fn wheel_venv(
+    sh: &Shell,
+    base: &Venv,
+    rel_dir: &str,
+    wheel: &Located,
+) -> anyhow::Result<PathBuf> {
     let dir = sh.current_dir().join(rel_dir);
     let python = dir.join("bin").join("python");
     let runs = cmd!(sh, "{python} -c pass")

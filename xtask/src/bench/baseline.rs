@@ -107,7 +107,10 @@ pub fn wheel_of(sh: &Shell, dev: &Venv, commit: &str) -> anyhow::Result<PathBuf>
     let worktree_arg = worktree.as_os_str();
     exec::run(
         "baseline worktree",
-        cmd!(sh, "git worktree add --detach --force {worktree_arg} {commit}"),
+        cmd!(
+            sh,
+            "git worktree add --detach --force {worktree_arg} {commit}"
+        ),
     )
     .with_context(|| format!("check out the baseline {} in a worktree", short(commit)))?;
     let built = build(sh, dev, &worktree, &cache, commit);

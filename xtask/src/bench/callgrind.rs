@@ -92,7 +92,9 @@ struct Batch {
 /// is missing or too old.
 pub fn valgrind_version(sh: &Shell) -> anyhow::Result<String> {
     let ran = exec::quiet(cmd!(sh, "valgrind --version")).map_err(|_| {
-        anyhow::anyhow!("valgrind is not installed: the instruction counts need it (apt-get install valgrind)")
+        anyhow::anyhow!(
+            "valgrind is not installed: the instruction counts need it (apt-get install valgrind)"
+        )
     })?;
     let text = ran.stdout.trim().to_owned();
     let version = text.strip_prefix("valgrind-").unwrap_or(&text);
@@ -181,11 +183,7 @@ pub fn measure(
 
 /// Each batch's count: the k-th measured loop is dump `2k+2`; there must be exactly two dumps
 /// per batch, or something else called `getppid` and the counts cannot be trusted.
-fn counts(
-    batches: Batches,
-    totals: &BTreeMap<u64, u64>,
-    dumps: &Path,
-) -> anyhow::Result<Measured> {
+fn counts(batches: Batches, totals: &BTreeMap<u64, u64>, dumps: &Path) -> anyhow::Result<Measured> {
     let expected = 2 * batches.batches.len() as u64;
     if totals.len() as u64 != expected {
         bail!(
@@ -203,7 +201,10 @@ fn counts(
             .get(&dump)
             .with_context(|| format!("no dump {dump} beside {}", dumps.display()))?;
         if batch.calls == 0 {
-            bail!("the runner recorded a batch of 0 calls for {}", batch.scenario);
+            bail!(
+                "the runner recorded a batch of 0 calls for {}",
+                batch.scenario
+            );
         }
         counts
             .entry(batch.scenario.clone())
@@ -243,9 +244,10 @@ fn dump_totals(dumps: &Path) -> anyhow::Result<BTreeMap<u64, u64>> {
             continue;
         };
         let text = fs::read_to_string(&path).with_context(|| format!("read {}", path.display()))?;
-        totals.insert(number, summary_of(&text).with_context(|| {
-            format!("{} has no summary line", path.display())
-        })?);
+        totals.insert(
+            number,
+            summary_of(&text).with_context(|| format!("{} has no summary line", path.display()))?,
+        );
     }
     Ok(totals)
 }
@@ -286,7 +288,11 @@ mod tests {
     fn each_batch_is_its_own_dump_and_repeats_are_kept() -> anyhow::Result<()> {
         // Dumps: 1 start-up, 2 loop a#0, 3 preparation, 4 loop a#1.
         let totals = BTreeMap::from([(1, 90_000_000), (2, 15_000), (3, 777), (4, 15_030)]);
-        let measured = counts(batches(&[("a", 10), ("a", 10)]), &totals, Path::new("cg.out"))?;
+        let measured = counts(
+            batches(&[("a", 10), ("a", 10)]),
+            &totals,
+            Path::new("cg.out"),
+        )?;
         let a = &measured.counts["a"];
         assert_eq!(a.repeats, [1500.0, 1503.0]);
         assert_eq!(a.per_call(), 1501.5);

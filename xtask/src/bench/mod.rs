@@ -66,10 +66,7 @@ impl flags::Bench {
             build: !self.no_build,
             reports_dir: root.join(&self.reports_dir),
             thresholds: root.join(&self.thresholds),
-            baseline: Choice::of(
-                self.baseline.as_deref(),
-                self.baseline_wheels.as_deref(),
-            ),
+            baseline: Choice::of(self.baseline.as_deref(), self.baseline_wheels.as_deref()),
         };
         if self.aa {
             return aa(sh, &options, self.runs);
@@ -129,7 +126,14 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
     let valgrind = callgrind::valgrind_version(sh)?;
     let wheels = current_wheels(sh, &options.wheel_dir, options.build)?;
     let head = baseline::resolve(sh, "HEAD").ok();
-    let cand = prepare(sh, &wheels.base, "cand", &wheels.native.path, "this checkout", head)?;
+    let cand = prepare(
+        sh,
+        &wheels.base,
+        "cand",
+        &wheels.native.path,
+        "this checkout",
+        head,
+    )?;
     let ids = callgrind::scenario_ids(sh, &cand.python)?;
     let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let thresholds = Thresholds::load(
@@ -142,10 +146,24 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
         None => (None, Some("--baseline none".to_owned())),
     };
     let base = match &baseline {
-        Some(b) => Some(prepare(sh, &wheels.base, "base", &b.wheel, &b.asked, b.commit.clone())?),
+        Some(b) => Some(prepare(
+            sh,
+            &wheels.base,
+            "base",
+            &b.wheel,
+            &b.asked,
+            b.commit.clone(),
+        )?),
         None => None,
     };
-    let ctrl = prepare(sh, &wheels.base, "ctrl", &wheels.native.path, "this checkout", cand.side.commit.clone())?;
+    let ctrl = prepare(
+        sh,
+        &wheels.base,
+        "ctrl",
+        &wheels.native.path,
+        "this checkout",
+        cand.side.commit.clone(),
+    )?;
 
     // From here the run does the work its reports describe.
     set_aside(&options.reports_dir, &report::FILES)?;
@@ -177,7 +195,10 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
         .map(|r| format!("{} {}", r.scenario, r.backend))
         .collect();
     let control = Control {
-        verdict: control_rows.iter().map(|r| r.verdict).fold(Status::Passed, Status::worst),
+        verdict: control_rows
+            .iter()
+            .map(|r| r.verdict)
+            .fold(Status::Passed, Status::worst),
         flagged,
     };
     let mut rows: Vec<Row> = match &base {
@@ -206,9 +227,18 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
         verdict = verdict.worst(Status::Inconclusive);
     }
     for row in rows.iter().filter(|r| r.verdict != Status::Passed) {
-        reasons.push(format!("{} {}: {}: {}", row.scenario, row.backend, word(row.verdict), row.why));
+        reasons.push(format!(
+            "{} {}: {}: {}",
+            row.scenario,
+            row.backend,
+            word(row.verdict),
+            row.why
+        ));
     }
-    for t in target_rows.iter().filter(|t| t.gating && t.verdict != Status::Passed) {
+    for t in target_rows
+        .iter()
+        .filter(|t| t.gating && t.verdict != Status::Passed)
+    {
         reasons.push(format!("target {}: {}: {}", t.name, word(t.verdict), t.why));
     }
     if control.verdict != Status::Passed {
@@ -318,15 +348,16 @@ fn measure_all(
                 let Some((side, backend)) = jobs.get(i) else {
                     break;
                 };
-                term::info(format_args!("bench: counting {} on {backend} under callgrind", side.name));
+                term::info(format_args!(
+                    "bench: counting {} on {backend} under callgrind",
+                    side.name
+                ));
                 let out = root.join(RUNS).join(format!("{}-{backend}", side.name));
                 let inject = inject.filter(|_| side.name == "cand");
-                let measured = Shell::new()
-                    .map_err(anyhow::Error::from)
-                    .and_then(|sh| {
-                        sh.change_dir(root);
-                        callgrind::measure(&sh, &side.python, backend, &out, inject)
-                    });
+                let measured = Shell::new().map_err(anyhow::Error::from).and_then(|sh| {
+                    sh.change_dir(root);
+                    callgrind::measure(&sh, &side.python, backend, &out, inject)
+                });
                 if let Ok(mut done) = results.lock() {
                     done.push((i, side.name, *backend, measured));
                 }
@@ -335,7 +366,9 @@ fn measure_all(
     });
     let mut done = results.into_inner().unwrap_or_default();
     done.sort_by_key(|(i, ..)| *i);
-    done.into_iter().map(|(_, side, backend, m)| (side, backend, m)).collect()
+    done.into_iter()
+        .map(|(_, side, backend, m)| (side, backend, m))
+        .collect()
 }
 
 /// `--aa`: the candidate against a second install of itself, `runs` times; the verdicts that
@@ -344,11 +377,29 @@ fn aa(sh: &Shell, options: &Options, runs: u32) -> anyhow::Result<Conclusion> {
     let root = sh.current_dir();
     callgrind::valgrind_version(sh)?;
     let wheels = current_wheels(sh, &options.wheel_dir, options.build)?;
-    let cand = prepare(sh, &wheels.base, "cand", &wheels.native.path, "this checkout", None)?;
-    let ctrl = prepare(sh, &wheels.base, "ctrl", &wheels.native.path, "this checkout", None)?;
+    let cand = prepare(
+        sh,
+        &wheels.base,
+        "cand",
+        &wheels.native.path,
+        "this checkout",
+        None,
+    )?;
+    let ctrl = prepare(
+        sh,
+        &wheels.base,
+        "ctrl",
+        &wheels.native.path,
+        "this checkout",
+        None,
+    )?;
     let ids = callgrind::scenario_ids(sh, &cand.python)?;
     let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let thresholds = Thresholds::load(&options.thresholds, &shown(&root, &options.thresholds), &id_refs)?;
+    let thresholds = Thresholds::load(
+        &options.thresholds,
+        &shown(&root, &options.thresholds),
+        &id_refs,
+    )?;
     let (mut verdicts, mut flagged) = (0usize, 0usize);
     let mut widest: f64 = 0.0;
     for run in 1..=runs {
@@ -372,13 +423,21 @@ fn aa(sh: &Shell, options: &Options, runs: u32) -> anyhow::Result<Conclusion> {
             widest * 100.0
         ));
     }
-    let status = if flagged == 0 { Status::Passed } else { Status::Failed };
+    let status = if flagged == 0 {
+        Status::Passed
+    } else {
+        Status::Failed
+    };
     Ok(Conclusion::new(
         status,
         format!(
             "A/A over {runs} run(s): {flagged} of {verdicts} scenario verdicts other than GO \
              (false-positive rate {:.2}%); the largest difference between the two installs {:.4}%",
-            if verdicts == 0 { 0.0 } else { 100.0 * flagged as f64 / verdicts as f64 },
+            if verdicts == 0 {
+                0.0
+            } else {
+                100.0 * flagged as f64 / verdicts as f64
+            },
             widest * 100.0
         ),
     ))
@@ -401,16 +460,26 @@ fn publish(sh: &Shell, report: &Report, reports_dir: &Path) -> anyhow::Result<()
 }
 
 fn conclusion(report: &Report) -> Conclusion {
-    let regressed = report.scenarios.iter().filter(|r| r.verdict == Status::Failed).count();
+    let regressed = report
+        .scenarios
+        .iter()
+        .filter(|r| r.verdict == Status::Failed)
+        .count();
     let summary = match &report.baseline {
         Some(base) => format!(
             "{} against {}: {} scenario verdicts, {regressed} NO-GO; A/A control {}",
             word(report.verdict),
             base.asked,
             report.scenarios.len(),
-            report.control.as_ref().map_or("not run", |c| word(c.verdict))
+            report
+                .control
+                .as_ref()
+                .map_or("not run", |c| word(c.verdict))
         ),
-        None => format!("{} without a regression check (--baseline none)", word(report.verdict)),
+        None => format!(
+            "{} without a regression check (--baseline none)",
+            word(report.verdict)
+        ),
     };
     Conclusion::new(report.verdict, summary).with_reasons(report.reasons.clone())
 }
@@ -419,8 +488,10 @@ fn environment(sh: &Shell, valgrind: String) -> Environment {
     let cpu = fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|text| {
-            text.lines()
-                .find_map(|l| l.strip_prefix("model name").map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned()))
+            text.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
         })
         .unwrap_or_else(|| "unknown CPU".to_owned());
     let rustc = exec::quiet(cmd!(sh, "rustc --version"))
@@ -440,5 +511,9 @@ fn environment(sh: &Shell, valgrind: String) -> Environment {
 
 /// An error's first line and its causes, on one line.
 fn one_line(err: &anyhow::Error) -> String {
-    format!("{err:#}").lines().next().unwrap_or_default().to_owned()
+    format!("{err:#}")
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }

@@ -86,15 +86,13 @@ impl Emitter<Report> for MarkdownEmitter {
             Status::Failed => "⛔",
             _ => "⚠️",
         };
-        writeln!(
-            out,
-            "# Benchmark gate: {mark} {}\n",
-            word(report.verdict)
-        )?;
+        writeln!(out, "# Benchmark gate: {mark} {}\n", word(report.verdict))?;
         let side = |s: &Side| {
             format!(
                 "`{}` ({}, wheel sha256 `{}`)",
-                s.commit.as_deref().map_or("-", |c| c.get(..12).unwrap_or(c)),
+                s.commit
+                    .as_deref()
+                    .map_or("-", |c| c.get(..12).unwrap_or(c)),
                 s.asked,
                 s.sha256.get(..12).unwrap_or(&s.sha256)
             )
@@ -120,14 +118,18 @@ impl Emitter<Report> for MarkdownEmitter {
             }
             writeln!(out)?;
         }
-        let (changed, unchanged): (Vec<&Row>, Vec<&Row>) = report
-            .scenarios
-            .iter()
-            .partition(|row| row.verdict != Status::Passed || row.change.is_none_or(|c| c.abs() >= UNCHANGED));
+        let (changed, unchanged): (Vec<&Row>, Vec<&Row>) =
+            report.scenarios.iter().partition(|row| {
+                row.verdict != Status::Passed || row.change.is_none_or(|c| c.abs() >= UNCHANGED)
+            });
         if report.baseline.is_some() {
             writeln!(out, "## Scenarios that changed\n")?;
             if changed.is_empty() {
-                writeln!(out, "None: every scenario is within {:.1}%.\n", UNCHANGED * 100.0)?;
+                writeln!(
+                    out,
+                    "None: every scenario is within {:.1}%.\n",
+                    UNCHANGED * 100.0
+                )?;
             }
             scenario_table(out, &changed)?;
         }
@@ -137,16 +139,22 @@ impl Emitter<Report> for MarkdownEmitter {
         }
         table_aligned(
             out,
-            &["target", "kind", "worst", "where", "needs", "gap", "verdict"],
+            &[
+                "target", "kind", "worst", "where", "needs", "gap", "verdict",
+            ],
             &[2, 4, 5],
             report.targets.iter().map(|t| {
                 vec![
-                    format!("{}: {} vs {} ({})", t.name, t.numerator, t.denominator, t.metric),
+                    format!(
+                        "{}: {} vs {} ({})",
+                        t.name, t.numerator, t.denominator, t.metric
+                    ),
                     if t.gating { "gating" } else { "tracked" }.to_owned(),
                     t.worst.map_or("-".to_owned(), |w| format!("{w:.2}x")),
                     t.worst_scenario.clone().unwrap_or_else(|| "-".to_owned()),
                     format!("{:.2}x", t.factor),
-                    t.gap.map_or("-".to_owned(), |g| format!("{:+.0}%", g * 100.0)),
+                    t.gap
+                        .map_or("-".to_owned(), |g| format!("{:+.0}%", g * 100.0)),
                     verdict_cell(t.verdict, &t.why),
                 ]
             }),
@@ -184,12 +192,36 @@ impl Emitter<Report> for MarkdownEmitter {
             &["", "candidate", "baseline"],
             &[],
             [
-                ("commit", report.candidate.commit.clone().unwrap_or_default(), base.and_then(|b| b.commit.clone()).unwrap_or_default()),
-                ("asked", report.candidate.asked.clone(), base.map(|b| b.asked.clone()).unwrap_or_default()),
-                ("wheel", report.candidate.wheel.clone(), base.map(|b| b.wheel.clone()).unwrap_or_default()),
-                ("wheel sha256", report.candidate.sha256.clone(), base.map(|b| b.sha256.clone()).unwrap_or_default()),
-                ("Python", report.candidate.python.clone(), base.map(|b| b.python.clone()).unwrap_or_default()),
-                ("dictwalk", report.candidate.dictwalk.clone(), base.map(|b| b.dictwalk.clone()).unwrap_or_default()),
+                (
+                    "commit",
+                    report.candidate.commit.clone().unwrap_or_default(),
+                    base.and_then(|b| b.commit.clone()).unwrap_or_default(),
+                ),
+                (
+                    "asked",
+                    report.candidate.asked.clone(),
+                    base.map(|b| b.asked.clone()).unwrap_or_default(),
+                ),
+                (
+                    "wheel",
+                    report.candidate.wheel.clone(),
+                    base.map(|b| b.wheel.clone()).unwrap_or_default(),
+                ),
+                (
+                    "wheel sha256",
+                    report.candidate.sha256.clone(),
+                    base.map(|b| b.sha256.clone()).unwrap_or_default(),
+                ),
+                (
+                    "Python",
+                    report.candidate.python.clone(),
+                    base.map(|b| b.python.clone()).unwrap_or_default(),
+                ),
+                (
+                    "dictwalk",
+                    report.candidate.dictwalk.clone(),
+                    base.map(|b| b.dictwalk.clone()).unwrap_or_default(),
+                ),
             ]
             .into_iter()
             .map(|(what, c, b)| vec![what.to_owned(), format!("`{c}`"), format!("`{b}`")])
@@ -208,7 +240,16 @@ impl Emitter<Report> for MarkdownEmitter {
 fn scenario_table(out: &mut dyn io::Write, rows: &[&Row]) -> io::Result<()> {
     table_aligned(
         out,
-        &["scenario", "backend", "baseline Ir", "candidate Ir", "change", "Δ Ir", "threshold", "verdict"],
+        &[
+            "scenario",
+            "backend",
+            "baseline Ir",
+            "candidate Ir",
+            "change",
+            "Δ Ir",
+            "threshold",
+            "verdict",
+        ],
         &[2, 3, 4, 5],
         rows.iter().map(|row| {
             let ir = |x: Option<f64>| x.map_or("-".to_owned(), |x| format!("{x:.0}"));
@@ -217,7 +258,8 @@ fn scenario_table(out: &mut dyn io::Write, rows: &[&Row]) -> io::Result<()> {
                 row.backend.clone(),
                 ir(row.baseline),
                 ir(row.candidate),
-                row.change.map_or("-".to_owned(), |c| format!("{:+.2}%", c * 100.0)),
+                row.change
+                    .map_or("-".to_owned(), |c| format!("{:+.2}%", c * 100.0)),
                 row.change_ir.map_or("-".to_owned(), |c| format!("{c:+.0}")),
                 format!("{:.1}% and {:.0} Ir", row.relative * 100.0, row.absolute),
                 verdict_cell(row.verdict, &row.why),

@@ -24,67 +24,67 @@ const REPORT: &str = "bench-suite.json";
 
 /// Runs the suite as `flags` say.
 pub fn run(sh: &Shell, flags: &flags::Bench) -> anyhow::Result<Conclusion> {
-        // Setup failures end the run with exit 2: without the contestants there is no verdict.
-        let venv = python::dev_venv(sh)?;
-        python::ensure_extra(sh, &venv, REQUIREMENTS, STAMP)?;
-        let legacy = python::legacy_venv(sh)?;
+    // Setup failures end the run with exit 2: without the contestants there is no verdict.
+    let venv = python::dev_venv(sh)?;
+    python::ensure_extra(sh, &venv, REQUIREMENTS, STAMP)?;
+    let legacy = python::legacy_venv(sh)?;
 
-        let mut suite_args: Vec<OsString> = Vec::new();
-        if sh.path_exists(test::NATIVE_MANIFEST) {
-            let built = test::build_native(sh, &venv);
-            if built.status != Status::Passed {
-                // An older extension may still be installed: timing it would judge stale code.
-                let why = format!("the build {} ({})", built.status.label(), built.summary);
-                term::warn(format_args!("{why}: the native backend is left out"));
-                suite_args.extend(["--no-native".into(), why.into()]);
-            }
+    let mut suite_args: Vec<OsString> = Vec::new();
+    if sh.path_exists(test::NATIVE_MANIFEST) {
+        let built = test::build_native(sh, &venv);
+        if built.status != Status::Passed {
+            // An older extension may still be installed: timing it would judge stale code.
+            let why = format!("the build {} ({})", built.status.label(), built.summary);
+            term::warn(format_args!("{why}: the native backend is left out"));
+            suite_args.extend(["--no-native".into(), why.into()]);
         }
-        if flags.quick {
-            suite_args.push("--quick".into());
-        }
-        if flags.self_check {
-            suite_args.push("--self-check".into());
-        }
-        let json = match &flags.json {
-            Some(file) => sh.current_dir().join(file),
-            None => sh.current_dir().join(&flags.reports_dir).join(REPORT),
+    }
+    if flags.quick {
+        suite_args.push("--quick".into());
+    }
+    if flags.self_check {
+        suite_args.push("--self-check".into());
+    }
+    let json = match &flags.json {
+        Some(file) => sh.current_dir().join(file),
+        None => sh.current_dir().join(&flags.reports_dir).join(REPORT),
+    };
+    suite_args.extend(["--json".into(), json.into_os_string()]);
+    suite_args.extend(["--legacy-python".into(), legacy.python().into_os_string()]);
+
+    let python = venv.python();
+    let script = sh.current_dir().join(SCRIPT);
+    let package_root = sh.current_dir().join("python");
+    let suite = cmd!(sh, "{python} {script} {suite_args...}").env("PYTHONPATH", package_root);
+    let status = steps::stream("scenarios", suite).context("run the scenario suite")?;
+    let Some(mut outcome) = suite_outcome(status.code()) else {
+        bail!("{SCRIPT} ended abnormally ({status})");
+    };
+
+    if flags.criterion {
+        let quick = flags.quick.then_some("--quick");
+        let criterion = cmd!(sh, "cargo bench -p dictwalk-benches -- {quick...}");
+        let status =
+            steps::stream("criterion", criterion).context("run the criterion benchmarks")?;
+        // A bench that asserts a wrong result panics, so any failure is a finding.
+        let criterion_outcome = if status.success() {
+            Status::Passed
+        } else {
+            Status::Failed
         };
-        suite_args.extend(["--json".into(), json.into_os_string()]);
-        suite_args.extend(["--legacy-python".into(), legacy.python().into_os_string()]);
+        outcome = outcome.worst(criterion_outcome);
+    }
 
-        let python = venv.python();
-        let script = sh.current_dir().join(SCRIPT);
-        let package_root = sh.current_dir().join("python");
-        let suite = cmd!(sh, "{python} {script} {suite_args...}").env("PYTHONPATH", package_root);
-        let status = steps::stream("scenarios", suite).context("run the scenario suite")?;
-        let Some(mut outcome) = suite_outcome(status.code()) else {
-            bail!("{SCRIPT} ended abnormally ({status})");
-        };
-
-        if flags.criterion {
-            let quick = flags.quick.then_some("--quick");
-            let criterion = cmd!(sh, "cargo bench -p dictwalk-benches -- {quick...}");
-            let status =
-                steps::stream("criterion", criterion).context("run the criterion benchmarks")?;
-            // A bench that asserts a wrong result panics, so any failure is a finding.
-            let criterion_outcome = if status.success() {
-                Status::Passed
-            } else {
-                Status::Failed
-            };
-            outcome = outcome.worst(criterion_outcome);
+    let summary = match outcome {
+        Status::Passed if flags.self_check => "every checked result as expected",
+        Status::Passed => "every target MET",
+        Status::Failed => "a target NOT MET or a wrong result",
+        Status::Inconclusive => {
+            "INCONCLUSIVE: a contestant is missing, so a target cannot be judged"
         }
-
-        let summary = match outcome {
-            Status::Passed if flags.self_check => "every checked result as expected",
-            Status::Passed => "every target MET",
-            Status::Failed => "a target NOT MET or a wrong result",
-            Status::Inconclusive => {
-                "INCONCLUSIVE: a contestant is missing, so a target cannot be judged"
-            }
-            Status::CouldNotRun | Status::NotRun => "the suite could not run",
-        };
-        Ok(Conclusion::new(outcome, summary))
+        Status::CouldNotRun | Status::NotRun => "the suite could not run",
+    };
+    Ok(Conclusion::new(outcome, summary))
 }
 
 /// Reads `benches/scenarios.py`'s documented exit codes; `None` for anything else (a signal, or

@@ -60,7 +60,12 @@ pub fn compare(candidate: &[Measured], baseline: &[Measured], thresholds: &Thres
             let limit = thresholds.limit(scenario, Metric::Instructions);
             let c = cand.counts.get(scenario);
             let b = base.and_then(|base| base.counts.get(scenario));
-            let (verdict, why) = judge(c.map(|c| (c.per_call(), c.spread())), b.map(|b| (b.per_call(), b.spread())), limit.relative, limit.absolute);
+            let (verdict, why) = judge(
+                c.map(|c| (c.per_call(), c.spread())),
+                b.map(|b| (b.per_call(), b.spread())),
+                limit.relative,
+                limit.absolute,
+            );
             let (baseline, candidate) = (b.map(|b| b.per_call()), c.map(|c| c.per_call()));
             let change_ir = candidate.zip(baseline).map(|(c, b)| c - b);
             let change = candidate.zip(baseline).map(|(c, b)| c / b - 1.0);
@@ -91,11 +96,16 @@ fn judge(
     absolute: f64,
 ) -> (Status, String) {
     let (Some((cand, cand_spread)), Some((base, base_spread))) = (candidate, baseline) else {
-        let side = if candidate.is_none() { "the candidate" } else { "the baseline" };
+        let side = if candidate.is_none() {
+            "the candidate"
+        } else {
+            "the baseline"
+        };
         return (Status::Inconclusive, format!("{side} did not measure it"));
     };
     for (side, spread) in [("candidate", cand_spread), ("baseline", base_spread)] {
-        if !(spread <= REPEAT_TOLERANCE) {
+        // A NaN spread (a repeat without a count) is not deterministic either.
+        if spread.is_nan() || spread > REPEAT_TOLERANCE {
             return (
                 Status::Inconclusive,
                 format!(
@@ -237,7 +247,10 @@ mod tests {
     #[test]
     fn a_regression_needs_both_the_threshold_and_the_floor() {
         // +5% but only 2 instructions: no regression.
-        assert_eq!(judge(Some((42.0, 0.0)), Some((40.0, 0.0)), 0.02, 100.0).0, Status::Passed);
+        assert_eq!(
+            judge(Some((42.0, 0.0)), Some((40.0, 0.0)), 0.02, 100.0).0,
+            Status::Passed
+        );
         // +300 instructions but only +1%: no regression.
         assert_eq!(
             judge(Some((30_300.0, 0.0)), Some((30_000.0, 0.0)), 0.02, 100.0).0,
@@ -248,20 +261,36 @@ mod tests {
         assert_eq!(status, Status::Failed);
         assert!(why.starts_with("+5.00% (+1500 Ir per call)"), "{why}");
         // Faster is fine.
-        assert_eq!(judge(Some((1.0, 0.0)), Some((30_000.0, 0.0)), 0.02, 100.0).0, Status::Passed);
+        assert_eq!(
+            judge(Some((1.0, 0.0)), Some((30_000.0, 0.0)), 0.02, 100.0).0,
+            Status::Passed
+        );
     }
 
     #[test]
     fn each_inconclusive_cause_is_named() {
         let (status, why) = judge(None, Some((1.0, 0.0)), 0.02, 100.0);
-        assert_eq!((status, why.as_str()), (Status::Inconclusive, "the candidate did not measure it"));
+        assert_eq!(
+            (status, why.as_str()),
+            (Status::Inconclusive, "the candidate did not measure it")
+        );
         let (status, why) = judge(Some((1.0, 0.0)), None, 0.02, 100.0);
-        assert_eq!((status, why.as_str()), (Status::Inconclusive, "the baseline did not measure it"));
+        assert_eq!(
+            (status, why.as_str()),
+            (Status::Inconclusive, "the baseline did not measure it")
+        );
         let (status, why) = judge(Some((1.0, 0.01)), Some((1.0, 0.0)), 0.02, 100.0);
         assert_eq!(status, Status::Inconclusive);
-        assert!(why.starts_with("not deterministic: the candidate's two repeats differ by 1.00%"), "{why}");
+        assert!(
+            why.starts_with("not deterministic: the candidate's two repeats differ by 1.00%"),
+            "{why}"
+        );
         let (status, _) = judge(Some((1.0, f64::NAN)), Some((1.0, 0.0)), 0.02, 100.0);
-        assert_eq!(status, Status::Inconclusive, "an unknown spread is not deterministic");
+        assert_eq!(
+            status,
+            Status::Inconclusive,
+            "an unknown spread is not deterministic"
+        );
     }
 
     #[test]
@@ -293,10 +322,22 @@ mod tests {
         };
         let go = [row(Status::Passed)];
         assert_eq!(overall(&go, &[], Some(Status::Passed)), Status::Passed);
-        assert_eq!(overall(&go, &[target(false, Status::Failed)], None), Status::Passed);
-        assert_eq!(overall(&go, &[target(true, Status::Failed)], None), Status::Failed);
-        assert_eq!(overall(&go, &[target(true, Status::Inconclusive)], None), Status::Inconclusive);
-        assert_eq!(overall(&go, &[], Some(Status::Failed)), Status::Inconclusive);
+        assert_eq!(
+            overall(&go, &[target(false, Status::Failed)], None),
+            Status::Passed
+        );
+        assert_eq!(
+            overall(&go, &[target(true, Status::Failed)], None),
+            Status::Failed
+        );
+        assert_eq!(
+            overall(&go, &[target(true, Status::Inconclusive)], None),
+            Status::Inconclusive
+        );
+        assert_eq!(
+            overall(&go, &[], Some(Status::Failed)),
+            Status::Inconclusive
+        );
         let no_go = [row(Status::Failed), row(Status::Inconclusive)];
         assert_eq!(overall(&no_go, &[], Some(Status::Failed)), Status::Failed);
     }

@@ -307,7 +307,7 @@ mod tests {
 
     #[test]
     fn a_missing_check_is_no_go_and_named() {
-        let checks = vec![passed("wheels"), passed("drift")];
+        let checks = vec![passed("wheels"), passed("drift"), passed("bench")];
         let (verdict, reasons, status) = decide(&CHECKS, &checks);
         assert_eq!((verdict, status), (Verdict::NoGo, Status::CouldNotRun));
         assert_eq!(reasons, ["parity: did not run"]);
@@ -324,7 +324,7 @@ mod tests {
     fn a_failed_check_is_no_go_with_its_reasons() {
         let mut parity = Check::new("parity", Status::Failed, "2 failing cases");
         parity.reasons.push("rust: case 'a' differs".into());
-        let checks = vec![passed("wheels"), passed("drift"), parity];
+        let checks = vec![passed("wheels"), passed("drift"), parity, passed("bench")];
         let (verdict, reasons, status) = decide(&CHECKS, &checks);
         assert_eq!((verdict, status), (Verdict::NoGo, Status::Failed));
         assert_eq!(
@@ -342,6 +342,7 @@ mod tests {
             passed("wheels"),
             Check::new("drift", Status::CouldNotRun, "no native wheel"),
             passed("parity"),
+            passed("bench"),
         ];
         let (verdict, _, status) = decide(&CHECKS, &checks);
         assert_eq!((verdict, status), (Verdict::NoGo, Status::CouldNotRun));

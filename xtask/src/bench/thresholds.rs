@@ -11,10 +11,6 @@
 
 // Nothing outside the tests reads the thresholds until the bench command is wired to them; the
 // `expect` (rather than an `allow`) fails the build once that happens, so that it is removed then.
-#![cfg_attr(
-    not(test),
-    expect(dead_code, reason = "read by the bench gate once it is wired in")
-)]
 
 use std::{
     collections::{BTreeMap, BTreeSet},
