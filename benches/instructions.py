@@ -18,7 +18,7 @@ dumps after it the preparation of inputs, the warm-ups and the checks, and ``OUT
 suffix) the rest, up to the exit. Nothing else in this process calls ``getppid``; the run counts
 its own calls and fails if they are not two per batch.
 
-Every count is deterministic: ``calls`` is fixed per scenario (``CALLS``), never calibrated by
+Every count is deterministic: ``calls`` is fixed per scenario and backend (``CALLS``), never calibrated by
 time; a warm-up of at least as many calls runs first (timed with ``perf_counter_ns``, which
 callgrind ignores) so that caches and the interpreter's specialised bytecode are in the state the
 measured batches see (``MIN_WARMUP_CALLS``); the garbage collector is paused in every batch;
@@ -59,28 +59,30 @@ import workload  # noqa: E402
 SCHEMA_VERSION = 1
 REPEATS = 2
 BACKEND_MODULES = {"reference": "dictwalk.backends.python", "native": "dictwalk.backends.rust"}
+# The position of a backend's figure in the (reference, native) pairs of the tables below.
+BACKEND_INDEX = {"reference": 0, "native": 1}
 
-# The calls of one batch, per scenario: fixed, so that a run is the same work every time. Each
-# is chosen so that one measured batch on the reference backend costs roughly 2 to 20 million
-# instructions: enough that the loop's own few hundred instructions of entry and exit vanish,
-# and few enough that a run under callgrind stays short (about 25 s for the reference, 12 s for
-# the native backend, on our machines). The comments give the Ir of one such batch on the
-# reference backend, measured with callgrind (Python 3.11.7, dictwalk 3.0.0a1's native wheel,
-# PYTHONMALLOC=malloc, PYTHONHASHSEED=0); MEASURED_IR_PER_CALL holds the Ir per call.
-CALLS: dict[str, int] = {
-    # 22.8 M: each batch parses other paths, so the two repeats differ by their mix of path
-    # lengths and by when the cache's table is tidied (reference 0.04%, native 0.3%); a batch
-    # larger than the rest keeps that small.
-    "parse.distinct": 200,
-    "read.get": 1000,  # 9.5 M
-    "read.wildcard": 100,  # 11.2 M
-    "read.deep": 2,  # 14.0 M
-    "filter.predicate": 4,  # 14.0 M
-    "transform.sum": 3,  # 14.5 M
-    "transform.sort_first": 1,  # 13.4 M
-    "write.set": 300,  # 13.1 M
-    "write.unset": 500,  # 13.2 M
-    "write.set_all": 10,  # 14.9 M
+# The calls of one batch, per scenario and backend (reference, native): fixed, so that a run is
+# the same work every time. Each is chosen so that one measured batch costs roughly 10 to 20
+# million instructions on either backend (the figures below, measured with callgrind: Python
+# 3.11.7, dictwalk 3.0.0a1's native wheel, PYTHONMALLOC=malloc, PYTHONHASHSEED=0): enough that
+# the loop's own few hundred instructions of entry and exit vanish, and that the odd costly
+# malloc call (glibc's, which the native backend shares) stays small beside the batch. With the
+# reference's calls on the native side too, batches of 0.4-4 million instructions, two repeats
+# differed by up to 1.5%; a run under callgrind stays short (about 25 s per backend here).
+CALLS: dict[str, tuple[int, int]] = {
+    # Reference 22.8 M, native 6 M (at max_batch): each batch parses other paths, so the
+    # repeats differ by their mix of path lengths and when the cache's table is tidied.
+    "parse.distinct": (200, 1000),
+    "read.get": (1000, 10_000),  # 9.5 M, 13 M
+    "read.wildcard": (100, 300),  # 11.2 M, 12 M
+    "read.deep": (2, 20),  # 14.0 M, 14 M
+    "filter.predicate": (4, 50),  # 14.0 M, 12 M
+    "transform.sum": (3, 30),  # 14.5 M, 14 M
+    "transform.sort_first": (1, 30),  # 13.4 M, 12 M
+    "write.set": (300, 6000),  # 13.1 M, 12 M
+    "write.unset": (500, 7000),  # 13.2 M, 12 M
+    "write.set_all": (10, 200),  # 14.9 M, 14 M
 }
 # The warm-up runs ``calls`` calls, and at least MIN_WARMUP_CALLS: the interpreter specialises a
 # loop's bytecode only after it ran a few times, so a warm-up of one call left the first measured
@@ -211,7 +213,7 @@ def parse_inject(value: str | None, backend: str, ids: list[str]) -> tuple[str, 
         raise CannotRun(f"{INJECT_ENV}={value!r}: expected <scenario>:<factor>, factor in (0, 1]")
     if scenario not in MEASURED_IR_PER_CALL:
         raise CannotRun(f"{INJECT_ENV}: no measured Ir per call for {scenario}")
-    ir = MEASURED_IR_PER_CALL[scenario][0 if backend == "reference" else 1]
+    ir = MEASURED_IR_PER_CALL[scenario][BACKEND_INDEX[backend]]
     return scenario, factor, factor * ir
 
 
@@ -280,7 +282,7 @@ def measure(args: argparse.Namespace) -> int:
         elif not isinstance(impl, workload.Impl):
             skipped[scenario.id] = getattr(impl, "reason", f"no statement for {backend}")
         else:
-            if CALLS[scenario.id] > scenario.max_batch:
+            if max(CALLS[scenario.id]) > scenario.max_batch:
                 raise CannotRun(
                     f"{scenario.id}: {CALLS[scenario.id]} calls exceed max_batch {scenario.max_batch}"
                 )
@@ -295,7 +297,7 @@ def measure(args: argparse.Namespace) -> int:
     timer = Timer()
     batches: list[dict[str, Any]] = []
     for entry in plan:
-        sid, calls = entry.scenario.id, CALLS[entry.scenario.id]
+        sid, calls = entry.scenario.id, CALLS[entry.scenario.id][BACKEND_INDEX[backend]]
         warmup = WARMUP_CALLS.get(sid, max(calls, MIN_WARMUP_CALLS))
         timer.clock = time.perf_counter_ns
         while warmup > 0:
