@@ -112,7 +112,7 @@ pub fn valgrind_version(sh: &Shell) -> anyhow::Result<String> {
 /// The scenario ids the runner knows, from `python -I benches/instructions.py --list`.
 pub fn scenario_ids(sh: &Shell, python: &Path) -> anyhow::Result<Vec<String>> {
     let runner = sh.current_dir().join(RUNNER);
-    let ran = exec::quiet(cmd!(sh, "{python} -I {runner} --list"))?;
+    let ran = exec::quiet(cmd!(sh, "{python} -s {runner} --list"))?;
     if !ran.success {
         bail!("{}", exec::failure(&format!("{RUNNER} --list"), &ran));
     }
@@ -144,9 +144,12 @@ pub fn measure(
     let dump_arg = format!("--callgrind-out-file={}", dumps.display());
     // A pinned environment: nothing of the caller's but a fixed PATH, hash randomisation off,
     // the system allocator (pymalloc's arenas would make counts depend on history), ASLR off.
+    // `-s` rather than `-I`: `-I` implies `-E`, which would ignore PYTHONHASHSEED and
+    // PYTHONMALLOC (the runner refuses to measure with hash randomisation on); the empty
+    // environment already keeps the caller's settings out.
     let mut run = cmd!(
         sh,
-        "setarch -R valgrind --tool=callgrind --dump-before=getppid {dump_arg} {python} -I {runner} --backend {backend} --out {record}"
+        "setarch -R valgrind --tool=callgrind --dump-before=getppid {dump_arg} {python} -s {runner} --backend {backend} --out {record}"
     )
     .env_clear()
     .env("PATH", "/usr/bin:/bin")
