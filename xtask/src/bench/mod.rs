@@ -18,6 +18,7 @@ mod stats;
 mod suite;
 mod thresholds;
 mod verdict;
+mod wall;
 
 use std::{
     fs,
@@ -36,6 +37,7 @@ use self::{
     report::{Control, Environment, MarkdownEmitter, Report, Side},
     thresholds::Thresholds,
     verdict::{compare, overall, targets, word, Row},
+    wall::WallRow,
 };
 use crate::{
     exec, flags,
@@ -188,18 +190,53 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
         .collect();
     let (cand_m, ctrl_m, base_m) = (of("cand"), of("ctrl"), of("base"));
 
+    // Wall time after the counts, one process at a time: nothing else may share the machine
+    // with a timed batch that this run controls.
+    let driver = wheels.base.python();
+    let mut time = |against: &Ready| -> Vec<WallRow> {
+        let mut samples = Vec::new();
+        for backend in BACKENDS {
+            let out = root
+                .join(RUNS)
+                .join(format!("wall-{}-{backend}.json", against.name));
+            match wall::pair(sh, &driver, &cand.python, &against.python, backend, &out) {
+                Ok(found) => samples.extend(found),
+                Err(err) => reasons.push(format!(
+                    "wall time of {backend} against {}: {}",
+                    against.name,
+                    one_line(&err)
+                )),
+            }
+        }
+        wall::judge(&samples, &thresholds)
+    };
+    let wall_rows = base.as_ref().map(&mut time).unwrap_or_default();
+    let wall_control = time(&ctrl);
+
     let control_rows = compare(&cand_m, &ctrl_m, &thresholds);
-    let flagged: Vec<String> = control_rows
+    let mut flagged: Vec<String> = control_rows
         .iter()
         .filter(|r| r.verdict != Status::Passed)
         .map(|r| format!("{} {}", r.scenario, r.backend))
         .collect();
+    flagged.extend(
+        wall_control
+            .iter()
+            .filter(|r| r.verdict != Status::Passed)
+            .map(|r| format!("{} {} (wall time)", r.scenario, r.backend)),
+    );
     let control = Control {
         verdict: control_rows
             .iter()
             .map(|r| r.verdict)
+            .chain(wall_control.iter().map(|r| r.verdict))
             .fold(Status::Passed, Status::worst),
         flagged,
+        largest_ir_difference: control_rows
+            .iter()
+            .filter_map(|r| r.change.map(f64::abs))
+            .fold(0.0, f64::max),
+        wall: wall_control,
     };
     let mut rows: Vec<Row> = match &base {
         Some(_) => compare(&cand_m, &base_m, &thresholds),
@@ -223,6 +260,16 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
     }
     let target_rows = targets(&cand_m, thresholds.targets());
     let mut verdict = overall(&rows, &target_rows, Some(control.verdict));
+    // Wall time can only say NO-GO (a proven slowdown); its warnings are reported.
+    for row in &wall_rows {
+        if row.verdict == Status::Failed {
+            verdict = verdict.worst(Status::Failed);
+            reasons.push(format!(
+                "{} {} (wall time): NO-GO: {}",
+                row.scenario, row.backend, row.why
+            ));
+        }
+    }
     if !reasons.is_empty() {
         verdict = verdict.worst(Status::Inconclusive);
     }
@@ -263,6 +310,7 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
         baseline: base.as_ref().map(|b| with_python(b.side.clone(), &base_m)),
         baseline_skipped: skipped,
         scenarios: rows,
+        wall: wall_rows,
         targets: target_rows,
         control: Some(control),
         environment: environment(sh, valgrind),

@@ -6,7 +6,10 @@ use std::io;
 
 use serde::Serialize;
 
-use super::verdict::{word, Row, TargetRow};
+use super::{
+    verdict::{word, Row, TargetRow},
+    wall::WallRow,
+};
 use crate::{
     report::{
         markdown::{cell, table_aligned},
@@ -42,6 +45,10 @@ pub struct Control {
     pub verdict: Status,
     /// The scenarios (and backends) that the control judged other than GO.
     pub flagged: Vec<String>,
+    /// The largest difference in instructions per call between the two installs (relative).
+    pub largest_ir_difference: f64,
+    /// The control's paired wall times.
+    pub wall: Vec<WallRow>,
 }
 
 /// Where the counts were made; the only place for host data and times.
@@ -68,6 +75,8 @@ pub struct Report {
     pub baseline: Option<Side>,
     pub baseline_skipped: Option<String>,
     pub scenarios: Vec<Row>,
+    /// Paired wall time against the baseline, for each scenario and backend.
+    pub wall: Vec<WallRow>,
     pub targets: Vec<TargetRow>,
     pub control: Option<Control>,
     pub environment: Environment,
@@ -133,6 +142,10 @@ impl Emitter<Report> for MarkdownEmitter {
             }
             scenario_table(out, &changed)?;
         }
+        if report.baseline.is_some() {
+            writeln!(out, "## Wall time, paired and interleaved\n")?;
+            wall_table(out, &report.wall)?;
+        }
         writeln!(out, "## Targets\n")?;
         if report.targets.is_empty() {
             writeln!(out, "None in the thresholds file.\n")?;
@@ -163,8 +176,10 @@ impl Emitter<Report> for MarkdownEmitter {
         match &report.control {
             Some(control) if control.flagged.is_empty() => writeln!(
                 out,
-                "{}: a second install of the candidate measured the same.\n",
-                word(control.verdict)
+                "{}: a second install of the candidate differs by at most {:.3}% in instructions \
+                 per call, and its paired wall times prove no slowdown.\n",
+                word(control.verdict),
+                control.largest_ir_difference * 100.0
             )?,
             Some(control) => writeln!(
                 out,
@@ -263,6 +278,47 @@ fn scenario_table(out: &mut dyn io::Write, rows: &[&Row]) -> io::Result<()> {
                 row.change_ir.map_or("-".to_owned(), |c| format!("{c:+.0}")),
                 format!("{:.1}% and {:.0} Ir", row.relative * 100.0, row.absolute),
                 verdict_cell(row.verdict, &row.why),
+            ]
+        }),
+    )
+}
+
+fn wall_table(out: &mut dyn io::Write, rows: &[WallRow]) -> io::Result<()> {
+    if rows.is_empty() {
+        return writeln!(out, "Not measured.\n");
+    }
+    table_aligned(
+        out,
+        &[
+            "scenario",
+            "backend",
+            "pairs",
+            "median ratio",
+            "95% interval",
+            "p (Holm)",
+            "Δ ns per call",
+            "threshold",
+            "verdict",
+        ],
+        &[2, 3, 5, 6],
+        rows.iter().map(|row| {
+            let verdict = if row.warn {
+                format!("{} (warning: {})", word(row.verdict), row.why)
+            } else {
+                verdict_cell(row.verdict, &row.why)
+            };
+            vec![
+                format!("`{}`", row.scenario),
+                row.backend.clone(),
+                row.pairs.to_string(),
+                row.median_ratio
+                    .map_or("-".to_owned(), |r| format!("{r:.3}")),
+                row.ci
+                    .map_or("-".to_owned(), |(lo, hi)| format!("{lo:.3}-{hi:.3}")),
+                row.p_holm.map_or("-".to_owned(), |p| format!("{p:.2e}")),
+                row.change_ns.map_or("-".to_owned(), |c| format!("{c:+.0}")),
+                format!("{:.0}% and {:.0} ns", row.relative * 100.0, row.absolute),
+                verdict,
             ]
         }),
     )

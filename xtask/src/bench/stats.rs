@@ -7,16 +7,6 @@
 //! uses ranks. Every function is pure (no I/O, no clock, no global random state) so that the
 //! same samples and seed always give the same report.
 
-// Nothing outside the tests calls this module until the bench command uses it; `expect` rather
-// than `allow`, so that the attribute is reported, and removed, as soon as it does.
-#![cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the bench command's wall-time comparison is its caller"
-    )
-)]
-
 use std::cmp::Ordering;
 
 /// The number of bootstrap resamples `paired_ratios` draws: with 10 000, the 2.5% and 97.5%

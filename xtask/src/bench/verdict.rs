@@ -43,7 +43,10 @@ pub struct Row {
     pub why: String,
 }
 
-fn serialize_word<S: serde::Serializer>(status: &Status, s: S) -> Result<S::Ok, S::Error> {
+pub(super) fn serialize_word<S: serde::Serializer>(
+    status: &Status,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     s.serialize_str(word(*status))
 }
 
