@@ -69,6 +69,7 @@ impl flags::Bench {
             reports_dir: root.join(&self.reports_dir),
             thresholds: root.join(&self.thresholds),
             baseline: Choice::of(self.baseline.as_deref(), self.baseline_wheels.as_deref()),
+            inject: std::env::var(callgrind::INJECT).ok(),
         };
         if self.aa {
             return aa(sh, &options, self.runs);
@@ -96,6 +97,7 @@ fn for_gate(ctx: &gate::Context<'_>) -> Conclusion {
         reports_dir: ctx.reports_dir.clone(),
         thresholds: ctx.root.join(flags::defaults::THRESHOLDS),
         baseline: Choice::of(ctx.baseline.as_deref(), None),
+        inject: None,
     };
     let checked = check(ctx.sh, &options)
         .and_then(|report| publish(ctx.sh, &report, &options.reports_dir).map(|()| report));
@@ -112,6 +114,9 @@ struct Options {
     reports_dir: PathBuf,
     thresholds: PathBuf,
     baseline: Choice,
+    /// The runner's test-only slowdown of the candidate (`scenario:fraction`), from
+    /// `DICTWALK_BENCH_INJECT`; never set otherwise.
+    inject: Option<String>,
 }
 
 /// A side ready to measure: its venv's interpreter and what the report says of it.
@@ -169,10 +174,10 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
 
     // From here the run does the work its reports describe.
     set_aside(&options.reports_dir, &report::FILES)?;
-    let inject = std::env::var(callgrind::INJECT).ok();
+    let inject = options.inject.as_deref();
     let mut sides = vec![&cand, &ctrl];
     sides.extend(base.as_ref());
-    let measured = measure_all(&root, &sides, inject.as_deref());
+    let measured = measure_all(&root, &sides, inject);
     let of = |name: &str| -> Vec<Measured> {
         measured
             .iter()
@@ -564,4 +569,53 @@ fn one_line(err: &anyhow::Error) -> String {
         .next()
         .unwrap_or_default()
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The gate's own end-to-end test: the candidate's measured loop of one scenario does 5%
+    /// (or `DICTWALK_BENCH_INJECT_FRACTION`) more work, the baseline is the same build without
+    /// it, and the check must say NO-GO naming that scenario and no other. It builds the wheels
+    /// when needed and runs callgrind, so it takes minutes; run it with
+    /// `cargo test -p xtask -- --ignored an_injected_slowdown`.
+    #[test]
+    #[ignore = "measures real wheels under callgrind for minutes; run on demand (README)"]
+    fn an_injected_slowdown_is_no_go_naming_its_scenario() -> anyhow::Result<()> {
+        let sh = crate::shell()?;
+        let root = sh.current_dir();
+        let fraction =
+            std::env::var("DICTWALK_BENCH_INJECT_FRACTION").unwrap_or_else(|_| "0.05".into());
+        let wheel_dir = root.join(flags::defaults::WHEEL_DIR);
+        let options = Options {
+            wheel_dir: wheel_dir.clone(),
+            build: true,
+            reports_dir: root.join("target/bench/inject-reports"),
+            thresholds: root.join(flags::defaults::THRESHOLDS),
+            baseline: Choice::Wheels(wheel_dir),
+            inject: Some(format!("read.wildcard:{fraction}")),
+        };
+        let report = check(&sh, &options)?;
+        publish(&sh, &report, &options.reports_dir)?;
+        assert_eq!(report.verdict, Status::Failed, "{:?}", report.reasons);
+        let regressed: Vec<(&str, &str)> = report
+            .scenarios
+            .iter()
+            .filter(|r| r.verdict == Status::Failed)
+            .map(|r| (r.scenario.as_str(), r.backend.as_str()))
+            .collect();
+        assert_eq!(
+            regressed,
+            [("read.wildcard", "reference"), ("read.wildcard", "native")]
+        );
+        for row in report
+            .scenarios
+            .iter()
+            .filter(|r| r.scenario != "read.wildcard")
+        {
+            assert_eq!(row.verdict, Status::Passed, "{row:?}");
+        }
+        Ok(())
+    }
 }

@@ -187,6 +187,17 @@ pub fn judge(samples: &[Sample], thresholds: &Thresholds) -> Vec<WallRow> {
                         p_holm
                     );
                 }
+                WallVerdict::Fine if paired.ci.0 > 1.0 && p_holm < ALPHA => {
+                    // Slower beyond doubt, but within the threshold: said, never a NO-GO.
+                    row.warn = true;
+                    row.why = format!(
+                        "slower, proven (interval {:.3}-{:.3}x, p = {:.2e}), within {:.2}x",
+                        paired.ci.0,
+                        paired.ci.1,
+                        p_holm,
+                        1.0 + limit.relative
+                    );
+                }
                 WallVerdict::Fine => {}
             }
             row
@@ -249,6 +260,19 @@ mod tests {
             "{:?}",
             rows[0]
         );
+        Ok(())
+    }
+
+    #[test]
+    fn a_proven_slowdown_within_the_threshold_warns() -> anyhow::Result<()> {
+        let rows = judge(&[sample("a", 1.15)], &thresholds()?);
+        assert_eq!(
+            (rows[0].verdict, rows[0].warn),
+            (Status::Passed, true),
+            "{:?}",
+            rows[0]
+        );
+        assert!(rows[0].why.starts_with("slower, proven"), "{}", rows[0].why);
         Ok(())
     }
 
