@@ -32,6 +32,9 @@ pub const INJECT: &str = "DICTWALK_BENCH_INJECT";
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Count {
     pub repeats: Vec<f64>,
+    /// Each repeat's callgrind dump, for `changed_functions`.
+    #[serde(skip)]
+    pub dumps: Vec<PathBuf>,
 }
 
 impl Count {
@@ -209,13 +212,16 @@ fn counts(batches: Batches, totals: &BTreeMap<u64, u64>, dumps: &Path) -> anyhow
                 batch.scenario
             );
         }
-        counts
+        let count = counts
             .entry(batch.scenario.clone())
             .or_insert_with(|| Count {
                 repeats: Vec::new(),
-            })
-            .repeats
-            .push(*total as f64 / batch.calls as f64);
+                dumps: Vec::new(),
+            });
+        count.repeats.push(*total as f64 / batch.calls as f64);
+        count
+            .dumps
+            .push(PathBuf::from(format!("{}.{dump}", dumps.display())));
     }
     Ok(Measured {
         backend: batches.backend,
@@ -224,6 +230,78 @@ fn counts(batches: Batches, totals: &BTreeMap<u64, u64>, dumps: &Path) -> anyhow
         counts,
         skipped: batches.skipped,
     })
+}
+
+/// The functions whose own instructions changed most between two dumps of one scenario's loop
+/// (`callgrind_annotate`'s lines, candidate minus baseline), the largest changes first, at most
+/// `top`. The frames that enclose the whole loop (their count is the dump's total) are left
+/// out: they only restate the total.
+pub fn changed_functions(
+    sh: &Shell,
+    baseline: &Path,
+    candidate: &Path,
+    top: usize,
+) -> anyhow::Result<Vec<String>> {
+    let (base, base_total) = functions(sh, baseline)?;
+    let (cand, cand_total) = functions(sh, candidate)?;
+    let mut changes: Vec<(i128, &String)> = cand
+        .keys()
+        .chain(base.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .filter(|name| cand.get(*name) != Some(&cand_total) && base.get(*name) != Some(&base_total))
+        .map(|name| {
+            let c = i128::from(cand.get(name).copied().unwrap_or(0));
+            let b = i128::from(base.get(name).copied().unwrap_or(0));
+            (c - b, name)
+        })
+        .filter(|(change, _)| *change != 0)
+        .collect();
+    changes.sort_by_key(|(change, name)| (std::cmp::Reverse(change.abs()), (*name).clone()));
+    Ok(changes
+        .into_iter()
+        .take(top)
+        .map(|(change, name)| format!("{change:+} Ir  {name}"))
+        .collect())
+}
+
+/// `callgrind_annotate`'s functions of one dump and their own instructions, with the dump's
+/// total.
+fn functions(sh: &Shell, dump: &Path) -> anyhow::Result<(BTreeMap<String, u64>, u64)> {
+    let ran = exec::quiet(cmd!(sh, "callgrind_annotate --threshold=100 {dump}"))?;
+    if !ran.success {
+        bail!("{}", exec::failure("callgrind_annotate", &ran));
+    }
+    Ok(parse_annotate(&ran.stdout))
+}
+
+fn parse_annotate(text: &str) -> (BTreeMap<String, u64>, u64) {
+    let mut functions = BTreeMap::new();
+    let mut total = 0;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let Some((count, rest)) = trimmed.split_once(' ') else {
+            continue;
+        };
+        let Ok(count) = count.replace(',', "").parse::<u64>() else {
+            continue;
+        };
+        // Newer versions print a percentage after the count.
+        let rest = rest.trim_start();
+        let rest = match rest.strip_prefix('(') {
+            Some(after) => after
+                .split_once(')')
+                .map_or(rest, |(_, name)| name)
+                .trim_start(),
+            None => rest,
+        };
+        if rest == "PROGRAM TOTALS" {
+            total = count;
+        } else if !rest.is_empty() {
+            *functions.entry(rest.to_owned()).or_insert(0) += count;
+        }
+    }
+    (functions, total)
 }
 
 /// The `summary:` (or `totals:`) line of every numbered dump `<dumps>.N`, by N.
@@ -311,6 +389,23 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("3 numbered dumps"), "{err}");
+    }
+
+    #[test]
+    fn annotations_are_read_with_and_without_percentages() {
+        let text = "Ir  file:function\n\
+                    13,231,611 (100.0%)  PROGRAM TOTALS\n\
+                    13,231,611 (100.0%)  main.c:main [python]\n\
+                     1,640,000 (12.39%)  ???:dictwalk_core::eval::read::walk [_native.so]\n\
+                    2,000  ceval.c:_PyEval_EvalFrameDefault\n";
+        let (functions, total) = parse_annotate(text);
+        assert_eq!(total, 13_231_611);
+        assert_eq!(
+            functions["???:dictwalk_core::eval::read::walk [_native.so]"],
+            1_640_000
+        );
+        assert_eq!(functions["ceval.c:_PyEval_EvalFrameDefault"], 2_000);
+        assert_eq!(functions.len(), 3);
     }
 
     #[test]

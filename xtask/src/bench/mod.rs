@@ -247,21 +247,29 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
         Some(_) => compare(&cand_m, &base_m, &thresholds),
         None => Vec::new(),
     };
-    if let (Some(base), Some(b)) = (&base, base_m.first()) {
-        if let Some(c) = cand_m.first() {
-            if c.python != b.python {
-                let why = format!(
-                    "the environments differ: Python {} (candidate) and {} (baseline)",
-                    c.python, b.python
-                );
-                for row in &mut rows {
-                    row.verdict = row.verdict.worst(Status::Inconclusive);
-                    row.why = why.clone();
+    // For each NO-GO, where the instructions went: the first repeat's dumps of both sides.
+    for row in rows.iter_mut().filter(|r| r.verdict == Status::Failed) {
+        let dump = |m: &[Measured]| {
+            m.iter()
+                .find(|m| m.backend == row.backend)
+                .and_then(|m| m.counts.get(&row.scenario))
+                .and_then(|c| c.dumps.first().cloned())
+        };
+        if let (Some(b), Some(c)) = (dump(&base_m), dump(&cand_m)) {
+            match callgrind::changed_functions(sh, &b, &c, 10) {
+                Ok(functions) => row.functions = functions,
+                Err(err) => {
+                    row.functions = vec![format!("callgrind_annotate failed: {}", one_line(&err))]
                 }
-                reasons.push(why);
             }
         }
-        let _ = base;
+    }
+    if let Some(why) = verdict::environments_differ(&cand_m, &base_m) {
+        for row in &mut rows {
+            row.verdict = row.verdict.worst(Status::Inconclusive);
+            row.why = why.clone();
+        }
+        reasons.push(why);
     }
     let target_rows = targets(&cand_m, thresholds.targets());
     let mut verdict = overall(&rows, &target_rows, Some(control.verdict));

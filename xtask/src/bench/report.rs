@@ -141,6 +141,18 @@ impl Emitter<Report> for MarkdownEmitter {
                 )?;
             }
             scenario_table(out, &changed)?;
+            for row in changed.iter().filter(|r| !r.functions.is_empty()) {
+                writeln!(
+                    out,
+                    "<details><summary>`{}` on {}: the functions whose instructions changed most \
+                     (one batch, candidate minus baseline)</summary>\n\n```",
+                    row.scenario, row.backend
+                )?;
+                for line in &row.functions {
+                    writeln!(out, "{line}")?;
+                }
+                writeln!(out, "```\n\n</details>\n")?;
+            }
         }
         if report.baseline.is_some() {
             writeln!(out, "## Wall time, paired and interleaved\n")?;

@@ -41,6 +41,9 @@ pub struct Row {
     pub verdict: Status,
     /// Why it is not GO; empty for GO.
     pub why: String,
+    /// For a NO-GO: the functions whose instructions changed most in one batch.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<String>,
 }
 
 pub(super) fn serialize_word<S: serde::Serializer>(
@@ -83,6 +86,7 @@ pub fn compare(candidate: &[Measured], baseline: &[Measured], thresholds: &Thres
                 absolute: limit.absolute,
                 verdict,
                 why,
+                functions: Vec::new(),
             });
         }
     }
@@ -138,6 +142,21 @@ fn judge(
     } else {
         (Status::Passed, String::new())
     }
+}
+
+/// Why two sides' counts cannot be compared, if they cannot: they ran on different Pythons
+/// (both sides run on this machine, under this valgrind, with wheels built by this toolchain,
+/// so the interpreter is what can differ: a baseline venv made before a Python upgrade).
+pub fn environments_differ(candidate: &[Measured], baseline: &[Measured]) -> Option<String> {
+    candidate.iter().find_map(|c| {
+        let b = baseline.iter().find(|b| b.backend == c.backend)?;
+        (c.python != b.python).then(|| {
+            format!(
+                "the environments differ: Python {} (candidate) and {} (baseline)",
+                c.python, b.python
+            )
+        })
+    })
 }
 
 /// A target on the candidate.
@@ -297,6 +316,25 @@ mod tests {
     }
 
     #[test]
+    fn different_pythons_cannot_be_compared() {
+        let measured = |python: &str| Measured {
+            backend: "native".into(),
+            python: python.into(),
+            dictwalk: "3.0.0a1".into(),
+            counts: Default::default(),
+            skipped: Default::default(),
+        };
+        assert_eq!(
+            environments_differ(&[measured("3.11.7")], &[measured("3.11.7")]),
+            None
+        );
+        assert_eq!(
+            environments_differ(&[measured("3.11.7")], &[measured("3.12.1")]).as_deref(),
+            Some("the environments differ: Python 3.11.7 (candidate) and 3.12.1 (baseline)")
+        );
+    }
+
+    #[test]
     fn the_control_and_the_targets_decide_the_whole() {
         let row = |verdict| Row {
             scenario: "s".into(),
@@ -309,6 +347,7 @@ mod tests {
             absolute: 0.0,
             verdict,
             why: String::new(),
+            functions: Vec::new(),
         };
         let target = |gating, verdict| TargetRow {
             name: "t".into(),
