@@ -310,14 +310,20 @@ pub struct Parity {
 /// count is exact and free of start-up. Each scenario runs twice per process; the two must agree
 /// within 0.5%.
 ///
+/// Then wall time: candidate and baseline in two worker processes (`benches/paired.py`), never
+/// at the same time, 30 interleaved pairs of batches per scenario in an order drawn afresh for
+/// each pair; the ratio per pair, its median with a bootstrap 95% interval, a Wilcoxon
+/// signed-rank p-value corrected across scenarios (Holm).
+///
 /// Verdicts, per scenario and backend, from `benches/gate.toml` (`--thresholds`): NO-GO when the
-/// instructions per call grew by more than BOTH the relative threshold and the absolute floor;
+/// instructions per call grew by more than BOTH the relative threshold and the absolute floor,
+/// or when the whole wall-time interval lies beyond its threshold (otherwise wall time warns);
 /// INCONCLUSIVE when a side is missing, a scenario is not deterministic, or the two sides'
 /// environments differ. Then the targets of gate.toml on the candidate (gating ones must hold;
 /// tracked ones are reported with their gap), and an A/A control (the candidate against a
 /// second install of itself, `ctrl`), which must say GO, else the whole verdict is
 /// INCONCLUSIVE. `--aa` runs only the control, `--runs N` times, and reports how many verdicts
-/// said NO-GO (the false-positive rate).
+/// said anything but GO, in instructions and in wall time (the false-positive rates).
 ///
 /// Reports: `<reports-dir>/bench.json` and `bench.md` (also appended to $GITHUB_STEP_SUMMARY),
 /// set aside when the measuring starts. Needs valgrind.

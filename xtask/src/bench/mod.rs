@@ -461,8 +461,11 @@ fn aa(sh: &Shell, options: &Options, runs: u32) -> anyhow::Result<Conclusion> {
         &shown(&root, &options.thresholds),
         &id_refs,
     )?;
-    let (mut verdicts, mut flagged) = (0usize, 0usize);
+    let driver = wheels.base.python();
+    let (mut verdicts, mut flagged, mut wall_verdicts, mut wall_flagged, mut wall_warned) =
+        (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut widest: f64 = 0.0;
+    let mut widest_wall: f64 = 0.0;
     for run in 1..=runs {
         let measured = measure_all(&root, &[&cand, &ctrl], None);
         let mut sides: [Vec<Measured>; 2] = [Vec::new(), Vec::new()];
@@ -477,14 +480,49 @@ fn aa(sh: &Shell, options: &Options, runs: u32) -> anyhow::Result<Conclusion> {
             .iter()
             .filter_map(|r| r.change.map(f64::abs))
             .fold(widest, f64::max);
+        let mut samples = Vec::new();
+        for backend in BACKENDS {
+            let out = root.join(RUNS).join(format!("aa-wall-{backend}.json"));
+            samples.extend(
+                wall::pair(sh, &driver, &cand.python, &ctrl.python, backend, &out)
+                    .with_context(|| format!("A/A run {run}: wall time of {backend}"))?,
+            );
+        }
+        let wall_rows = wall::judge(&samples, &thresholds);
+        wall_verdicts += wall_rows.len();
+        wall_flagged += wall_rows
+            .iter()
+            .filter(|r| r.verdict != Status::Passed)
+            .count();
+        wall_warned += wall_rows.iter().filter(|r| r.warn).count();
+        widest_wall = wall_rows
+            .iter()
+            .filter_map(|r| r.median_ratio.map(|m| (m - 1.0).abs()))
+            .fold(widest_wall, f64::max);
         term::info(format_args!(
-            "bench --aa: run {run}/{runs}: {} of {} verdicts other than GO; largest difference {:.4}%",
+            "bench --aa: run {run}/{runs}: instructions {} of {} verdicts other than GO (largest \
+             difference so far {:.4}%); wall time {} of {} other than GO, {} warnings (largest \
+             median difference so far {:.1}%)",
             rows.iter().filter(|r| r.verdict != Status::Passed).count(),
             rows.len(),
-            widest * 100.0
+            widest * 100.0,
+            wall_rows
+                .iter()
+                .filter(|r| r.verdict != Status::Passed)
+                .count(),
+            wall_rows.len(),
+            wall_rows.iter().filter(|r| r.warn).count(),
+            widest_wall * 100.0
         ));
     }
-    let status = if flagged == 0 {
+    let rate = |bad: usize, all: usize| {
+        if all == 0 {
+            0.0
+        } else {
+            100.0 * bad as f64 / all as f64
+        }
+    };
+    let status = if flagged == 0 && wall_flagged == 0 {
         Status::Passed
     } else {
         Status::Failed
@@ -492,14 +530,14 @@ fn aa(sh: &Shell, options: &Options, runs: u32) -> anyhow::Result<Conclusion> {
     Ok(Conclusion::new(
         status,
         format!(
-            "A/A over {runs} run(s): {flagged} of {verdicts} scenario verdicts other than GO \
-             (false-positive rate {:.2}%); the largest difference between the two installs {:.4}%",
-            if verdicts == 0 {
-                0.0
-            } else {
-                100.0 * flagged as f64 / verdicts as f64
-            },
-            widest * 100.0
+            "A/A over {runs} run(s): instructions {flagged} of {verdicts} scenario verdicts other \
+             than GO ({:.2}%), largest difference {:.4}%; wall time {wall_flagged} of \
+             {wall_verdicts} other than GO ({:.2}%), {wall_warned} warnings, largest median \
+             difference {:.1}%",
+            rate(flagged, verdicts),
+            widest * 100.0,
+            rate(wall_flagged, wall_verdicts),
+            widest_wall * 100.0
         ),
     ))
 }
