@@ -298,10 +298,23 @@ fn parse_annotate(text: &str) -> (BTreeMap<String, u64>, u64) {
         if rest == "PROGRAM TOTALS" {
             total = count;
         } else if !rest.is_empty() {
-            *functions.entry(rest.to_owned()).or_insert(0) += count;
+            *functions.entry(without_object_folder(rest)).or_insert(0) += count;
         }
     }
     (functions, total)
+}
+
+/// `file:function [object]` with the object's folder dropped: each side's extension module lives
+/// in its own venv, and one function must have one name on both sides.
+fn without_object_folder(name: &str) -> String {
+    match name.rsplit_once(" [") {
+        Some((function, object)) if object.ends_with(']') => {
+            let object = object.trim_end_matches(']');
+            let file = object.rsplit('/').next().unwrap_or(object);
+            format!("{function} [{file}]")
+        }
+        _ => name.to_owned(),
+    }
 }
 
 /// The `summary:` (or `totals:`) line of every numbered dump `<dumps>.N`, by N.
