@@ -180,7 +180,13 @@ impl Emitter<Report> for MarkdownEmitter {
                     format!("{:.2}x", t.factor),
                     t.gap
                         .map_or("-".to_owned(), |g| format!("{:+.0}%", g * 100.0)),
-                    verdict_cell(t.verdict, &t.why),
+                    // A tracked target never decides the verdict: it is met or not, not GO.
+                    match (t.gating, t.verdict) {
+                        (false, Status::Passed) => "met".to_owned(),
+                        (false, Status::Failed) => format!("not met: {}", t.why),
+                        (false, _) => format!("not judged: {}", t.why),
+                        (true, verdict) => verdict_cell(verdict, &t.why),
+                    },
                 ]
             }),
         )?;
