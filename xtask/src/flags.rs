@@ -291,7 +291,8 @@ pub struct Parity {
 }
 
 /// Judge the candidate (this checkout) against a baseline by instruction counts: GO, NO-GO or
-/// INCONCLUSIVE. The gate's `bench` check runs the same.
+/// INCONCLUSIVE. (It is not one of the gate's checks yet: its A/A control is not reliable
+/// enough on a fresh clone.)
 ///
 /// The candidate is this checkout's native wheel in `--wheel-dir` (built when missing or stale,
 /// unless `--no-build`). The baseline is another revision's native wheel: `--baseline REF`
@@ -463,7 +464,7 @@ pub struct Drift {
     pub self_test: bool,
 }
 
-/// The release gate: build the wheels, run drift, parity and bench on them, and say GO or NO-GO.
+/// The release gate: build the wheels, run drift and parity on them, and say GO or NO-GO.
 ///
 /// What CI runs after `cargo xtask test`, and what release publishing obeys. In order:
 ///
@@ -473,10 +474,6 @@ pub struct Drift {
 ///   parity  `cargo xtask parity --no-build`: the whole corpus on python (the pure wheel),
 ///           rust (the native wheel), core (in process) and legacy (dictwalk 2.6.0)
 ///           (parity.{json,md}, junit.xml)
-///   bench   `cargo xtask bench --no-build`: the native wheel's instruction counts against the
-///           baseline's (--baseline; default the merge base with main, or HEAD's parent on
-///           main), the gating targets of benches/gate.toml, and an A/A control
-///           (bench.{json,md}); INCONCLUSIVE is NO-GO
 ///
 /// A check whose input did not pass is not run. Sets up everything it needs (.venv, the
 /// backends' venvs under .venvs/), so it runs on a fresh clone with only Rust and python3.
@@ -502,10 +499,6 @@ pub struct Gate {
     /// The tag policy for the native wheel, as `cargo xtask wheels --compatibility`.
     #[arg(long, value_name = "POLICY", default_value = defaults::COMPATIBILITY)]
     pub compatibility: String,
-    /// The bench check's baseline revision, as `cargo xtask bench --baseline` (default: the
-    /// merge base with `main`, or HEAD's parent on `main`).
-    #[arg(long, value_name = "REF")]
-    pub baseline: Option<String>,
 }
 
 /// Set the release version everywhere, or check that every place agrees.

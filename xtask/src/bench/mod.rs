@@ -80,8 +80,15 @@ impl flags::Bench {
     }
 }
 
-/// The bench check of `cargo xtask gate`: the gate's wheels against the default baseline (or
-/// the gate's `--baseline`); INCONCLUSIVE holds the gate like a failure.
+/// The bench check of `cargo xtask gate`: the gate's wheels against the default baseline;
+/// INCONCLUSIVE holds the gate like a failure. Not in `gate::CHECKS` yet: on a fresh clone its
+/// A/A control flagged paired wall times of identical installs (transform.sum, 1.5-1.7x) and
+/// one scenario's repeats differed by 1% (transform.sort_first, native), so it would hold main
+/// for no regression. It joins the table when both are mended.
+#[allow(
+    dead_code,
+    reason = "joins gate::CHECKS once its A/A control is reliable on a fresh clone"
+)]
 pub const GATE_CHECK: GateCheck = GateCheck {
     name: "bench",
     does: "instruction counts against the baseline, the targets, an A/A control",
@@ -96,7 +103,7 @@ fn for_gate(ctx: &gate::Context<'_>) -> Conclusion {
         build: false,
         reports_dir: ctx.reports_dir.clone(),
         thresholds: ctx.root.join(flags::defaults::THRESHOLDS),
-        baseline: Choice::of(ctx.baseline.as_deref(), None),
+        baseline: Choice::Default,
         inject: None,
     };
     let checked = check(ctx.sh, &options)

@@ -25,7 +25,7 @@ use xshell::{cmd, Shell};
 pub use self::report::{Check, Report, Verdict};
 use self::report::{MarkdownEmitter, TerminalEmitter};
 use crate::{
-    bench, drift, flags, parity,
+    drift, flags, parity,
     report::{render, set_aside, shown, step_summary, Json},
     status::{Conclusion, Status},
     term, version, wheels,
@@ -40,8 +40,6 @@ pub struct Context<'a> {
     pub wheel_dir: PathBuf,
     /// The tag policy for the native wheel (`--compatibility`).
     pub compatibility: String,
-    /// The bench check's baseline revision (`--baseline`); `None` for its default.
-    pub baseline: Option<String>,
 }
 
 /// One check of the gate.
@@ -57,12 +55,7 @@ pub struct GateCheck {
 }
 
 /// The checks, in the order they run; a GO needs every one of them to pass.
-pub const CHECKS: [GateCheck; 4] = [
-    wheels::GATE_CHECK,
-    drift::GATE_CHECK,
-    parity::GATE_CHECK,
-    bench::GATE_CHECK,
-];
+pub const CHECKS: [GateCheck; 3] = [wheels::GATE_CHECK, drift::GATE_CHECK, parity::GATE_CHECK];
 
 impl flags::Gate {
     pub fn run(self, sh: &Shell) -> anyhow::Result<Conclusion> {
@@ -72,7 +65,6 @@ impl flags::Gate {
             reports_dir: root.join(&self.reports_dir),
             wheel_dir: root.join(&self.wheel_dir),
             compatibility: self.compatibility,
-            baseline: self.baseline,
             root,
         };
         let version = project_version(&ctx.root);
@@ -266,7 +258,6 @@ mod tests {
             reports_dir: dir.join("reports"),
             wheel_dir: dir.join("wheels"),
             compatibility: "pypi".into(),
-            baseline: None,
         }
     }
 
@@ -307,7 +298,7 @@ mod tests {
 
     #[test]
     fn a_missing_check_is_no_go_and_named() {
-        let checks = vec![passed("wheels"), passed("drift"), passed("bench")];
+        let checks = vec![passed("wheels"), passed("drift")];
         let (verdict, reasons, status) = decide(&CHECKS, &checks);
         assert_eq!((verdict, status), (Verdict::NoGo, Status::CouldNotRun));
         assert_eq!(reasons, ["parity: did not run"]);
@@ -324,7 +315,7 @@ mod tests {
     fn a_failed_check_is_no_go_with_its_reasons() {
         let mut parity = Check::new("parity", Status::Failed, "2 failing cases");
         parity.reasons.push("rust: case 'a' differs".into());
-        let checks = vec![passed("wheels"), passed("drift"), parity, passed("bench")];
+        let checks = vec![passed("wheels"), passed("drift"), parity];
         let (verdict, reasons, status) = decide(&CHECKS, &checks);
         assert_eq!((verdict, status), (Verdict::NoGo, Status::Failed));
         assert_eq!(
@@ -342,7 +333,6 @@ mod tests {
             passed("wheels"),
             Check::new("drift", Status::CouldNotRun, "no native wheel"),
             passed("parity"),
-            passed("bench"),
         ];
         let (verdict, _, status) = decide(&CHECKS, &checks);
         assert_eq!((verdict, status), (Verdict::NoGo, Status::CouldNotRun));
