@@ -7,13 +7,14 @@
         --pairs 30 --out pairs.json
 
 Each side is a worker (``--serve``: ``harness.worker_main`` on the backend of the dictwalk
-installed in that interpreter's environment, never the checkout's). Only one of them runs at a
-time: for each scenario both check their result, ``n`` is calibrated once on the baseline (a
-batch of about ``BATCH_NS``, ``harness.calibrate``) and used by both, then each pair times one
-batch on each side, in an order drawn afresh for each pair from a seeded generator, so that
-neither side always goes first (the machine's drift from one batch to the next falls on both
-alike). The xtask takes the
-ratio candidate/baseline of each pair and judges it (``xtask/src/bench/stats.rs``).
+installed in that interpreter's environment, never the checkout's), started ``LIFETIMES``
+times with the pairs shared among them. Only one of them runs at a time: for each scenario
+both check their result, ``n`` is calibrated once on the baseline (a batch of about
+``BATCH_NS``, ``harness.calibrate``) and used by both, then each pair times one batch on each
+side, in an order drawn afresh for each pair from a seeded generator, so that neither side
+always goes first (the machine's drift from one batch to the next falls on both alike). The
+xtask takes the ratio candidate/baseline of each pair and judges it
+(``xtask/src/bench/stats.rs``).
 
 Writes ``--out`` (JSON): ``{"schema_version": 1, "backend": ..., "pairs": N, "scenarios": {id:
 {"n": n, "candidate": [ns per call, ...], "baseline": [...]}}, "missing": {id: reason}}``.
@@ -43,6 +44,8 @@ SCHEMA_VERSION = 1
 # The shortest batch: long enough that the timer's resolution and one scheduler tick are small
 # against it, short enough that 30 pairs of every scenario take seconds.
 BATCH_NS = 5_000_000
+# How many pairs of worker processes share the pairs of every scenario.
+LIFETIMES = 5
 
 
 def log(message: str) -> None:
@@ -52,51 +55,58 @@ def log(message: str) -> None:
 def worker(python: str, backend: str) -> harness.WorkerRunner:
     argv = [python, "-s", str(Path(__file__).resolve()), "--serve", "--backend", backend]
     # The worker's environment is the caller's, without anything that would put the checkout's
-    # dictwalk on the path or choose its backend.
+    # dictwalk on the path or choose its backend; both sides hash with one fixed seed, so that a
+    # seed drawn at start-up cannot make one side's dicts slower than the other's.
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DICTWALK_BACKEND")}
+    env["PYTHONHASHSEED"] = "0"
     return harness.WorkerRunner(argv, env)
 
 
 def pair(candidate: str, baseline: str, backend: str, pairs: int, seed: int) -> dict[str, Any]:
-    cand, base = worker(candidate, backend), worker(baseline, backend)
-    try:
-        # max_batch per scenario, from the same table the workers use (no dictwalk needed for it).
-        limits = {s.id: s for s in workload.build({})}
-        rng = random.Random(seed)
-        scenarios: dict[str, Any] = {}
-        missing: dict[str, str] = {}
-        for scenario_id in cand.scenarios:
-            if scenario_id not in base.scenarios:
-                missing[scenario_id] = "the baseline has no such scenario"
-                continue
-            scenario = limits.get(scenario_id)
-            if scenario is None:
-                missing[scenario_id] = "benches/workload.py has no such scenario"
-                continue
-            cand.check(scenario_id)
-            base.check(scenario_id)
-            n = harness.calibrate(base, scenario, BATCH_NS)
-            times: dict[str, list[float]] = {"candidate": [], "baseline": []}
-            for _ in range(pairs):
-                order = [("candidate", cand), ("baseline", base)]
-                rng.shuffle(order)
-                for side, runner in order:
-                    times[side].append(runner.batch(scenario_id, n) / n)
-            scenarios[scenario_id] = {"n": n, **times}
-            log(f"{backend} {scenario_id}: {pairs} pairs of {n} calls")
-        for scenario_id in base.scenarios:
-            if scenario_id not in cand.scenarios:
-                missing[scenario_id] = "the candidate has no such scenario"
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "backend": backend,
-            "pairs": pairs,
-            "scenarios": scenarios,
-            "missing": missing,
-        }
-    finally:
-        cand.close()
-        base.close()
+    # max_batch per scenario, from the same table the workers use (no dictwalk needed for it).
+    limits = {s.id: s for s in workload.build({})}
+    rng = random.Random(seed)
+    scenarios: dict[str, Any] = {}
+    missing: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+    # A worker's process-level state (its memory layout, what its caches hold) is shared by every
+    # batch it times; the pairs are spread over LIFETIMES pairs of fresh workers, so that such a
+    # state is drawn again and again rather than once for the whole comparison.
+    lifetimes = min(LIFETIMES, pairs)
+    for lifetime in range(lifetimes):
+        share = pairs // lifetimes + (1 if lifetime < pairs % lifetimes else 0)
+        cand, base = worker(candidate, backend), worker(baseline, backend)
+        try:
+            for scenario_id in cand.scenarios:
+                scenario = limits.get(scenario_id)
+                if scenario_id not in base.scenarios or scenario is None:
+                    missing[scenario_id] = "not a scenario of both sides and benches/workload.py"
+                    continue
+                cand.check(scenario_id)
+                base.check(scenario_id)
+                if scenario_id not in sizes:
+                    sizes[scenario_id] = harness.calibrate(base, scenario, BATCH_NS)
+                n = sizes[scenario_id]
+                times = scenarios.setdefault(scenario_id, {"n": n, "candidate": [], "baseline": []})
+                for _ in range(share):
+                    order = [("candidate", cand), ("baseline", base)]
+                    rng.shuffle(order)
+                    for side, runner in order:
+                        times[side].append(runner.batch(scenario_id, n) / n)
+            for scenario_id in base.scenarios:
+                if scenario_id not in cand.scenarios:
+                    missing[scenario_id] = "the candidate has no such scenario"
+        finally:
+            cand.close()
+            base.close()
+        log(f"{backend}: workers {lifetime + 1} of {lifetimes} done")
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "backend": backend,
+        "pairs": pairs,
+        "scenarios": scenarios,
+        "missing": missing,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
