@@ -44,7 +44,7 @@ use crate::{
     gate::{self, GateCheck},
     parity::setup::current_wheels,
     python::{self, Venv},
-    report::{render, schema, set_aside, shown, step_summary, Json},
+    report::{publish_json_and_markdown, schema, set_aside, shown, step_summary},
     status::{Conclusion, Status},
     term,
 };
@@ -550,17 +550,14 @@ fn aa(sh: &Shell, options: &Options, runs: u32) -> anyhow::Result<Conclusion> {
 }
 
 fn publish(sh: &Shell, report: &Report, reports_dir: &Path) -> anyhow::Result<()> {
-    let markdown = render(&MarkdownEmitter, report)?;
-    let files = [
-        (report::JSON, render(&Json, report)?),
-        (report::MARKDOWN, markdown.clone()),
-    ];
     let summary = step_summary(sh.var_os("GITHUB_STEP_SUMMARY"));
-    crate::report::publish(
+    publish_json_and_markdown(
         "bench",
         reports_dir,
-        &files,
-        summary.as_deref().map(|file| (file, markdown.as_slice())),
+        [report::JSON, report::MARKDOWN],
+        report,
+        &MarkdownEmitter,
+        summary.as_deref(),
     )?;
     Ok(())
 }

@@ -23,7 +23,7 @@ use crate::{
     gate::{self, GateCheck},
     metadata,
     python::{self, Venv},
-    report::{render, set_aside, step_summary, Json},
+    report::{publish_json_and_markdown, render, set_aside, step_summary},
     status::{Conclusion, Status},
     term,
     version::{self, Spelling, Stated},
@@ -224,17 +224,14 @@ fn environment() -> Environment {
 
 /// Writes the JSON and markdown reports, prints the table, and feeds CI's step summary.
 pub fn publish(report: &Report, reports_dir: &Path, sh: &Shell) -> anyhow::Result<()> {
-    let markdown = render(&MarkdownEmitter, report)?;
-    let files = [
-        (report::JSON, render(&Json, report)?),
-        (report::MARKDOWN, markdown.clone()),
-    ];
     let summary = step_summary(sh.var_os("GITHUB_STEP_SUMMARY"));
-    crate::report::publish(
+    publish_json_and_markdown(
         "drift",
         reports_dir,
-        &files,
-        summary.as_deref().map(|file| (file, markdown.as_slice())),
+        [report::JSON, report::MARKDOWN],
+        report,
+        &MarkdownEmitter,
+        summary.as_deref(),
     )?;
     print!(
         "{}",

@@ -26,7 +26,7 @@ pub use self::report::{Check, Report, Verdict};
 use self::report::{MarkdownEmitter, TerminalEmitter};
 use crate::{
     drift, flags, parity,
-    report::{render, set_aside, shown, step_summary, Json},
+    report::{publish_json_and_markdown, render, set_aside, shown, step_summary},
     status::{Conclusion, Status},
     term, version, wheels,
 };
@@ -202,17 +202,14 @@ fn write_reports(
     report: &Report,
     finished: bool,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let markdown = render(&MarkdownEmitter, report)?;
-    let files = [
-        (report::JSON, render(&Json, report)?),
-        (report::MARKDOWN, markdown.clone()),
-    ];
     let summary = step_summary(ctx.sh.var_os("GITHUB_STEP_SUMMARY")).filter(|_| finished);
-    crate::report::publish(
+    publish_json_and_markdown(
         "gate",
         &ctx.reports_dir,
-        &files,
-        summary.as_deref().map(|file| (file, markdown.as_slice())),
+        [report::JSON, report::MARKDOWN],
+        report,
+        &MarkdownEmitter,
+        summary.as_deref(),
     )
 }
 

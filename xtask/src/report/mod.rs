@@ -12,7 +12,7 @@ use std::io;
 
 use serde::Serialize;
 
-pub use self::publish::{publish, set_aside, step_summary, NOT_CURRENT};
+pub use self::publish::{publish, publish_json_and_markdown, set_aside, step_summary, NOT_CURRENT};
 
 /// The layout versions of the JSON reports, in one place. The policy: a report's version is
 /// bumped whenever one of its fields changes meaning or goes away (a new field does not bump

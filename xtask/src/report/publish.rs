@@ -13,6 +13,9 @@ use std::{
 
 use anyhow::Context;
 
+use serde::Serialize;
+
+use super::{render, Emitter, Json};
 use crate::{atomic, term};
 
 /// The folder, inside the reports folder, that holds the reports a running (or interrupted) run
@@ -67,6 +70,27 @@ pub fn publish(
         atomic::append(file, markdown)?;
     }
     Ok(written)
+}
+
+/// A report in its two usual formats: `json` (the shared `Json` renderer) and `markdown`
+/// (rendered by `emitter`, and also appended to `step_summary` when given), published as
+/// `publish` does.
+pub fn publish_json_and_markdown<R: Serialize>(
+    label: &str,
+    dir: &Path,
+    [json, markdown]: [&str; 2],
+    report: &R,
+    emitter: &dyn Emitter<R>,
+    step_summary: Option<&Path>,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let rendered = render(emitter, report)?;
+    let files = [(json, render(&Json, report)?), (markdown, rendered.clone())];
+    publish(
+        label,
+        dir,
+        &files,
+        step_summary.map(|file| (file, rendered.as_slice())),
+    )
 }
 
 /// CI's step summary file (`$GITHUB_STEP_SUMMARY`), when set and not empty.
