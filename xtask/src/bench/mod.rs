@@ -1,15 +1,16 @@
 //! `cargo xtask bench`: the candidate (this checkout's native wheel) against a baseline (another
-//! revision's), judged by instruction counts: GO, NO-GO or INCONCLUSIVE; and the gate's `bench`
-//! check, which is the same run.
+//! revision's), judged by instruction counts and paired wall time: GO, NO-GO or INCONCLUSIVE;
+//! and the gate's `bench` check (`GATE_CHECK`), which is the same run.
 //!
 //! The order of a run: valgrind and the candidate's wheel are found (built when stale), the
-//! candidate is installed into `target/bench/venv/cand` and asked which scenarios it has, the
-//! thresholds are loaded and checked against them, the baseline is resolved and built (cached by
-//! commit, `baseline.rs`) and installed into `target/bench/venv/base`, the candidate again into
-//! `target/bench/venv/ctrl` for the A/A control; only then are the previous reports set aside and
-//! every side measured on both backends under callgrind (`callgrind.rs`), two at a time. Then
-//! `verdict.rs` judges and `report.rs` writes `bench.json` and `bench.md`. `--suite` is the
-//! wall-time table of every contestant instead (`suite.rs`).
+//! candidate is installed into `target/bench/venv/cand` and again into `target/bench/venv/ctrl`
+//! for the A/A control, the runner is asked which scenarios it has, the thresholds are loaded
+//! and checked against them, the baseline is resolved and built (cached by commit,
+//! `baseline.rs`) and installed into `target/bench/venv/base`; only then are the previous reports
+//! set aside and every side measured on both backends under callgrind (`callgrind.rs`), two at a
+//! time, then timed in pairs (`wall.rs`), one process at a time. Then `verdict.rs` judges and
+//! `report.rs` writes `bench.json` and `bench.md`. `--suite` is the wall-time table of every
+//! contestant instead (`suite.rs`).
 
 mod baseline;
 mod callgrind;
@@ -42,7 +43,7 @@ use self::{
 use crate::{
     exec, flags,
     gate::{self, GateCheck},
-    parity::setup::current_wheels,
+    parity::setup::{current_wheels, Wheels},
     python::{self, Venv},
     report::{publish_json_and_markdown, schema, set_aside, shown, step_summary},
     status::{Conclusion, Status},
@@ -138,23 +139,12 @@ struct Ready {
 fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
     let root = sh.current_dir();
     let valgrind = callgrind::valgrind_version(sh)?;
-    let wheels = current_wheels(sh, &options.wheel_dir, options.build)?;
-    let head = baseline::resolve(sh, "HEAD").ok();
-    let cand = prepare(
-        sh,
-        &wheels.base,
-        "cand",
-        &wheels.native.path,
-        "this checkout",
-        head,
-    )?;
-    let ids = callgrind::scenario_ids(sh, &cand.python)?;
-    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let thresholds = Thresholds::load(
-        &options.thresholds,
-        &shown(&root, &options.thresholds),
-        &id_refs,
-    )?;
+    let Candidate {
+        wheels,
+        cand,
+        ctrl,
+        thresholds,
+    } = candidate(sh, options)?;
     let (baseline, skipped) = match find_baseline(sh, &wheels.base, &options.baseline)? {
         Some(base) => (Some(base), None),
         None => (None, Some("--baseline none".to_owned())),
@@ -170,14 +160,6 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
         )?),
         None => None,
     };
-    let ctrl = prepare(
-        sh,
-        &wheels.base,
-        "ctrl",
-        &wheels.native.path,
-        "this checkout",
-        cand.side.commit.clone(),
-    )?;
 
     // From here the run does the work its reports describe.
     set_aside(&options.reports_dir, &report::FILES)?;
@@ -337,6 +319,44 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
     })
 }
 
+/// The candidate's side: its wheels, its install (`cand`) and a second one for the A/A control
+/// (`ctrl`), and the thresholds, checked against the scenarios the runner knows.
+struct Candidate {
+    wheels: Wheels,
+    cand: Ready,
+    ctrl: Ready,
+    thresholds: Thresholds,
+}
+
+fn candidate(sh: &Shell, options: &Options) -> anyhow::Result<Candidate> {
+    let root = sh.current_dir();
+    let wheels = current_wheels(sh, &options.wheel_dir, options.build)?;
+    let head = baseline::resolve(sh, "HEAD").ok();
+    let native = &wheels.native.path;
+    let cand = prepare(
+        sh,
+        &wheels.base,
+        "cand",
+        native,
+        "this checkout",
+        head.clone(),
+    )?;
+    let ctrl = prepare(sh, &wheels.base, "ctrl", native, "this checkout", head)?;
+    let ids = callgrind::scenario_ids(sh, &cand.python)?;
+    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let thresholds = Thresholds::load(
+        &options.thresholds,
+        &shown(&root, &options.thresholds),
+        &id_refs,
+    )?;
+    Ok(Candidate {
+        wheels,
+        cand,
+        ctrl,
+        thresholds,
+    })
+}
+
 /// The baseline `choice` names, built when needed; `None` for `--baseline none`.
 fn find_baseline(sh: &Shell, dev: &Venv, choice: &Choice) -> anyhow::Result<Option<Baseline>> {
     let revision = match choice {
@@ -444,30 +464,12 @@ fn measure_all(
 fn aa(sh: &Shell, options: &Options, runs: u32) -> anyhow::Result<Conclusion> {
     let root = sh.current_dir();
     callgrind::valgrind_version(sh)?;
-    let wheels = current_wheels(sh, &options.wheel_dir, options.build)?;
-    let cand = prepare(
-        sh,
-        &wheels.base,
-        "cand",
-        &wheels.native.path,
-        "this checkout",
-        None,
-    )?;
-    let ctrl = prepare(
-        sh,
-        &wheels.base,
-        "ctrl",
-        &wheels.native.path,
-        "this checkout",
-        None,
-    )?;
-    let ids = callgrind::scenario_ids(sh, &cand.python)?;
-    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let thresholds = Thresholds::load(
-        &options.thresholds,
-        &shown(&root, &options.thresholds),
-        &id_refs,
-    )?;
+    let Candidate {
+        wheels,
+        cand,
+        ctrl,
+        thresholds,
+    } = candidate(sh, options)?;
     let driver = wheels.base.python();
     let (mut verdicts, mut flagged, mut wall_verdicts, mut wall_flagged, mut wall_warned) =
         (0usize, 0usize, 0usize, 0usize, 0usize);
