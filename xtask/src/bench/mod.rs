@@ -138,8 +138,8 @@ struct Ready {
 /// build), before any report is touched.
 fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
     let root = sh.current_dir();
-    let valgrind = callgrind::valgrind_version(sh)?;
     let Candidate {
+        valgrind,
         wheels,
         cand,
         ctrl,
@@ -189,11 +189,8 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
     let driver = wheels.base.python();
     let mut time = |against: &Ready| -> Vec<WallRow> {
         let mut samples = Vec::new();
-        for backend in BACKENDS {
-            let out = root
-                .join(RUNS)
-                .join(format!("wall-{}-{backend}.json", against.name));
-            match wall::pair(sh, &driver, &cand.python, &against.python, backend, &out) {
+        for (backend, timed) in time_against(sh, &root, &driver, &cand, against) {
+            match timed {
                 Ok(found) => samples.extend(found),
                 Err(err) => reasons.push(format!(
                     "wall time of {backend} against {}: {}",
@@ -226,10 +223,7 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
             .chain(wall_control.iter().map(|r| r.verdict))
             .fold(Status::Passed, Status::worst),
         flagged,
-        largest_ir_difference: control_rows
-            .iter()
-            .filter_map(|r| r.change.map(f64::abs))
-            .fold(0.0, f64::max),
+        largest_ir_difference: verdict::largest_change(&control_rows),
         wall: wall_control,
     };
     let mut rows: Vec<Row> = match &base {
@@ -319,9 +313,11 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
     })
 }
 
-/// The candidate's side: its wheels, its install (`cand`) and a second one for the A/A control
-/// (`ctrl`), and the thresholds, checked against the scenarios the runner knows.
+/// What every measurement needs first: valgrind (its version), the candidate's wheels, its
+/// install (`cand`) and a second one for the A/A control (`ctrl`), and the thresholds, checked
+/// against the scenarios the runner knows.
 struct Candidate {
+    valgrind: String,
     wheels: Wheels,
     cand: Ready,
     ctrl: Ready,
@@ -330,6 +326,7 @@ struct Candidate {
 
 fn candidate(sh: &Shell, options: &Options) -> anyhow::Result<Candidate> {
     let root = sh.current_dir();
+    let valgrind = callgrind::valgrind_version(sh)?;
     let wheels = current_wheels(sh, &options.wheel_dir, options.build)?;
     let head = baseline::resolve(sh, "HEAD").ok();
     let native = &wheels.native.path;
@@ -350,6 +347,7 @@ fn candidate(sh: &Shell, options: &Options) -> anyhow::Result<Candidate> {
         &id_refs,
     )?;
     Ok(Candidate {
+        valgrind,
         wheels,
         cand,
         ctrl,
@@ -459,16 +457,37 @@ fn measure_all(
         .collect()
 }
 
+/// The candidate timed in pairs against `against` on every backend (`wall.rs`), one backend
+/// after the other.
+fn time_against(
+    sh: &Shell,
+    root: &Path,
+    driver: &Path,
+    cand: &Ready,
+    against: &Ready,
+) -> Vec<(&'static str, anyhow::Result<Vec<wall::Sample>>)> {
+    BACKENDS
+        .iter()
+        .map(|&backend| {
+            let out = root
+                .join(RUNS)
+                .join(format!("wall-{}-{backend}.json", against.name));
+            let timed = wall::pair(sh, driver, &cand.python, &against.python, backend, &out);
+            (backend, timed)
+        })
+        .collect()
+}
+
 /// `--aa`: the candidate against a second install of itself, `runs` times; the verdicts that
 /// said anything but GO are false positives.
 fn aa(sh: &Shell, options: &Options, runs: u32) -> anyhow::Result<Conclusion> {
     let root = sh.current_dir();
-    callgrind::valgrind_version(sh)?;
     let Candidate {
         wheels,
         cand,
         ctrl,
         thresholds,
+        ..
     } = candidate(sh, options)?;
     let driver = wheels.base.python();
     let (mut verdicts, mut flagged, mut wall_verdicts, mut wall_flagged, mut wall_warned) =
@@ -483,27 +502,24 @@ fn aa(sh: &Shell, options: &Options, runs: u32) -> anyhow::Result<Conclusion> {
             sides[usize::from(side == "ctrl")].push(m);
         }
         let rows = compare(&sides[0], &sides[1], &thresholds);
+        let run_flagged = rows.iter().filter(|r| r.verdict != Status::Passed).count();
         verdicts += rows.len();
-        flagged += rows.iter().filter(|r| r.verdict != Status::Passed).count();
-        widest = rows
-            .iter()
-            .filter_map(|r| r.change.map(f64::abs))
-            .fold(widest, f64::max);
+        flagged += run_flagged;
+        widest = widest.max(verdict::largest_change(&rows));
         let mut samples = Vec::new();
-        for backend in BACKENDS {
-            let out = root.join(RUNS).join(format!("aa-wall-{backend}.json"));
-            samples.extend(
-                wall::pair(sh, &driver, &cand.python, &ctrl.python, backend, &out)
-                    .with_context(|| format!("A/A run {run}: wall time of {backend}"))?,
-            );
+        for (backend, timed) in time_against(sh, &root, &driver, &cand, &ctrl) {
+            samples
+                .extend(timed.with_context(|| format!("A/A run {run}: wall time of {backend}"))?);
         }
         let wall_rows = wall::judge(&samples, &thresholds);
-        wall_verdicts += wall_rows.len();
-        wall_flagged += wall_rows
+        let run_wall_flagged = wall_rows
             .iter()
             .filter(|r| r.verdict != Status::Passed)
             .count();
-        wall_warned += wall_rows.iter().filter(|r| r.warn).count();
+        let run_wall_warned = wall_rows.iter().filter(|r| r.warn).count();
+        wall_verdicts += wall_rows.len();
+        wall_flagged += run_wall_flagged;
+        wall_warned += run_wall_warned;
         widest_wall = wall_rows
             .iter()
             .filter_map(|r| r.median_ratio.map(|m| (m - 1.0).abs()))
@@ -512,15 +528,12 @@ fn aa(sh: &Shell, options: &Options, runs: u32) -> anyhow::Result<Conclusion> {
             "bench --aa: run {run}/{runs}: instructions {} of {} verdicts other than GO (largest \
              difference so far {:.4}%); wall time {} of {} other than GO, {} warnings (largest \
              median difference so far {:.1}%)",
-            rows.iter().filter(|r| r.verdict != Status::Passed).count(),
+            run_flagged,
             rows.len(),
             widest * 100.0,
-            wall_rows
-                .iter()
-                .filter(|r| r.verdict != Status::Passed)
-                .count(),
+            run_wall_flagged,
             wall_rows.len(),
-            wall_rows.iter().filter(|r| r.warn).count(),
+            run_wall_warned,
             widest_wall * 100.0
         ));
     }

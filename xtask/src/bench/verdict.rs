@@ -144,6 +144,13 @@ fn judge(
     }
 }
 
+/// The largest change between the two sides of `rows`, relative (0 when none was measured).
+pub fn largest_change(rows: &[Row]) -> f64 {
+    rows.iter()
+        .filter_map(|r| r.change.map(f64::abs))
+        .fold(0.0, f64::max)
+}
+
 /// Why two sides' counts cannot be compared, if they cannot: they ran on different Pythons
 /// (both sides run on this machine, under this valgrind, with wheels built by this toolchain,
 /// so the interpreter is what can differ: a baseline venv made before a Python upgrade).
