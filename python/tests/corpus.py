@@ -37,6 +37,39 @@ compares JSON with JSON. A dict whose only key reads as a tag is encoded as ``$d
 - ``{"$repr": "<text>"}``: output only, any other object, as its ``repr()`` (the class name
   when ``repr()`` raises).
 
+Dict and list subclasses, whose own methods a path must never call (spec section 3). A
+mapping body is a JSON object (its keys are the keys, never read as tags) or, when a key is
+not a str, a list of ``[key, value]`` pairs as in ``$dict``. Each is built, filled and encoded
+through the built-in type's own methods, so that no override runs; every one counts as a
+level for ``$cycle``.
+
+- ``{"$counter": <mapping>}``: a ``collections.Counter``.
+- ``{"$ordereddict": <mapping>}``: a ``collections.OrderedDict``, encoded in its own order (an
+  OrderedDict whose order and storage disagree, which a write into the dict's storage alone
+  leaves, cannot be encoded: EncodeError).
+- ``{"$defaultdict": {"factory": name, "items": <mapping>}}``: a ``collections.defaultdict``
+  whose ``default_factory`` is one of ``FACTORIES`` (``null`` for none).
+- ``{"$dict_subclass": {"overrides": [...], "items": <mapping>}}`` and
+  ``{"$list_subclass": {"overrides": [...], "items": [...]}}``: an instance of a dict or list
+  subclass whose named methods (``DICT_OVERRIDES``, ``LIST_OVERRIDES``) are overridden to
+  give a visibly wrong answer: ``__getitem__``, ``__missing__`` and ``get`` return the text
+  ``"<name> override"``, ``__iter__`` (and ``keys``, ``values``, ``items``) yields only that
+  text, ``__contains__`` says the opposite, ``__len__`` says 0, ``__setitem__`` stores the
+  text instead of the value, ``append`` appends it, and ``__delitem__``, ``pop`` and
+  ``clear`` change nothing. Any other dict subclass is encoded with no overrides.
+
+Custom filters. A case may call the filters of ``CUSTOM_FILTERS`` by name (``$corpus_clear``);
+``run_case`` registers the ones a case names before running it. Each mutates the document it
+is applied to, through its argument (``a[?.|$corpus_clear($$root.a)]`` empties the list being
+matched): spec section 3 leaves the result unspecified, but requires a result or a
+DictWalkError, never a crash, a hang or a raw exception.
+
+The read-mutation check. ``run_case`` takes a ``Snapshot`` of the document before every
+``get`` and ``exists`` (its encoding and every container in it, by identity) and, when the
+read changed either, adds ``"mutated": "<what changed>"`` to the outcome, which ``judge``
+and ``cargo xtask parity`` report as a read that mutated the document, whatever the value.
+A case that calls one of ``CUSTOM_FILTERS`` is exempt: its own filter changes the document.
+
 ``encode`` is iterative, so no value is too deep for it; it gives up only on outcomes larger
 than ``ENCODE_BUDGET`` nodes (``EncodeError``), which ``run_case`` records as an error outcome.
 """
@@ -49,6 +82,8 @@ import decimal
 import itertools
 import json
 import math
+import re
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +148,11 @@ TAGS = (
     "$cycle",
     "$raising",
     "$repr",
+    "$counter",
+    "$ordereddict",
+    "$defaultdict",
+    "$dict_subclass",
+    "$list_subclass",
 )
 NEST_MIN = 64
 ENCODE_BUDGET = 2_000_000
@@ -152,6 +192,127 @@ def _raiser(name: str) -> Callable[..., Any]:
         raise RuntimeError(f"__{name}__ raises on purpose")
 
     return method
+
+
+# Dict and list subclasses. The classes of $dict_subclass and $list_subclass are made once per
+# set of overrides; every override gives a visibly wrong answer, so that a backend that calls
+# one is seen to.
+
+FACTORIES: dict[str, Callable[[], Any]] = {"list": list, "dict": dict, "int": int, "str": str, "set": set}
+DICT_OVERRIDES = (
+    "getitem",
+    "missing",
+    "iter",
+    "contains",
+    "get",
+    "keys",
+    "values",
+    "items",
+    "len",
+    "setitem",
+    "delitem",
+    "pop",
+    "clear",
+)
+LIST_OVERRIDES = ("getitem", "iter", "contains", "len", "setitem", "delitem", "append", "pop", "clear")
+_DUNDERS = {"getitem", "missing", "iter", "contains", "len", "setitem", "delitem"}
+
+
+class Overriding:
+    """The base of the classes ``$dict_subclass`` and ``$list_subclass`` build."""
+
+    __slots__ = ()
+    overrides: tuple[str, ...] = ()
+
+
+_SUBCLASSES: dict[tuple[type, tuple[str, ...]], type] = {}
+
+
+def _subclass(base: type, names: tuple[str, ...]) -> type:
+    cls = _SUBCLASSES.get((base, names))
+    if cls is None:
+        namespace: dict[str, Any] = {"__slots__": (), "overrides": names}
+        for name in names:
+            namespace[f"__{name}__" if name in _DUNDERS else name] = _override(base, name)
+        label = "DictSubclass" if base is dict else "ListSubclass"
+        cls = type(label, (Overriding, base), namespace)
+        _SUBCLASSES[(base, names)] = cls
+    return cls
+
+
+def _override(base: Any, name: str) -> Callable[..., Any]:
+    text = f"__{name}__ override" if name in _DUNDERS else f"{name} override"
+    if name in ("getitem", "missing"):
+        return lambda self, key: text
+    if name == "get":
+        return lambda self, key, default=None: text
+    if name == "iter":
+        return lambda self: iter((text,))
+    if name in ("keys", "values", "items"):
+        return lambda self: [text]
+    if name == "contains":
+        return lambda self, key: not base.__contains__(self, key)
+    if name == "len":
+        return lambda self: 0
+    if name == "setitem":
+        return lambda self, key, value: base.__setitem__(self, key, text)
+    if name == "append":
+        return lambda self, value: list.append(self, text)
+    if name == "pop":
+        return lambda self, *args: text
+    return lambda self, *args: None  # delitem, clear: change nothing
+
+
+def _store(mapping: dict[Any, Any], key: Any, value: Any) -> None:
+    """``mapping[key] = value`` through the built-in type's own method (no override runs)."""
+    if isinstance(mapping, OrderedDict):
+        OrderedDict.__setitem__(mapping, key, value)
+    else:
+        dict.__setitem__(mapping, key, value)
+
+
+# Custom filters a case may call; each changes the document through its argument and gives
+# back the value it was applied to (so a predicate `[?.|$corpus_clear(...)]` keeps truthy items).
+
+
+def _corpus_clear(value: Any, target: Any) -> Any:
+    """Empties the list or dict ``target``."""
+    target.clear()
+    return value
+
+
+def _corpus_drop(value: Any, target: Any) -> Any:
+    """Removes the last item of the list, or the last key of the dict, ``target``."""
+    if target:
+        if isinstance(target, dict):
+            target.popitem()
+        else:
+            target.pop()
+    return value
+
+
+def _corpus_grow(value: Any, target: Any) -> Any:
+    """Appends a new dict to the list ``target``, or adds a key holding one to the dict."""
+    grown = {"grown": len(target)}
+    if isinstance(target, dict):
+        target[f"grown{len(target)}"] = grown
+    else:
+        target.append(grown)
+    return value
+
+
+CUSTOM_FILTERS: dict[str, Callable[..., Any]] = {
+    "corpus_clear": _corpus_clear,
+    "corpus_drop": _corpus_drop,
+    "corpus_grow": _corpus_grow,
+}
+_CUSTOM_CALL = re.compile(r"\$(corpus_[A-Za-z0-9_]*)")
+
+
+def custom_filters_of(case: Mapping[str, Any]) -> list[str]:
+    """The names of ``CUSTOM_FILTERS`` that a case's path or arguments call."""
+    text = case["path"] + json.dumps(case["args"])
+    return sorted({name for name in _CUSTOM_CALL.findall(text) if name in CUSTOM_FILTERS})
 
 
 class _Opening:
@@ -241,7 +402,50 @@ def _decode_tagged(tag: str, body: Any, levels: list[_Opening]) -> Any:
         if not isinstance(body, list) or not body or not set(body) <= set(RAISING_METHODS):
             raise CorpusError(f"$raising takes a list of method names from {', '.join(RAISING_METHODS)}")
         return _raising_class(tuple(body))()
+    if tag == "$counter":
+        return _fill(Counter(), tag, body, levels)
+    if tag == "$ordereddict":
+        return _fill(OrderedDict(), tag, body, levels)
+    if tag == "$defaultdict":
+        if not (isinstance(body, dict) and set(body) == {"factory", "items"}):
+            raise CorpusError('$defaultdict takes {"factory": name or null, "items": mapping}')
+        factory = body["factory"]
+        if factory is not None and factory not in FACTORIES:
+            raise CorpusError(f"$defaultdict's factory must be null or one of {', '.join(FACTORIES)}")
+        return _fill(defaultdict(FACTORIES[factory] if factory else None), tag, body["items"], levels)
+    if tag in ("$dict_subclass", "$list_subclass"):
+        base, allowed = (dict, DICT_OVERRIDES) if tag == "$dict_subclass" else (list, LIST_OVERRIDES)
+        if not (isinstance(body, dict) and set(body) == {"overrides", "items"}):
+            raise CorpusError(f'{tag} takes {{"overrides": [names], "items": ...}}')
+        names = body["overrides"]
+        if not isinstance(names, list) or not set(names) <= set(allowed) or len(set(names)) != len(names):
+            raise CorpusError(f"{tag}'s overrides are distinct names from {', '.join(allowed)}")
+        container = _subclass(base, tuple(names))()
+        if base is dict:
+            return _fill(container, tag, body["items"], levels)
+        if not isinstance(body["items"], list):
+            raise CorpusError("$list_subclass's items must be a list")
+        levels.append(_Opening(container))
+        for item in body["items"]:
+            list.append(container, _decode(item, levels))
+        levels.pop()
+        return container
     raise CorpusError(f"{tag} is written by encode only; a document or argument cannot hold it")
+
+
+def _fill(mapping: Any, tag: str, body: Any, levels: list[_Opening]) -> Any:
+    """``mapping`` filled from a mapping body: an object, or a list of ``[key, value]`` pairs."""
+    levels.append(_Opening(mapping))
+    if isinstance(body, dict):
+        for key, value in body.items():
+            _store(mapping, key, _decode(value, levels))
+    elif isinstance(body, list) and all(isinstance(pair, list) and len(pair) == 2 for pair in body):
+        for key, value in body:
+            _store(mapping, _decode(key, levels), _decode(value, levels))
+    else:
+        raise CorpusError(f"{tag} takes an object or a list of [key, value] pairs")
+    levels.pop()
+    return mapping
 
 
 def _decode_nest(body: Any) -> Any:
@@ -381,6 +585,8 @@ def _open(container: Any, ident: int, on_path: Mapping[int, int], nests: _Nests,
         return _Frame(
             iter((leaf,)), lambda out: {"$nest": {"depth": depth, "key": key, "leaf": out[0]}}, None, chain
         )
+    if type(container) is not list and type(container) is not dict and isinstance(container, (list, dict)):
+        return _subclass_frame(container, ident)
     if isinstance(container, list):
         return _Frame(iter(container), _same_list, ident)
     if isinstance(container, dict):
@@ -394,6 +600,62 @@ def _open(container: Any, ident: int, on_path: Mapping[int, int], nests: _Nests,
         return _Frame(iter(container), _tuple, ident)
     tag = "$set" if isinstance(container, set) else "$frozenset"
     return _Frame(iter(container), lambda out: {tag: sorted(out, key=_sort_key)}, ident)
+
+
+def _subclass_frame(container: Any, ident: int) -> _Frame:
+    """A dict or list subclass, read through the built-in type's own methods."""
+    overrides = list(container.overrides) if isinstance(container, Overriding) else []
+    if isinstance(container, list):
+        return _Frame(
+            iter(list.copy(container)),
+            lambda out: {"$list_subclass": {"overrides": overrides, "items": out}},
+            ident,
+        )
+    wrap: Callable[[Any], Any]
+    if isinstance(container, OrderedDict):
+        # Its own order: a write into the dict's storage alone leaves an OrderedDict that
+        # lists fewer keys than it holds, or keys it no longer holds.
+        try:
+            pairs = list(OrderedDict.items(container))
+        except Exception as exc:
+            raise EncodeError(f"an OrderedDict whose order and storage disagree: {exc!r}") from None
+        held = dict.__len__(container)
+        if len(pairs) != held:
+            raise EncodeError(f"an OrderedDict whose order lists {len(pairs)} keys but which holds {held}")
+
+        def wrap(body: Any) -> Any:
+            return {"$ordereddict": body}
+
+    else:
+        pairs = list(dict.items(container))
+        if type(container) is Counter:
+
+            def wrap(body: Any) -> Any:
+                return {"$counter": body}
+
+        elif type(container) is defaultdict:
+            factory = container.default_factory
+            name = next((key for key, value in FACTORIES.items() if value is factory), None)
+            label = name if name is not None or factory is None else repr(factory)
+
+            def wrap(body: Any) -> Any:
+                return {"$defaultdict": {"factory": label, "items": body}}
+
+        else:
+
+            def wrap(body: Any) -> Any:
+                return {"$dict_subclass": {"overrides": overrides, "items": body}}
+
+    keys = [key for key, _ in pairs]
+    if all(isinstance(key, str) for key in keys):
+        return _Frame(
+            iter([value for _, value in pairs]), lambda out: wrap(dict(zip(keys, out, strict=True))), ident
+        )
+    return _Frame(
+        itertools.chain.from_iterable(pairs),
+        lambda out: wrap([[out[i], out[i + 1]] for i in range(0, len(out), 2)]),
+        ident,
+    )
 
 
 def _same_list(out: list[Any]) -> list[Any]:
@@ -418,11 +680,12 @@ def _nest(
     EncodeError, so that a result holding many overlapping deep runs (every descendant of a
     deep document) fails soon rather than late.
     """
+    # Exact lists and dicts only: a subclass is written with its own tag.
     key: str | None = None
-    if isinstance(container, list):
+    if type(container) is list:
         if len(container) != 1:
             return None
-    elif len(container) == 1 and isinstance(container, dict):
+    elif type(container) is dict and len(container) == 1:
         key = next(iter(container))
         if not isinstance(key, str) or key in TAGS:
             return None
@@ -432,7 +695,7 @@ def _nest(
     chain = {ident: 0}
     if key is None:
         node = container[0]
-        while isinstance(node, list) and len(node) == 1:
+        while type(node) is list and len(node) == 1:
             level = id(node)
             if level in chain or level in on_path or (nests and _nest_level(level, nests) is not None):
                 break
@@ -442,7 +705,7 @@ def _nest(
                 raise EncodeError(f"the value has more than {ENCODE_BUDGET} nodes")
     else:
         node = container[key]
-        while isinstance(node, dict) and len(node) == 1 and key in node:
+        while type(node) is dict and len(node) == 1 and key in node:
             level = id(node)
             if level in chain or level in on_path or (nests and _nest_level(level, nests) is not None):
                 break
@@ -627,13 +890,30 @@ def run_case(api: Any, case: Mapping[str, Any]) -> dict[str, Any]:
     The outcome is ``{"value": ...}``, ``{"doc": ..., "same": bool}`` for writes, or
     ``{"error": class name, "message": str}``; for writes that fail, ``doc`` holds the
     document as the failure left it. An outcome that cannot be encoded becomes an error
-    outcome whose message says so. Raises CorpusError only when the case itself is malformed
-    (a tagged value that does not decode).
+    outcome whose message says so. A read that changed the document also holds
+    ``"mutated": "<what changed>"`` (see ``Snapshot``). Raises CorpusError only when the case
+    itself is malformed (a tagged value that does not decode).
     """
     doc = decode(case["doc"])
     args = {key: decode(value) for key, value in case["args"].items()}
     op, path = case["op"], case["path"]
+    customs = custom_filters_of(case)
+    # Its own filters change the document on purpose: no read-mutation check then.
+    snapshot = Snapshot(doc) if op in ("get", "exists") and not customs else None
+    outcome = _run(api, op, path, doc, args, customs=customs)
+    if snapshot is not None:
+        change = snapshot.change()
+        if change is not None:
+            outcome["mutated"] = change
+    return outcome
+
+
+def _run(
+    api: Any, op: str, path: str, doc: Any, args: dict[str, Any], *, customs: list[str]
+) -> dict[str, Any]:
     try:
+        for name in customs:
+            api.register_path_filter(name, CUSTOM_FILTERS[name])
         if op == "get":
             result = api.get(doc, path, args.get("default"), strict=args.get("strict", False))
         elif op == "exists":
@@ -654,6 +934,61 @@ def run_case(api: Any, case: Mapping[str, Any]) -> dict[str, Any]:
         return {"value": encode(result)}
     except Exception as exc:  # EncodeError, MemoryError: still an answer, never a crash
         return _unencodable(exc)
+
+
+class Snapshot:
+    """What a caller can see of a document: its encoding and every list and dict in it.
+
+    ``change`` tells whether the document is still the same: the same encoding (so the same
+    types, values and order) and the very same container objects, each where it was, so that
+    a container replaced by an equal copy, which the caller's own references would not follow,
+    counts as a change.
+    """
+
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc
+        self.containers = _containers(doc)
+        self.content = _encoding_or_none(doc)
+
+    def change(self) -> str | None:
+        """None when the document is unchanged, else what changed, in one line."""
+        now = _containers(self.doc)
+        for position, (before, after) in enumerate(zip(self.containers, now, strict=False)):
+            if before is not after:
+                now_shown = _show(_encoding_or_none(after))
+                return f"container #{position} (depth-first) is another object: {now_shown}"
+        if len(now) != len(self.containers):
+            return f"the document holds {len(now)} lists and dicts, not {len(self.containers)}"
+        content = _encoding_or_none(self.doc)
+        if not same(self.content, content):
+            return f"the document became {_show(content)}"
+        return None
+
+
+def _containers(doc: Any) -> list[Any]:
+    """Every list and dict in ``doc``, depth-first pre-order, each once, read through the
+    built-in types' own methods."""
+    found: list[Any] = []
+    seen: set[int] = set()
+    stack = [doc]
+    while stack:
+        value = stack.pop()
+        if not isinstance(value, (list, dict)) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        found.append(value)
+        children = list.copy(value) if isinstance(value, list) else list(dict.values(value))
+        stack.extend(reversed(children))
+    return found
+
+
+def _encoding_or_none(value: Any) -> Any:
+    """``encode(value)``, or None for a document too large to encode (then its containers
+    alone are compared)."""
+    try:
+        return encode(value)
+    except Exception:  # EncodeError, MemoryError: compare what can be compared
+        return None
 
 
 def _encoded(outcome: dict[str, Any], doc: Any) -> dict[str, Any]:
@@ -678,6 +1013,8 @@ def _message(exc: BaseException) -> str:
 def judge(case: Case, outcome: Mapping[str, Any]) -> str | None:
     """Return None when ``outcome`` meets the case's expectation, else what differs."""
     expect = case.expect
+    if "mutated" in outcome:
+        return f"the {case.op} changed the document: {outcome['mutated']}"
     if "error" in expect:
         if outcome.get("error") != expect["error"]:
             return f"expected {expect['error']}, got {_describe(outcome)}"

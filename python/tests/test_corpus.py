@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections import Counter, defaultdict
 from types import ModuleType
 from typing import Any
 
 import corpus
 import pytest
-from corpus import Case, CorpusError, decode, encode, judge, load_corpus, run_case, same
+from corpus import CUSTOM_FILTERS, Case, CorpusError, decode, encode, judge, load_corpus, run_case, same
 
 CASES = load_corpus()
 
@@ -39,6 +40,14 @@ CANONICAL = [
     [1, {"$cycle": 1}],
     {"a": {"b": [{"$cycle": 3}, {"$cycle": 1}]}},
     {"$raising": ["eq", "hash"]},
+    {"$counter": {"a": 1, "$tuple": 2}},
+    {"$counter": [[1, "a"], ["b", 2]]},
+    {"$ordereddict": {"b": 1, "a": {"$ordereddict": {}}}},
+    {"$defaultdict": {"factory": "list", "items": {"a": [1]}}},
+    {"$defaultdict": {"factory": None, "items": {}}},
+    {"$dict_subclass": {"overrides": list(corpus.DICT_OVERRIDES), "items": {"a": {"self": {"$cycle": 2}}}}},
+    {"$list_subclass": {"overrides": list(corpus.LIST_OVERRIDES), "items": [1, {"$cycle": 1}]}},
+    {"$list_subclass": {"overrides": [], "items": []}},
 ]
 
 
@@ -132,9 +141,67 @@ def test_an_exception_whose_str_raises_still_gives_an_outcome() -> None:
     assert outcome == {"error": "KeyError", "message": "<KeyError whose str() raises>"}
 
 
+def test_subclasses_are_built_and_read_through_their_storage() -> None:
+    counter = decode({"$counter": {"a": 1}})
+    assert type(counter) is Counter and counter["b"] == 0 and dict(counter) == {"a": 1}
+    factory = decode({"$defaultdict": {"factory": "list", "items": {}}})
+    assert type(factory) is defaultdict and factory.default_factory is list
+    overriding = decode({"$dict_subclass": {"overrides": ["getitem", "iter", "len"], "items": {"a": 1}}})
+    assert overriding["a"] == "__getitem__ override" and list(overriding) == ["__iter__ override"]
+    assert len(overriding) == 0 and dict.get(overriding, "a") == 1
+    assert encode(overriding) == {
+        "$dict_subclass": {"overrides": ["getitem", "iter", "len"], "items": {"a": 1}}
+    }
+    items = decode({"$list_subclass": {"overrides": ["getitem", "setitem", "append"], "items": [1]}})
+    items[0] = 5
+    items.append(6)
+    assert list.copy(items) == ["__setitem__ override", "append override"]
+    assert items[0] == "__getitem__ override"
+
+
+def test_an_ordereddict_whose_order_and_storage_disagree_cannot_be_encoded() -> None:
+    ordered = decode({"$ordereddict": {"a": 1}})
+    dict.__setitem__(ordered, "b", 2)  # what a write into the dict's storage alone leaves
+    with pytest.raises(corpus.EncodeError, match="lists 1 keys but which holds 2"):
+        encode(ordered)
+
+
+def test_a_read_that_changes_the_document_is_reported() -> None:
+    class Inserting:
+        def get(self, doc: Any, path: str, default: Any = None, *, strict: bool = False) -> Any:
+            doc["b"] = []  # what a defaultdict's __missing__ does
+            return default
+
+        def exists(self, doc: Any, path: str, *, strict: bool = False) -> bool:
+            doc["a"] = list(doc["a"])  # an equal copy in place of the caller's list
+            return True
+
+    doc = {"a": [1]}
+    got = run_case(Inserting(), {"id": "x", "op": "get", "path": "b", "doc": doc, "args": {}})
+    assert got["value"] is None and "3 lists and dicts, not 2" in got["mutated"]
+    replaced = run_case(Inserting(), {"id": "x", "op": "exists", "path": "a", "doc": doc, "args": {}})
+    assert "another object" in replaced["mutated"]
+    case = Case("x", "t.json", "get", "b", doc, {}, {"value": None})
+    assert judge(case, got) is not None and judge(case, {"value": None}) is None
+
+
+def test_custom_filters_are_named_for_the_core_to_skip() -> None:
+    # crates/dictwalk-corpus's codec::CUSTOM_FILTER_CALL is "$corpus_": the core skips such cases.
+    assert CUSTOM_FILTERS and all(name.startswith("corpus_") for name in CUSTOM_FILTERS)
+    case = {"path": "a[?.|$corpus_clear($$root.a)]", "args": {"value": "$corpus_grow($$root)"}}
+    assert corpus.custom_filters_of(case) == ["corpus_clear", "corpus_grow"]
+
+
 @pytest.mark.parametrize(
     "raw",
     [
+        {"$counter": 1},
+        {"$counter": [[1]]},
+        {"$defaultdict": {"factory": "tuple", "items": {}}},
+        {"$defaultdict": {"items": {}}},
+        {"$dict_subclass": {"overrides": ["append"], "items": {}}},
+        {"$list_subclass": {"overrides": ["getitem", "getitem"], "items": []}},
+        {"$list_subclass": {"overrides": [], "items": {}}},
         {"$repr": "x"},
         {"$cycle": 1},
         [{"$cycle": 2}],

@@ -21,6 +21,7 @@ from dictwalk.errors import DictWalkError
 CASES = load_corpus()
 SET_FLAGS = ("strict", "create_missing", "create_filter_match", "overwrite_incompatible")
 ROBUSTNESS_TAGS = ("$nest", "$range", "$cycle", "$raising")
+CONTAINER_TAGS = ("$counter", "$ordereddict", "$defaultdict", "$dict_subclass", "$list_subclass")
 
 
 def _nodes(node: Any) -> Iterator[Any]:
@@ -103,3 +104,9 @@ def test_every_operation_and_error_class_appears() -> None:
 @pytest.mark.parametrize("tag", ROBUSTNESS_TAGS)
 def test_every_robustness_input_appears(tag: str) -> None:
     assert any(f'"{tag}"' in json.dumps(case.doc) for case in CASES)
+
+
+@pytest.mark.parametrize("tag", CONTAINER_TAGS)
+def test_every_container_subclass_appears_under_every_operation(tag: str) -> None:
+    ops = {case.op for case in CASES if f'"{tag}"' in json.dumps(case.doc)}
+    assert ops >= {"get", "exists", "set", "unset"}, f"{tag} appears only under {sorted(ops)}"

@@ -1,12 +1,14 @@
 //! The tags of the corpus codec: one-key objects standing for values JSON cannot hold.
 //!
 //! `python/tests/corpus.py` decodes them into Python values; Rust only needs to know that a
-//! value holding one is not plain JSON, so the core backend cannot run its case.
+//! value holding one is not plain JSON, so the core backend cannot run its case. Nor can it
+//! run a case that calls one of the corpus's custom filters (`$corpus_clear`), which only the
+//! Python workers register.
 
 use serde_json::Value;
 
 /// Every tag of the codec, in `python/tests/corpus.py`'s `_TAGS` order and spelling.
-pub const TAGS: [&str; 14] = [
+pub const TAGS: [&str; 19] = [
     "$tuple",
     "$set",
     "$frozenset",
@@ -21,7 +23,25 @@ pub const TAGS: [&str; 14] = [
     "$cycle",
     "$raising",
     "$repr",
+    "$counter",
+    "$ordereddict",
+    "$defaultdict",
+    "$dict_subclass",
+    "$list_subclass",
 ];
+
+/// How a call of one of the corpus's custom filters (`CUSTOM_FILTERS` in corpus.py) starts.
+pub const CUSTOM_FILTER_CALL: &str = "$corpus_";
+
+/// Whether a path or a value calls one of the corpus's custom filters.
+pub fn calls_custom_filter(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text.contains(CUSTOM_FILTER_CALL),
+        Value::Array(items) => items.iter().any(calls_custom_filter),
+        Value::Object(map) => map.values().any(calls_custom_filter),
+        _ => false,
+    }
+}
 
 /// The first tag found anywhere in a value.
 pub fn tag_in(value: &Value) -> Option<&'static str> {

@@ -4,12 +4,18 @@ use dictwalk_core::json::{self, GetOptions, SetOptions};
 use serde_json::Value;
 
 use crate::case::{Case, Expect, Op};
-use crate::outcome::Outcome;
+use crate::codec;
+use crate::outcome::{clip, same, Outcome};
 
 /// Why the core cannot run a case, or `None` when it can.
 pub fn inapplicable(case: &Case) -> Option<&'static str> {
     if !case.is_plain_json() {
         return Some("holds a value JSON cannot express");
+    }
+    if case.path.contains(codec::CUSTOM_FILTER_CALL)
+        || case.args.values().any(codec::calls_custom_filter)
+    {
+        return Some("calls a custom filter, which only Python registers");
     }
     if matches!(case.expect, Some(Expect::Doc { same: false, .. })) {
         return Some("expects a write to return another object; the core writes in place");
@@ -19,7 +25,23 @@ pub fn inapplicable(case: &Case) -> Option<&'static str> {
 
 /// Run a case on the core. Call only when [`inapplicable`] is `None`.
 pub fn run(case: &Case) -> Outcome {
+    run_on(case, &mut case.doc.clone())
+}
+
+/// [`run`], with the read-mutation check that every backend gets: `Err` says how a `get` or
+/// `exists` changed the document. The core's reads borrow the document immutably, so the
+/// check holds by construction here; it runs all the same, so that every backend's report
+/// answers the same question.
+pub fn run_checked(case: &Case) -> Result<Outcome, String> {
     let mut doc = case.doc.clone();
+    let outcome = run_on(case, &mut doc);
+    if matches!(case.op, Op::Get | Op::Exists) && !same(&case.doc, &doc) {
+        return Err(format!("the document became {}", clip(&doc)));
+    }
+    Ok(outcome)
+}
+
+fn run_on(case: &Case, doc: &mut Value) -> Outcome {
     let args = &case.args;
     let strict = case.flag("strict", false);
     let failed = |error: json::Error, doc: Option<Value>| Outcome::Error {
@@ -34,9 +56,9 @@ pub fn run(case: &Case) -> Outcome {
                 default: arg("default"),
                 strict,
             };
-            json::get(&doc, &case.path, options).map_or_else(|e| failed(e, None), Outcome::Value)
+            json::get(doc, &case.path, options).map_or_else(|e| failed(e, None), Outcome::Value)
         }
-        Op::Exists => json::exists(&doc, &case.path, strict)
+        Op::Exists => json::exists(doc, &case.path, strict)
             .map_or_else(|e| failed(e, None), |b| Outcome::Value(Value::Bool(b))),
         Op::RunFilter => json::run_filter(&case.path, &arg("value"))
             .map_or_else(|e| failed(e, None), Outcome::Value),
@@ -47,14 +69,20 @@ pub fn run(case: &Case) -> Outcome {
                 create_filter_match: case.flag("create_filter_match", true),
                 overwrite_incompatible: case.flag("overwrite_incompatible", true),
             };
-            match json::set(&mut doc, &case.path, arg("value"), options) {
-                Ok(()) => Outcome::Doc { doc, same: true },
-                Err(error) => failed(error, Some(doc)),
+            match json::set(doc, &case.path, arg("value"), options) {
+                Ok(()) => Outcome::Doc {
+                    doc: std::mem::take(doc),
+                    same: true,
+                },
+                Err(error) => failed(error, Some(std::mem::take(doc))),
             }
         }
-        Op::Unset => match json::unset(&mut doc, &case.path, strict) {
-            Ok(()) => Outcome::Doc { doc, same: true },
-            Err(error) => failed(error, Some(doc)),
+        Op::Unset => match json::unset(doc, &case.path, strict) {
+            Ok(()) => Outcome::Doc {
+                doc: std::mem::take(doc),
+                same: true,
+            },
+            Err(error) => failed(error, Some(std::mem::take(doc))),
         },
     }
 }

@@ -4,6 +4,12 @@
 //! to the objects inside the document, and writes change those objects in place, so a
 //! `set` is seen by everyone holding the document, as with the reference backend.
 //! Python's own operations decide equality, ordering, `str()` and truthiness.
+//!
+//! Dicts and lists, subclasses included, are read and changed through their storage, with
+//! the C API's `PyDict_*` and `PyList_*` functions, so that no override of a subclass runs
+//! (spec section 3: a `defaultdict`'s missing key stays missing, a read never inserts one).
+//! The one exception is the `OrderedDict`, whose order is kept beside the dict's storage:
+//! its writes go through `OrderedDict`'s own methods, which keep both in step.
 
 use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
@@ -13,8 +19,9 @@ use dictwalk_core::filters::FilterDef;
 use dictwalk_core::literal::Literal;
 use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBool, PyBytes, PyComplex, PyDict, PyFloat, PyInt, PyList, PySet, PySlice, PyString, PyTuple,
+    PyBool, PyBytes, PyComplex, PyDict, PyFloat, PyInt, PyList, PySet, PyString, PyTuple, PyType,
 };
 
 use crate::filters;
@@ -85,12 +92,31 @@ impl<'py> Obj<'py> {
             .ok()
     }
 
+    /// `collections.OrderedDict`'s own `name` method, when this is an OrderedDict: its writes
+    /// must keep its order in step with the dict's storage.
+    fn ordered_dict_method(&self, name: &str) -> Option<Bound<'py, PyAny>> {
+        if self.0.is_exact_instance_of::<PyDict>() || self.as_dict().is_none() {
+            return None;
+        }
+        let ordered = ordered_dict_type(self.py())?;
+        if !self.0.is_instance(ordered.as_any()).unwrap_or(false) {
+            return None;
+        }
+        ordered.getattr(name).ok()
+    }
+
     fn key_object(&self, key: &Key<'py>) -> Bound<'py, PyAny> {
         match key {
             Key::Str(text) => text.clone().into_any(),
             Key::Other(object) => object.clone(),
         }
     }
+}
+
+/// `collections.OrderedDict`, imported once; None if it cannot be (then no value is one).
+fn ordered_dict_type(py: Python<'_>) -> Option<&Bound<'_, PyType>> {
+    static ORDERED_DICT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    ORDERED_DICT.import(py, "collections", "OrderedDict").ok()
 }
 
 /// The str object of a key written in a path: made (interned) once per compiled path and
@@ -345,17 +371,42 @@ impl<'py> Document for Obj<'py> {
     }
 
     fn set_child(&mut self, seg: &Seg<Key<'py>>, value: Self) {
-        // The plan only addresses keys and indexes that exist (or a dict's new key).
+        // The plan addresses keys and indexes that existed when it was made (or a dict's new
+        // key); a position that a custom filter has removed since gives an error, ignored:
+        // the write has nothing left to change there.
         let _ = match seg {
-            Seg::Key(key) => self.0.set_item(self.key_object(key), value.0),
-            Seg::Index(index) => self.0.set_item(index, value.0),
+            Seg::Key(key) => {
+                let key = self.key_object(key);
+                match (self.ordered_dict_method("__setitem__"), self.as_dict()) {
+                    (Some(method), _) => method.call1((&self.0, key, value.0)).map(drop),
+                    (None, Some(dict)) => dict.set_item(key, value.0),
+                    (None, None) => Ok(()),
+                }
+            }
+            Seg::Index(index) => match self.as_list() {
+                Some(list) => list.set_item(*index, value.0),
+                None => Ok(()),
+            },
         };
     }
 
     fn remove_child(&mut self, seg: &Seg<Key<'py>>) {
         let _ = match seg {
-            Seg::Key(key) => self.0.del_item(self.key_object(key)),
-            Seg::Index(index) => self.0.del_item(index),
+            Seg::Key(key) => {
+                let key = self.key_object(key);
+                match (self.ordered_dict_method("pop"), self.as_dict()) {
+                    (Some(method), _) => method.call1((&self.0, key, self.py().None())).map(drop),
+                    (None, Some(dict)) => dict.del_item(key),
+                    (None, None) => Ok(()),
+                }
+            }
+            // `PyList_SetSlice` with no items deletes: the list's storage, not a `__delitem__`.
+            Seg::Index(index) => match self.as_list() {
+                Some(list) if *index < list.len() => {
+                    list.set_slice(*index, *index + 1, &PyList::empty(self.py()))
+                }
+                _ => Ok(()),
+            },
         };
     }
 
@@ -366,7 +417,13 @@ impl<'py> Document for Obj<'py> {
     }
 
     fn clear(&mut self) {
-        let _ = self.0.call_method0("clear");
+        if let Some(method) = self.ordered_dict_method("clear") {
+            let _ = method.call1((&self.0,));
+        } else if let Some(dict) = self.as_dict() {
+            dict.clear();
+        } else if let Some(list) = self.as_list() {
+            let _ = list.set_slice(0, list.len(), &PyList::empty(self.py()));
+        }
     }
 
     fn take_child(&mut self, seg: &Seg<Key<'py>>) -> Option<Self> {
@@ -385,7 +442,9 @@ impl<'py> Document for Obj<'py> {
 
     fn replace_items(&mut self, items: Vec<Self>) {
         let py = self.py();
-        let _ = self.0.set_item(PySlice::full(py), new_list(py, items).0);
+        if let Some(list) = self.as_list() {
+            let _ = list.set_slice(0, list.len(), &new_list(py, items).0);
+        }
     }
 
     fn truthy(&self) -> bool {

@@ -212,8 +212,8 @@ pub fn compare(
 fn class(before: CaseStatus, after: CaseStatus) -> Option<Change> {
     match (before.is_failure(), after) {
         (_, CaseStatus::Stale) => Some(Change::StaleDivergence),
-        (true, CaseStatus::Fail) => Some(Change::StillFailing),
-        (false, CaseStatus::Fail) => Some(Change::NewlyFailing),
+        (true, CaseStatus::Fail | CaseStatus::Mutated) => Some(Change::StillFailing),
+        (false, CaseStatus::Fail | CaseStatus::Mutated) => Some(Change::NewlyFailing),
         (true, _) => Some(Change::Fixed),
         (false, _) => None,
     }

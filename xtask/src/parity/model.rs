@@ -17,6 +17,9 @@ pub enum CaseStatus {
     Pass,
     /// An undeclared difference, or the worker crashed, hung or printed garbage on the case.
     Fail,
+    /// A read (`get`, `exists`) changed the document it was given (spec section 3: no read
+    /// ever does). Never a declared difference, whatever the case declares.
+    Mutated,
     /// A difference the case declares for this backend, with its reason.
     Declared,
     /// The case declares a difference for this backend, but the backend now gives the expected
@@ -34,6 +37,7 @@ impl CaseStatus {
         match self {
             CaseStatus::Pass => "pass",
             CaseStatus::Fail => "fail",
+            CaseStatus::Mutated => "mutated",
             CaseStatus::Declared => "declared",
             CaseStatus::Stale => "stale",
             CaseStatus::NotApplicable => "n/a",
@@ -43,7 +47,10 @@ impl CaseStatus {
 
     /// Whether the case counts against the run.
     pub fn is_failure(self) -> bool {
-        matches!(self, CaseStatus::Fail | CaseStatus::Stale)
+        matches!(
+            self,
+            CaseStatus::Fail | CaseStatus::Mutated | CaseStatus::Stale
+        )
     }
 }
 
@@ -95,6 +102,7 @@ pub struct Counts {
     pub cases: usize,
     pub pass: usize,
     pub fail: usize,
+    pub mutated: usize,
     pub declared: usize,
     pub stale: usize,
     pub not_applicable: usize,
@@ -117,6 +125,7 @@ impl Counts {
         match status {
             CaseStatus::Pass => &mut self.pass,
             CaseStatus::Fail => &mut self.fail,
+            CaseStatus::Mutated => &mut self.mutated,
             CaseStatus::Declared => &mut self.declared,
             CaseStatus::Stale => &mut self.stale,
             CaseStatus::NotApplicable => &mut self.not_applicable,
@@ -128,6 +137,7 @@ impl Counts {
         self.cases += other.cases;
         self.pass += other.pass;
         self.fail += other.fail;
+        self.mutated += other.mutated;
         self.declared += other.declared;
         self.stale += other.stale;
         self.not_applicable += other.not_applicable;
@@ -246,16 +256,17 @@ impl ParityRun {
         totals
     }
 
-    /// One line for the gate and the logs: `1524 cases on python, rust: 0 failing, 0 stale,
-    /// 12 declared; complete`.
+    /// One line for the gate and the logs: `1524 cases on python, rust: 0 failing, 0 mutating
+    /// reads, 0 stale, 12 declared; complete`.
     pub fn summary(&self) -> String {
         let names: Vec<&str> = self.backends.iter().map(|b| b.backend.name()).collect();
         let totals = self.totals();
         let mut line = format!(
-            "{} cases on {}: {} failing, {} stale, {} declared",
+            "{} cases on {}: {} failing, {} mutating reads, {} stale, {} declared",
             self.selection.case_ids.len(),
             names.join(", "),
             totals.fail,
+            totals.mutated,
             totals.stale,
             totals.declared
         );
@@ -396,16 +407,27 @@ mod tests {
     #[test]
     fn counts_and_reasons() {
         use CaseStatus::*;
-        let b = backend(Backend::Rust, BackendState::Complete, &[Pass, Fail, Stale]);
+        let b = backend(
+            Backend::Rust,
+            BackendState::Complete,
+            &[Pass, Fail, Stale, Mutated],
+        );
         let counts = b.counts();
         assert_eq!(
-            (counts.cases, counts.pass, counts.fail, counts.stale),
-            (3, 1, 1, 1)
+            (
+                counts.cases,
+                counts.pass,
+                counts.fail,
+                counts.stale,
+                counts.mutated
+            ),
+            (4, 1, 1, 1, 1)
         );
         let run = run(vec![b]);
+        assert_eq!(run.status(), Status::Failed);
         assert_eq!(
             run.summary(),
-            "2 cases on rust: 1 failing, 1 stale, 0 declared; complete"
+            "2 cases on rust: 1 failing, 1 mutating reads, 1 stale, 0 declared; complete"
         );
         let reasons = run.reasons(1, "reports/parity.md");
         assert_eq!(reasons.len(), 2, "{reasons:?}");
@@ -413,6 +435,6 @@ mod tests {
             reasons[0].starts_with("rust: fail case 'c1' (t.json)"),
             "{reasons:?}"
         );
-        assert!(reasons[1].starts_with("… 1 more"), "{reasons:?}");
+        assert!(reasons[1].starts_with("… 2 more"), "{reasons:?}");
     }
 }

@@ -70,11 +70,12 @@ impl Progress {
     pub fn backend_done(&self, run: &BackendRun) {
         let counts = run.counts();
         let mut line = format!(
-            "parity: {} finished in {:.1} s: {} pass, {} fail, {} declared, {} stale, {} n/a",
+            "parity: {} finished in {:.1} s: {} pass, {} fail, {} mutated, {} declared, {} stale, {} n/a",
             run.backend,
             run.elapsed.as_secs_f64(),
             counts.pass,
             counts.fail,
+            counts.mutated,
             counts.declared,
             counts.stale,
             counts.not_applicable

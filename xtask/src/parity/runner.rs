@@ -21,7 +21,7 @@ use crate::exec::clip_to;
 use super::{
     model::{BackendRun, BackendState, CaseResult, CaseStatus},
     progress::Progress,
-    worker::{Worker, WorkerSpec},
+    worker::{FailureKind, Worker, WorkerSpec},
 };
 
 /// The longest `detail` kept per case: enough for two clipped values and a reason.
@@ -167,8 +167,12 @@ fn run_core(cases: &[&Case], progress: &Progress) -> BackendRun {
         let (status, detail) = match core::inapplicable(case) {
             Some(why) => (CaseStatus::NotApplicable, why.to_owned()),
             // The core must not panic on any input; if it does, that case fails, not the run.
-            None => match panic::catch_unwind(AssertUnwindSafe(|| core::run(case))) {
-                Ok(outcome) => classify(case, Backend::Core, judge(case, &outcome)),
+            None => match panic::catch_unwind(AssertUnwindSafe(|| core::run_checked(case))) {
+                Ok(Ok(outcome)) => classify(case, Backend::Core, judge(case, &outcome)),
+                Ok(Err(change)) => (
+                    CaseStatus::Mutated,
+                    format!("the read changed the document: {change}"),
+                ),
                 Err(payload) => {
                     let message = payload
                         .downcast_ref::<&str>()
@@ -247,6 +251,10 @@ fn run_worker(
             Ok(outcome) => {
                 consecutive_failures = 0;
                 classify(case, backend, judge(case, &outcome))
+            }
+            Err(failure) if failure.kind == FailureKind::Mutated => {
+                consecutive_failures += 1;
+                (CaseStatus::Mutated, failure.message)
             }
             Err(failure) => {
                 if failure.restart {

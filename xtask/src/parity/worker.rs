@@ -154,6 +154,9 @@ pub enum FailureKind {
     Garbage,
     /// The worker said it could not run the request.
     Protocol,
+    /// A read changed the document it was given (the outcome's `mutated`): whatever it
+    /// returned, the case fails as a read that mutated the document.
+    Mutated,
 }
 
 impl fmt::Display for Failure {
@@ -353,6 +356,16 @@ impl Worker {
                 false,
             ));
         };
+        if let Some(change) = outcome.get("mutated") {
+            let change = change
+                .as_str()
+                .map_or_else(|| change.to_string(), str::to_owned);
+            return Err(Failure {
+                kind: FailureKind::Mutated,
+                message: format!("the read changed the document: {}", clip(&change)),
+                restart: false,
+            });
+        }
         Outcome::from_json(outcome).map_err(|why| {
             garbage(
                 format!("the worker's outcome is malformed: {}", clip(&why)),

@@ -13,7 +13,7 @@ import operator
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from dictwalk.backends.python import parser
+from dictwalk.backends.python import parser, storage
 from dictwalk.backends.python.parser import (
     BoolAnd,
     BoolNot,
@@ -37,8 +37,6 @@ from dictwalk.backends.python.parser import (
 from dictwalk.errors import DictWalkParseError, DictWalkResolutionError
 
 __all__ = ["Soft", "apply_pipeline", "descendants", "exists", "get", "lookup", "resolve"]
-
-_MISSING = object()
 
 # A built-in filter that fails on its input (including a failure inside the value's own
 # methods, such as a __lt__ that raises) is a soft error in a path operation: spec 9, no
@@ -126,19 +124,17 @@ def step(root: Any, value: Any, token: Token) -> Any:
     if isinstance(token, Index):
         items = _keyed_list(value, token.key, token.raw)
         try:
-            return items[token.index]
+            return storage.item(items, token.index)
         except IndexError:
             raise Soft(token.raw, f"IndexError: list index {token.index} out of range.") from None
     if isinstance(token, Slice):
-        return _keyed_list(value, token.key, token.raw)[token.start : token.stop]
+        return storage.sliced(_keyed_list(value, token.key, token.raw), token.start, token.stop)
     if isinstance(token, Filter):
-        items = value.get(token.key, []) if isinstance(value, dict) else value
+        items = _keyed_or_empty(value, token.key) if isinstance(value, dict) else value
         return select(root, items, token.predicate, token.raw)
     if isinstance(token, Wildcard):
-        if isinstance(value, dict):
-            return list(value.values())
-        if isinstance(value, list):
-            return list(value)
+        if storage.is_container(value):
+            return storage.children(value)
         raise Soft(token.raw, f"TypeError: Expected dict or list for wildcard '*', got {_type_name(value)}.")
     if isinstance(token, DeepWildcard):
         if not isinstance(value, (dict, list)):
@@ -154,27 +150,33 @@ def step(root: Any, value: Any, token: Token) -> Any:
 
 def _get(value: Any, key: str, raw: str) -> Any:
     if isinstance(value, dict):
-        try:
-            return value[key]
-        except KeyError:
-            raise Soft(raw, f"KeyError: {key!r}") from None
+        found = storage.lookup(value, key)
+        if found is storage.MISSING:
+            raise Soft(raw, f"KeyError: {key!r}")
+        return found
     if isinstance(value, list):
         return _pluck(value, key)
     raise Soft(raw, f"TypeError: Key '{key}' not found in current context.")
 
 
 def _pluck(items: list[Any], key: str) -> list[Any]:
-    return [item[key] for item in items if isinstance(item, dict) and key in item]
+    found = (storage.lookup(item, key) for item in storage.items(items) if isinstance(item, dict))
+    return [value for value in found if value is not storage.MISSING]
+
+
+def _keyed_or_empty(mapping: dict[Any, Any], key: str) -> Any:
+    """``d.get(key, [])`` through the storage: what a Filter token reads on a dict."""
+    found = storage.lookup(mapping, key)
+    return [] if found is storage.MISSING else found
 
 
 def _keyed_list(value: Any, key: str, raw: str) -> list[Any]:
     """``value[key]`` for Index and Slice tokens, which need a dict holding a list."""
     if not isinstance(value, dict):
         raise Soft(raw, f"TypeError: Expected a dict for key '{key}', got {_type_name(value)}.")
-    try:
-        items = value[key]
-    except KeyError:
-        raise Soft(raw, f"KeyError: {key!r}") from None
+    items = storage.lookup(value, key)
+    if items is storage.MISSING:
+        raise Soft(raw, f"KeyError: {key!r}")
     if not isinstance(items, list):
         raise Soft(raw, f"TypeError: Expected a list for key '{key}', got {_type_name(items)}.")
     return items
@@ -185,14 +187,14 @@ def _root_selector(root: Any, token: RootSelector) -> Any:
         raise Soft(token.raw, f"TypeError: Expected a list at the root, got {_type_name(root)}.")
     selector = token.selector
     if isinstance(selector, Map):
-        return list(root)
+        return storage.items(root)
     if isinstance(selector, Index):
         try:
-            return root[selector.index]
+            return storage.item(root, selector.index)
         except IndexError:
             raise Soft(token.raw, f"IndexError: list index {selector.index} out of range.") from None
     if isinstance(selector, Slice):
-        return root[selector.start : selector.stop]
+        return storage.sliced(root, selector.start, selector.stop)
     return select(root, root, selector.predicate, token.raw)
 
 
@@ -203,10 +205,10 @@ def descendants(value: Any) -> Iterator[Any]:
     document that contains itself ends (spec 9.6).
     """
     seen: set[int] = {id(value)}
-    stack: list[Iterator[Any]] = [iter(_children(value))]
+    stack: list[Iterator[Any]] = [iter(storage.children(value))]
     while stack:
-        child = next(stack[-1], _MISSING)
-        if child is _MISSING:
+        child = next(stack[-1], storage.MISSING)
+        if child is storage.MISSING:
             stack.pop()
             continue
         if isinstance(child, (dict, list)):
@@ -214,17 +216,9 @@ def descendants(value: Any) -> Iterator[Any]:
                 continue
             seen.add(id(child))
             yield child
-            stack.append(iter(_children(child)))
+            stack.append(iter(storage.children(child)))
         else:
             yield child
-
-
-def _children(value: Any) -> list[Any]:
-    if isinstance(value, dict):
-        return list(value.values())
-    if isinstance(value, list):
-        return list(value)
-    return []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,7 +244,8 @@ def apply_pipeline(pipeline: Pipeline, value: Any, root: Any, *, soft: bool = Tr
             j += 1
         group = steps[i:j]
         if isinstance(value, list):
-            value = [_call_all(group, item, root, pipeline, soft) for item in value]
+            # A snapshot: a custom filter that appends to this list cannot make the map endless.
+            value = [_call_all(group, item, root, pipeline, soft) for item in storage.items(value)]
         else:
             value = _call_all(group, value, root, pipeline, soft)
         i = j
@@ -304,7 +299,8 @@ def select(root: Any, items: Any, predicate: Predicate, raw: str) -> list[Any]:
     """The items of a list that match the predicate, in order."""
     if not isinstance(items, list):
         raise Soft(raw, f"TypeError: Expected a list for predicate '{raw}', got {_type_name(items)}.")
-    return [item for item in items if matches(root, item, predicate, raw)]
+    # A snapshot: a custom filter in the predicate may change the list it is matching.
+    return [item for item in storage.items(items) if matches(root, item, predicate, raw)]
 
 
 def matches(root: Any, item: Any, predicate: Predicate, raw: str) -> bool:
@@ -335,7 +331,8 @@ def _lhs_value(root: Any, item: Any, lhs: parser.RelPath) -> Any:
     if lhs.path is not None:
         tokens = lhs.path.tokens
         if len(tokens) == 1 and isinstance(tokens[0], Get):
-            value = item.get(tokens[0].key) if isinstance(item, dict) else None
+            found = storage.lookup(item, tokens[0].key) if isinstance(item, dict) else None
+            value = None if found is storage.MISSING else found
         else:
             try:
                 value = walk(root, item, tokens)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dictwalk.backends.python import parser, reader
+from dictwalk.backends.python import parser, reader, storage
 from dictwalk.backends.python.parser import (
     DeepWildcard,
     Filter,
@@ -36,7 +36,10 @@ __all__ = ["set_value", "unset_value"]
 
 
 class _Plan:
-    """Changes to existing objects, recorded during planning and applied at the end."""
+    """Changes to existing objects, recorded during planning and applied at the end.
+
+    Every change goes through the containers' own storage (``storage.py``, spec section 3).
+    """
 
     def __init__(self) -> None:
         self._ops: list[Callable[[], object]] = []
@@ -53,26 +56,19 @@ class _Plan:
             self._ops.append(op)
 
     def setitem(self, container: Any, key: Any, value: Any) -> None:
-        self._run(container, lambda: container.__setitem__(key, value))
+        self._run(container, lambda: storage.put(container, key, value))
 
     def delitem(self, container: Any, key: Any) -> None:
-        if isinstance(container, dict):
-            # Paths like `**.**.b` reach the same dict more than once: the key goes once.
-            self._run(container, lambda: container.pop(key, None))
-        else:
-            self._run(container, lambda: container.__delitem__(key))
+        self._run(container, lambda: storage.remove(container, key))
 
     def append(self, items: list[Any], value: Any) -> None:
-        self._run(items, lambda: items.append(value))
+        self._run(items, lambda: storage.append(items, value))
 
     def replace_all(self, items: list[Any], values: list[Any]) -> None:
-        def op() -> None:
-            items[:] = values
-
-        self._run(items, op)
+        self._run(items, lambda: storage.replace_all(items, values))
 
     def clear(self, container: Any) -> None:
-        self._run(container, container.clear)
+        self._run(container, lambda: storage.clear(container))
 
     def apply(self) -> None:
         for op in self._ops:
@@ -94,8 +90,25 @@ class _SetOptions:
     overwrite_incompatible: bool
 
 
-def _is_container(value: Any) -> bool:
-    return isinstance(value, (dict, list))
+_is_container = storage.is_container
+
+
+def _keys(container: Any) -> list[Any]:
+    """A dict's keys or a list's indexes, taken before any change."""
+    if isinstance(container, dict):
+        return storage.keys(container)
+    return list(range(storage.length(container)))
+
+
+def _child(container: Any, key: Any) -> Any:
+    """``container[key]`` through the storage; ``MISSING`` when a custom filter run during
+    planning has removed it."""
+    if isinstance(container, dict):
+        return storage.lookup(container, key)
+    try:
+        return storage.item(container, key)
+    except IndexError:
+        return storage.MISSING
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,9 +163,10 @@ class _Setter:
                 if not (opts.overwrite_incompatible and create):
                     return
                 value = self.replace(holder, {})
-            keys = list(value) if isinstance(value, dict) else list(range(len(value)))
-            for key in keys:
-                self.write_child(value, key, rest, create)
+            # The children as they are now: a custom filter run while planning may change them.
+            children = list(dict.items(value)) if isinstance(value, dict) else enumerate(storage.items(value))
+            for key, old in children:
+                self.write_child(value, key, rest, create, old)
         elif isinstance(token, DeepWildcard):
             if rest:
                 # The rest of the path applies below every descendant, changing existing keys only.
@@ -165,14 +179,17 @@ class _Setter:
                 if not (opts.overwrite_incompatible and create):
                     return
                 value = self.replace(holder, {})
-            self.write_selector(token, _Holder(value, token.key), value.get(token.key), rest, create)
+            items = storage.lookup(value, token.key)
+            items = None if items is storage.MISSING else items
+            self.write_selector(token, _Holder(value, token.key), items, rest, create)
 
     def write_key(self, mapping: dict[Any, Any], key: str, rest: tuple[Token, ...], create: bool) -> None:
+        old = storage.lookup(mapping, key)
         if not rest:
-            if key in mapping or create:
-                self.plan.setitem(mapping, key, self.compute(mapping.get(key)))
+            if old is not storage.MISSING or create:
+                self.plan.setitem(mapping, key, self.compute(None if old is storage.MISSING else old))
             return
-        if key not in mapping:
+        if old is storage.MISSING:
             if not create:
                 return
             new = self.plan.new({})
@@ -181,19 +198,24 @@ class _Setter:
             return
         self.write_child(mapping, key, rest, create)
 
-    def child(self, container: Any, key: Any, create: bool) -> Any:
-        """The value at ``container[key]``, with a non-container replaced by ``{}`` when allowed."""
-        value = container[key]
+    def child(self, container: Any, key: Any, value: Any) -> Any:
+        """``value``, found at ``container[key]``, with a non-container replaced by ``{}`` when allowed."""
         if not _is_container(value) and self.options.overwrite_incompatible:
             value = self.plan.new({})
             self.plan.setitem(container, key, value)
         return value
 
-    def write_child(self, container: Any, key: Any, rest: tuple[Token, ...], create: bool) -> None:
+    def write_child(
+        self, container: Any, key: Any, rest: tuple[Token, ...], create: bool, old: Any = storage.MISSING
+    ) -> None:
+        if old is storage.MISSING:
+            old = _child(container, key)
+        if old is storage.MISSING:
+            return  # a custom filter run during planning removed it: nothing to write into
         if not rest:
-            self.plan.setitem(container, key, self.compute(container[key]))
+            self.plan.setitem(container, key, self.compute(old))
             return
-        value = self.child(container, key, create)
+        value = self.child(container, key, old)
         if _is_container(value):
             self.write(_Holder(container, key), value, rest, create)
 
@@ -212,7 +234,7 @@ class _Setter:
             # when overwrite_incompatible (and, before a `k[]` that leads on, create_missing).
             if at_root:
                 return
-            if holder.key not in holder.container:
+            if not storage.contains(holder.container, holder.key):
                 allowed = create
             else:
                 allowed = self.options.overwrite_incompatible and (
@@ -222,39 +244,37 @@ class _Setter:
                 return
             items = self.replace(holder, [])
         if isinstance(selector, Map):
-            if rest and not items and create and not at_root:
+            if rest and storage.length(items) == 0 and create and not at_root:
                 # An empty list gets one new item for the rest of the path to write into.
                 new = self.plan.new({})
                 self.plan.append(items, new)
                 self.write(_Holder(None, None), new, rest, create)
                 return
-            self.write_each(items, range(len(items)), rest, create)
+            self.write_each(items, range(storage.length(items)), rest, create)
         elif isinstance(selector, Index):
             self.write_index(items, selector.index, rest, create)
         elif isinstance(selector, Slice):
-            self.write_each(items, range(len(items))[selector.start : selector.stop], rest, create)
+            positions = range(storage.length(items))[selector.start : selector.stop]
+            self.write_each(items, positions, rest, create)
         else:
             self.write_filter(items, selector, rest, create)
 
     def write_each(
         self, items: list[Any], indexes: range | list[int], rest: tuple[Token, ...], create: bool
     ) -> None:
-        pipeline_values = [self.compute(items[i]) for i in indexes] if not rest else []
-        for n, i in enumerate(indexes):
-            if not rest:
-                self.plan.setitem(items, i, pipeline_values[n])
-            else:
-                self.write_child(items, i, rest, create)
+        for i in indexes:
+            self.write_child(items, i, rest, create)
 
     def write_index(self, items: list[Any], index: int, rest: tuple[Token, ...], create: bool) -> None:
+        size = storage.length(items)
         if index < 0:
-            if -index > len(items):
+            if -index > size:
                 return
-            index += len(items)
+            index += size
         elif not create:
             return
-        if index >= len(items):
-            for _ in range(len(items), index):
+        if index >= size:
+            for _ in range(size, index):
                 self.plan.append(items, self.plan.new({}) if rest else None)
             if rest:
                 new = self.plan.new({})
@@ -269,7 +289,9 @@ class _Setter:
         predicate = selector.predicate
         try:
             hits = [
-                i for i, item in enumerate(items) if reader.matches(self.root, item, predicate, selector.raw)
+                i
+                for i, item in enumerate(storage.items(items))
+                if reader.matches(self.root, item, predicate, selector.raw)
             ]
         except Soft:
             return
@@ -352,10 +374,13 @@ class _Unsetter:
             if isinstance(value, list):
                 self.remove_selected(_Holder(None, None), value, token.selector, rest)
         elif isinstance(token, Get):
-            if not isinstance(value, dict) or token.key not in value:
+            if not isinstance(value, dict):
+                return
+            child = storage.lookup(value, token.key)
+            if child is storage.MISSING:
                 return
             if rest:
-                self.remove(_Holder(value, token.key), value[token.key], rest)
+                self.remove(_Holder(value, token.key), child, rest)
             else:
                 self.plan.delitem(value, token.key)
         elif isinstance(token, Wildcard):
@@ -364,9 +389,10 @@ class _Unsetter:
             if not rest:
                 self.plan.clear(value)
                 return
-            keys = list(value) if isinstance(value, dict) else list(range(len(value)))
-            for key in keys:
-                self.remove(_Holder(value, key), value[key], rest)
+            for key in _keys(value):
+                child = _child(value, key)
+                if child is not storage.MISSING:
+                    self.remove(_Holder(value, key), child, rest)
         elif isinstance(token, DeepWildcard):
             if rest:
                 for node in list(reader.descendants(value)):
@@ -376,39 +402,42 @@ class _Unsetter:
             assert isinstance(token, (Map, Index, Slice, Filter))
             if not isinstance(value, dict):
                 return
-            items = value.get(token.key)
+            items = storage.lookup(value, token.key)
             if isinstance(items, list):
                 self.remove_selected(_Holder(value, token.key), items, token, rest)
 
     def remove_selected(
         self, holder: _Holder, items: list[Any], selector: Token, rest: tuple[Token, ...]
     ) -> None:
+        # A snapshot: a custom filter in a predicate may change the list while it is matched.
+        snapshot = storage.items(items)
+        size = len(snapshot)
         if isinstance(selector, Map):
-            indexes = list(range(len(items)))
+            indexes = list(range(size))
         elif isinstance(selector, Index):
-            index = selector.index + len(items) if selector.index < 0 else selector.index
-            indexes = [index] if 0 <= index < len(items) else []
+            index = selector.index + size if selector.index < 0 else selector.index
+            indexes = [index] if 0 <= index < size else []
         elif isinstance(selector, Slice):
-            indexes = list(range(len(items))[selector.start : selector.stop])
+            indexes = list(range(size)[selector.start : selector.stop])
         else:
             assert isinstance(selector, Filter)
             try:
                 indexes = [
                     i
-                    for i, item in enumerate(items)
+                    for i, item in enumerate(snapshot)
                     if reader.matches(self.root, item, selector.predicate, selector.raw)
                 ]
             except Soft:
                 return
         if rest:
             for i in indexes:
-                self.remove(_Holder(items, i), items[i], rest)
+                self.remove(_Holder(items, i), snapshot[i], rest)
             return
         if isinstance(selector, Map):
             self._replace_list(holder, items, [])
         elif isinstance(selector, Filter):
             doomed = set(indexes)
-            self._replace_list(holder, items, [item for i, item in enumerate(items) if i not in doomed])
+            self._replace_list(holder, items, [item for i, item in enumerate(snapshot) if i not in doomed])
         else:
             for i in sorted(indexes, reverse=True):
                 self.plan.delitem(items, i)

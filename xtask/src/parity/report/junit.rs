@@ -32,7 +32,7 @@ fn report(run: &ParityRun) -> Report {
         for result in &backend.results {
             let status = match result.status {
                 CaseStatus::Pass | CaseStatus::Declared => TestCaseStatus::success(),
-                CaseStatus::Fail | CaseStatus::Stale => {
+                CaseStatus::Fail | CaseStatus::Mutated | CaseStatus::Stale => {
                     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     status
                         .set_type(result.status.label())

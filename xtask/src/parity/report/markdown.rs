@@ -111,8 +111,8 @@ fn render(run: &ParityRun, cap: usize) -> String {
                 .collect();
             report.section(
                 &format!(
-                    "<b>{}</b>: {} failing, {} stale",
-                    backend.backend, counts.fail, counts.stale
+                    "<b>{}</b>: {} failing, {} mutating reads, {} stale",
+                    backend.backend, counts.fail, counts.mutated, counts.stale
                 ),
                 "| case | file | status | why |\n|---|---|---|---|\n",
                 &rows,
@@ -216,8 +216,8 @@ fn head(out: &mut String, run: &ParityRun) {
     ));
     out.push_str("## Backends\n\n");
     out.push_str(
-        "| backend | state | cases | pass | fail | declared | stale | n/a | not run | time |\n\
-         |---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+        "| backend | state | cases | pass | fail | mutated | declared | stale | n/a | not run | time |\n\
+         |---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
     );
     for backend in &run.backends {
         let c = backend.counts();
@@ -227,6 +227,7 @@ fn head(out: &mut String, run: &ParityRun) {
             &c.cases.to_string(),
             &c.pass.to_string(),
             &c.fail.to_string(),
+            &c.mutated.to_string(),
             &c.declared.to_string(),
             &c.stale.to_string(),
             &c.not_applicable.to_string(),

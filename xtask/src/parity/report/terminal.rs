@@ -19,7 +19,8 @@ impl Emitter<ParityRun> for TerminalEmitter {
     fn emit(&self, out: &mut dyn io::Write, run: &ParityRun) -> io::Result<()> {
         let mut table = Builder::default();
         table.push_record([
-            "backend", "cases", "pass", "fail", "declared", "stale", "n/a", "not run", "time",
+            "backend", "cases", "pass", "fail", "mutated", "declared", "stale", "n/a", "not run",
+            "time",
         ]);
         for backend in &run.backends {
             let c = backend.counts();
@@ -28,6 +29,7 @@ impl Emitter<ParityRun> for TerminalEmitter {
                 c.cases.to_string(),
                 c.pass.to_string(),
                 c.fail.to_string(),
+                c.mutated.to_string(),
                 c.declared.to_string(),
                 c.stale.to_string(),
                 c.not_applicable.to_string(),
