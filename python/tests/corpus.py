@@ -198,7 +198,8 @@ def _raiser(name: str) -> Callable[..., Any]:
 # set of overrides; every override gives a visibly wrong answer, so that a backend that calls
 # one is seen to.
 
-FACTORIES: dict[str, Callable[[], Any]] = {"list": list, "dict": dict, "int": int, "str": str, "set": set}
+FACTORY_NAMES = ("list", "dict", "int", "str", "set")
+FACTORIES: dict[str, Callable[[], Any]] = dict(zip(FACTORY_NAMES, (list, dict, int, str, set), strict=True))
 DICT_OVERRIDES = (
     "getitem",
     "missing",

@@ -30,6 +30,30 @@ pub const TAGS: [&str; 19] = [
     "$list_subclass",
 ];
 
+/// The names of the `default_factory` a `$defaultdict` may have (corpus.py's `FACTORY_NAMES`),
+/// besides none.
+pub const FACTORY_NAMES: [&str; 5] = ["list", "dict", "int", "str", "set"];
+
+/// The methods a `$dict_subclass` may override (corpus.py's `DICT_OVERRIDES`).
+pub const DICT_OVERRIDES: [&str; 13] = [
+    "getitem", "missing", "iter", "contains", "get", "keys", "values", "items", "len", "setitem",
+    "delitem", "pop", "clear",
+];
+
+/// The methods a `$list_subclass` may override (corpus.py's `LIST_OVERRIDES`).
+pub const LIST_OVERRIDES: [&str; 9] = [
+    "getitem", "iter", "contains", "len", "setitem", "delitem", "append", "pop", "clear",
+];
+
+/// The tags of dict and list subclasses, whose items a path reads through their storage.
+pub const CONTAINER_TAGS: [&str; 5] = [
+    "$counter",
+    "$ordereddict",
+    "$defaultdict",
+    "$dict_subclass",
+    "$list_subclass",
+];
+
 /// How a call of one of the corpus's custom filters (`CUSTOM_FILTERS` in corpus.py) starts.
 pub const CUSTOM_FILTER_CALL: &str = "$corpus_";
 

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use dictwalk_core::filters::builtins;
 use dictwalk_corpus::case::ERROR_CLASSES;
-use dictwalk_corpus::codec::TAGS;
+use dictwalk_corpus::codec::{DICT_OVERRIDES, FACTORY_NAMES, LIST_OVERRIDES, TAGS};
 use dictwalk_corpus::{Backend, Op};
 
 /// The name and text of a file of the project, given relative to its root.
@@ -204,6 +204,13 @@ fn the_decorator_reader_reads_what_it_should() {
 #[test]
 fn tags_match_the_python_codec() -> Result<(), String> {
     check(&["TAGS", "_TAGS"], &TAGS)
+}
+
+#[test]
+fn container_tables_match_the_python_codec() -> Result<(), String> {
+    check(&["FACTORY_NAMES"], &FACTORY_NAMES)?;
+    check(&["DICT_OVERRIDES"], &DICT_OVERRIDES)?;
+    check(&["LIST_OVERRIDES"], &LIST_OVERRIDES)
 }
 
 #[test]

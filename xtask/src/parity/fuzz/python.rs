@@ -4,15 +4,21 @@
 //!
 //! The workers decode the tags (`python/tests/corpus.py`); the core skips any case that holds
 //! one (`dictwalk_corpus::core::inapplicable`), so these cases compare python with rust only.
+//!
+//! Dict and list subclasses (`$counter`, `$ordereddict`, `$defaultdict`, `$dict_subclass`,
+//! `$list_subclass`) are containers to paths, which read their storage (spec section 3): a
+//! path walks them as the dict or list of their items.
 
 use std::borrow::Cow;
 
 use base64::Engine as _;
-use dictwalk_corpus::codec::{tag_in, TAGS};
+use dictwalk_corpus::codec::{
+    tag_in, CONTAINER_TAGS, DICT_OVERRIDES, FACTORY_NAMES, LIST_OVERRIDES, TAGS,
+};
 use serde_json::{Map, Number, Value};
 
 /// The tags the generator writes, one per kind of Python value.
-pub const GENERATED: [&str; 9] = [
+pub const GENERATED: [&str; 14] = [
     "$tuple",
     "$set",
     "$frozenset",
@@ -22,6 +28,11 @@ pub const GENERATED: [&str; 9] = [
     "$datetime",
     "$decimal",
     "$dict",
+    "$counter",
+    "$ordereddict",
+    "$defaultdict",
+    "$dict_subclass",
+    "$list_subclass",
 ];
 
 /// A tagged value: `{tag: body}`.
@@ -56,6 +67,40 @@ pub fn sequence_items(value: &Value) -> Option<&Vec<Value>> {
     }
 }
 
+/// The items of a dict or list subclass: the object of str keys of a `$counter`,
+/// `$ordereddict`, `$defaultdict` or `$dict_subclass`, the list of a `$list_subclass`.
+pub fn container_items(value: &Value) -> Option<&Value> {
+    match tag_of(value)? {
+        ("$counter" | "$ordereddict", items @ Value::Object(_)) => Some(items),
+        ("$defaultdict" | "$dict_subclass" | "$list_subclass", Value::Object(body)) => {
+            body.get("items")
+        }
+        _ => None,
+    }
+}
+
+/// The items of a `$list_subclass`.
+pub fn subclass_list_items(value: &Value) -> Option<&Vec<Value>> {
+    match tag_of(value)? {
+        ("$list_subclass", _) => container_items(value)?.as_array(),
+        _ => None,
+    }
+}
+
+/// `value`'s tag with `items` in place of its items (the rest of its body kept).
+pub fn with_items(value: &Value, items: Value) -> Option<Value> {
+    let (tag, body) = tag_of(value)?;
+    match (tag, body) {
+        ("$counter" | "$ordereddict", _) => Some(tagged(tag, items)),
+        (_, Value::Object(body)) if CONTAINER_TAGS.contains(&tag) => {
+            let mut body = body.clone();
+            body.insert("items".into(), items);
+            Some(tagged(tag, Value::Object(body)))
+        }
+        _ => None,
+    }
+}
+
 /// The str-keyed part of a `$dict`: the only keys a path can name. A later pair with the
 /// same key replaces the value in the first one's place, as in a Python dict.
 fn str_keyed(pairs: &[Value]) -> Map<String, Value> {
@@ -68,14 +113,18 @@ fn str_keyed(pairs: &[Value]) -> Map<String, Value> {
     map
 }
 
-/// `value` as a path walks it: a `$dict` is the dict of its str keys, any other tagged value
-/// is a leaf (shown as null: no token goes into it), plain JSON is itself. Children stay as
-/// they are, to be viewed in turn.
+/// `value` as a path walks it: a `$dict` is the dict of its str keys, a dict or list
+/// subclass the dict or list of its items, any other tagged value is a leaf (shown as null:
+/// no token goes into it), plain JSON is itself. Children stay as they are, to be viewed in
+/// turn.
 pub fn view(value: &Value) -> Cow<'_, Value> {
     match tag_of(value) {
         None => Cow::Borrowed(value),
         Some(("$dict", Value::Array(pairs))) => Cow::Owned(Value::Object(str_keyed(pairs))),
-        Some(_) => Cow::Owned(Value::Null),
+        Some(_) => match container_items(value) {
+            Some(items) => Cow::Borrowed(items),
+            None => Cow::Owned(Value::Null),
+        },
     }
 }
 
@@ -102,9 +151,13 @@ pub enum Kind {
     Dict,
 }
 
-/// The kind of a tagged value; `None` for plain JSON (whatever it holds).
+/// The kind of a tagged value; `None` for plain JSON (whatever it holds) and for a dict or
+/// list subclass, which the filters see as the dict or list it is (see [`view`]).
 pub fn kind(value: &Value) -> Option<Kind> {
     let (tag, _) = tag_of(value)?;
+    if CONTAINER_TAGS.contains(&tag) {
+        return None;
+    }
     Some(match tag {
         "$tuple" => Kind::Tuple,
         "$set" | "$frozenset" => Kind::Set,
@@ -132,6 +185,7 @@ pub fn standin(value: &Value) -> Value {
                     .map(|(key, child)| (key.clone(), standin(child)))
                     .collect(),
             ),
+            Some(_) if container_items(value).is_some() => standin(&view(value)),
             Some((tag, body)) => tagged_standin(tag, body),
         },
         plain => plain.clone(),
@@ -196,7 +250,11 @@ pub fn check(value: &Value) -> Result<(), String> {
                         ("$dict", Value::Array(pairs)) => {
                             pending.extend(pairs.iter().filter_map(Value::as_array).flatten());
                         }
-                        _ => {}
+                        _ => match container_items(value) {
+                            Some(Value::Object(items)) => pending.extend(items.values()),
+                            Some(Value::Array(items)) => pending.extend(items),
+                            _ => {}
+                        },
                     }
                 }
             },
@@ -258,6 +316,44 @@ fn check_tagged(tag: &str, body: &Value) -> Result<(), String> {
                 Ok(())
             } else {
                 Err("not a decimal number".into())
+            }
+        }
+        "$counter" | "$ordereddict" => body.as_object().map(|_| ()).ok_or(format!(
+            "{tag} takes an object (the fuzzer writes str keys only)"
+        )),
+        "$defaultdict" | "$dict_subclass" | "$list_subclass" => {
+            let body = body.as_object().ok_or(format!("{tag} takes an object"))?;
+            let (extra, allowed): (&str, &[&str]) = match tag {
+                "$defaultdict" => ("factory", &FACTORY_NAMES),
+                "$dict_subclass" => ("overrides", &DICT_OVERRIDES),
+                _ => ("overrides", &LIST_OVERRIDES),
+            };
+            if body.len() != 2 || !body.contains_key(extra) {
+                return Err(format!("{tag} takes {{\"{extra}\", \"items\"}}"));
+            }
+            let items_ok = match body.get("items") {
+                Some(Value::Array(_)) => tag == "$list_subclass",
+                Some(Value::Object(_)) => tag != "$list_subclass",
+                _ => false,
+            };
+            if !items_ok {
+                return Err(format!("{tag}'s items are of the wrong kind"));
+            }
+            let known = |name: &Value| name.as_str().is_some_and(|name| allowed.contains(&name));
+            match body.get(extra) {
+                Some(Value::Null) if tag == "$defaultdict" => Ok(()),
+                Some(name) if tag == "$defaultdict" && known(name) => Ok(()),
+                Some(Value::Array(names)) if tag != "$defaultdict" => {
+                    let mut seen: Vec<&Value> = Vec::new();
+                    for name in names {
+                        if !known(name) || seen.contains(&name) {
+                            return Err(format!("{name} is not a distinct override of {tag}"));
+                        }
+                        seen.push(name);
+                    }
+                    Ok(())
+                }
+                _ => Err(format!("{tag} has a bad {extra}")),
             }
         }
         "$dict" => {

@@ -780,7 +780,30 @@ fn tagged_candidates(value: &Value, tag: &str, body: &Value) -> Vec<Value> {
             }
         }
         ("$datetime", _) => out.push(Value::String(text.to_owned())),
-        _ => {}
+        _ => {
+            if let Some(items) = python::container_items(value) {
+                // The plain dict or list, fewer overrides, then the same subclass with smaller items.
+                out.push(items.clone());
+                if let Some(Value::Array(overrides)) = body.get("overrides") {
+                    for i in 0..overrides.len() {
+                        let mut fewer = overrides.clone();
+                        fewer.remove(i);
+                        let mut smaller = body.clone();
+                        if let Some(slot) = smaller.get_mut("overrides") {
+                            *slot = Value::Array(fewer);
+                        }
+                        out.push(tagged(tag, smaller));
+                    }
+                }
+                for smaller in value_candidates(items) {
+                    let same_kind = smaller.is_array() == items.is_array()
+                        && smaller.is_object() == items.is_object();
+                    if same_kind && tag_of(&smaller).is_none() {
+                        out.extend(python::with_items(value, smaller));
+                    }
+                }
+            }
+        }
     }
     out.retain(|candidate| python::check(candidate).is_ok());
     out

@@ -1,4 +1,5 @@
-//! Documents: dicts, lists and scalars, with a Python value now and then in a Python case.
+//! Documents: dicts, lists and scalars, with a Python value now and then in a Python case
+//! (a dict or list subclass among them, in place of a plain dict or list).
 
 use serde_json::{Map, Value};
 
@@ -35,6 +36,9 @@ impl Gen {
             let key = self.key();
             let value = self.value(depth);
             map.insert(key, value);
+        }
+        if self.python && self.chance(12) {
+            return self.dict_subclass(map);
         }
         Value::Object(map)
     }
@@ -79,6 +83,9 @@ impl Gen {
         if self.python && self.chance(12) {
             // The same items in a tuple: a sequence to the filters, a leaf to paths.
             return tagged("$tuple", Value::Array(items));
+        }
+        if self.python && self.chance(12) {
+            return self.list_subclass(items);
         }
         Value::Array(items)
     }

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::tables::A;
 use super::{Gen, KEYS, STRINGS};
-use crate::parity::fuzz::python::tag_of;
+use crate::parity::fuzz::python::{container_items, tag_of};
 
 impl Gen {
     /// A literal of or near `value`: itself, a neighbouring number, its text unquoted.
@@ -167,6 +167,10 @@ fn py_str(text: &str) -> String {
 /// no literal for it, such as NaN or a datetime, its text, which a predicate compares with
 /// `str()` of the item).
 fn py_literal(value: &Value) -> String {
+    if let Some(items) = container_items(value) {
+        // A dict or list subclass equals the dict or list of its items.
+        return py_literal(items);
+    }
     if let Some((tag, body)) = tag_of(value) {
         return tagged_literal(tag, body);
     }

@@ -18,7 +18,7 @@ impl Gen {
         // must fail on it alike.
         let root_items = match doc {
             Value::Array(items) => Some(items),
-            _ if self.python => sequence_items(doc),
+            _ if self.python => sequence_items(doc).or_else(|| python::subclass_list_items(doc)),
             _ => None,
         };
         if let Some(items) = root_items {
@@ -188,6 +188,17 @@ impl Gen {
                 };
                 match child {
                     Value::Array(items) if self.chance(70) => {
+                        self.list_token(key, items, doc, write)
+                    }
+                    // A list's tokens on a list subclass, which paths read as the list it is.
+                    child
+                        if self.python
+                            && python::subclass_list_items(&child).is_some()
+                            && self.chance(70) =>
+                    {
+                        let items = python::subclass_list_items(&child)
+                            .cloned()
+                            .unwrap_or_default();
                         self.list_token(key, items, doc, write)
                     }
                     // A list's tokens on a tuple or set, which paths do not enter.

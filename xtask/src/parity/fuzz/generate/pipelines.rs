@@ -83,7 +83,8 @@ impl Gen {
                 return self.py_call(kind, root);
             }
         }
-        let table = match value.map(ty) {
+        // A dict or list subclass is the dict or list it is to the filters.
+        let table = match value.map(|value| ty(&python::view(value))) {
             _ if self.chance(15) => self.pick(&[ON_NUM, ON_STR, ON_LIST, ON_DICT, ON_ANY, TESTS]),
             Some(Ty::Num) => ON_NUM,
             Some(Ty::Str) => ON_STR,

@@ -1,8 +1,11 @@
 //! Python values (Python cases only): big ints, NaN and the infinities, bytes, datetimes,
-//! Decimals, tuples, sets and dicts with keys that are not strs, as tagged JSON.
+//! Decimals, tuples, sets, dicts with keys that are not strs, and dict and list subclasses
+//! (`Counter`, `OrderedDict`, `defaultdict`, classes overriding what paths must not call), as
+//! tagged JSON.
 
 use base64::Engine as _;
-use serde_json::Value;
+use dictwalk_corpus::codec::{DICT_OVERRIDES, FACTORY_NAMES, LIST_OVERRIDES};
+use serde_json::{Map, Value};
 
 use super::{float, Gen};
 use crate::parity::fuzz::python::{holds_tag, tagged};
@@ -179,6 +182,47 @@ impl Gen {
             },
             _ => self.value(depth),
         }
+    }
+
+    /// A dict subclass holding `map`: a Counter, an OrderedDict, a defaultdict (whose factory
+    /// a read must never call) or a dict whose methods paths must not call are overridden.
+    pub(super) fn dict_subclass(&mut self, map: Map<String, Value>) -> Value {
+        let items = Value::Object(map);
+        match self.rng.u32(0..100) {
+            0..=24 => tagged("$counter", items),
+            25..=44 => tagged("$ordereddict", items),
+            45..=69 => {
+                let factory = if self.chance(85) {
+                    Value::from(self.pick(&FACTORY_NAMES))
+                } else {
+                    Value::Null
+                };
+                let mut body = Map::new();
+                body.insert("factory".into(), factory);
+                body.insert("items".into(), items);
+                tagged("$defaultdict", Value::Object(body))
+            }
+            _ => self.overriding("$dict_subclass", &DICT_OVERRIDES, items),
+        }
+    }
+
+    /// A list subclass holding `items`, whose methods paths must not call are overridden.
+    pub(super) fn list_subclass(&mut self, items: Vec<Value>) -> Value {
+        self.overriding("$list_subclass", &LIST_OVERRIDES, Value::Array(items))
+    }
+
+    /// `{tag: {"overrides": [...], "items": items}}`: every override half the time, else some.
+    fn overriding(&mut self, tag: &str, all: &[&str], items: Value) -> Value {
+        let every = self.chance(50);
+        let overrides = all
+            .iter()
+            .filter(|_| every || self.chance(40))
+            .map(|name| Value::from(*name))
+            .collect();
+        let mut body = Map::new();
+        body.insert("overrides".into(), Value::Array(overrides));
+        body.insert("items".into(), items);
+        tagged(tag, Value::Object(body))
     }
 
     /// `value` with a Python value put in at a random place, unless it holds one already.
