@@ -281,7 +281,9 @@ fn root_select<'a: 'x, 'x, D: Document>(
         ));
     }
     match selector {
-        Sel::Each => Ok(Cur::Many(root.children())),
+        // The root list itself, as in 2.6.0 (spec 1.1): every later step reads its items as
+        // it would read those of a fan-out, and a bare `.[]` gives the list, not a copy.
+        Sel::Each => Ok(Cur::One(Cow::Borrowed(root))),
         Sel::Index { value, text } => {
             match normalize_index(*value, root.len()).and_then(|index| root.item(index)) {
                 Some(item) => Ok(Cur::One(item)),

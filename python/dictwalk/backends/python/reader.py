@@ -187,7 +187,8 @@ def _root_selector(root: Any, token: RootSelector) -> Any:
         raise Soft(token.raw, f"TypeError: Expected a list at the root, got {_type_name(root)}.")
     selector = token.selector
     if isinstance(selector, Map):
-        return storage.items(root)
+        # The root list itself, as in 2.6.0 (spec 1.1): every later step reads its items.
+        return root
     if isinstance(selector, Index):
         try:
             return storage.item(root, selector.index)
