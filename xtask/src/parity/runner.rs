@@ -1,5 +1,6 @@
 //! Runs the selected cases on every chosen backend at once, a thread per backend, and classes
-//! each case: pass, fail, declared, stale, not applicable, or not run.
+//! each case: pass, fail, mutated (a read that changed the document, which no declaration
+//! excuses), declared, stale, not applicable, or not run.
 //!
 //! A worker that crashes, hangs past the timeout or prints garbage fails that case only (or is
 //! a declared difference, when the case says the backend differs): it is started again for the

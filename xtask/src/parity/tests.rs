@@ -268,6 +268,33 @@ fn a_lying_worker_fails_that_case_only() -> anyhow::Result<()> {
 }
 
 #[test]
+fn a_read_that_changes_the_document_is_mutated_even_where_a_difference_is_declared(
+) -> anyhow::Result<()> {
+    let mut corpus = corpus();
+    corpus["cases"][2]["diverges"] = json!({"python": "spec 9.3: declared for another reason"});
+    let project = Project::new(&corpus)?;
+    let run = project.run_fake(&["--mutate-on", "t.one", "--mutate-on", "t.three"], TIMEOUT)?;
+    use CaseStatus::*;
+    let got: Vec<CaseStatus> = statuses(&run, Backend::Python)
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect();
+    assert_eq!(got, [Mutated, Pass, Mutated, Pass, Pass]);
+    assert!(detail(&run, Backend::Python, "t.one")
+        .starts_with("the read changed the document: the document became {}"));
+    assert_eq!(run.backends[0].counts().mutated, 2);
+    assert_eq!(run.status(), Status::Failed);
+    assert_eq!(
+        restarts(&run),
+        0,
+        "a worker that answered is no reason to restart"
+    );
+    let report = project.report()?;
+    assert_eq!(report["results"][0]["status"], "mutated");
+    Ok(())
+}
+
+#[test]
 fn a_worker_printing_garbage_fails_that_case_and_is_restarted() -> anyhow::Result<()> {
     let project = Project::new(&corpus())?;
     let run = project.run_fake(&["--garbage-on", "t.two"], TIMEOUT)?;

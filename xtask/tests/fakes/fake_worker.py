@@ -5,7 +5,8 @@ input ends. It answers the tiny test corpora with just enough of dictwalk (get, 
 of a top-level key), and misbehaves on purpose on the case ids it is given: ``--crash-on``
 exits 3 with a line on stderr, ``--hang-on`` sleeps, ``--lie-on`` answers a wrong value,
 ``--garbage-on`` prints a line that is not JSON, ``--wrong-id-on`` answers for another id,
-``--protocol-error-on`` reports a protocol error. ``*`` stands for every case. With
+``--protocol-error-on`` reports a protocol error, ``--mutate-on`` gives the right answer but
+reports that the read changed the document. ``*`` stands for every case. With
 ``--no-ready`` it exits 2 at once, as the real worker does when dictwalk cannot be imported;
 ``--started FILE`` appends a line to FILE each time it starts.
 
@@ -42,7 +43,7 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default="python", help="the backend the ready line names")
-    for kind in ("crash", "hang", "lie", "garbage", "wrong-id", "protocol-error"):
+    for kind in ("crash", "hang", "lie", "garbage", "wrong-id", "protocol-error", "mutate"):
         parser.add_argument(f"--{kind}-on", action="append", default=[], metavar="ID")
     parser.add_argument("--no-ready", action="store_true")
     parser.add_argument("--started", metavar="FILE")
@@ -84,6 +85,8 @@ def main() -> int:
         outcome = answer(request)
         if on(options.lie_on, case_id):
             outcome = {"value": "a lie"}
+        if on(options.mutate_on, case_id):
+            outcome["mutated"] = "the document became {}"
         reply({"id": case_id, "outcome": outcome})
     return 0
 
