@@ -34,6 +34,7 @@ from dictwalk.backends.python.parser import (
     Token,
     Wildcard,
 )
+from dictwalk.backends.python.storage import MISSING, dict_get, list_copy
 from dictwalk.errors import DictWalkParseError, DictWalkResolutionError
 
 __all__ = ["Soft", "apply_pipeline", "descendants", "exists", "get", "lookup", "resolve"]
@@ -150,8 +151,8 @@ def step(root: Any, value: Any, token: Token) -> Any:
 
 def _get(value: Any, key: str, raw: str) -> Any:
     if isinstance(value, dict):
-        found = storage.lookup(value, key)
-        if found is storage.MISSING:
+        found = dict_get(value, key, MISSING)
+        if found is MISSING:
             raise Soft(raw, f"KeyError: {key!r}")
         return found
     if isinstance(value, list):
@@ -160,8 +161,11 @@ def _get(value: Any, key: str, raw: str) -> Any:
 
 
 def _pluck(items: list[Any], key: str) -> list[Any]:
-    found = (storage.lookup(item, key) for item in storage.items(items) if isinstance(item, dict))
-    return [value for value in found if value is not storage.MISSING]
+    return [
+        found
+        for item in list_copy(items)
+        if isinstance(item, dict) and (found := dict_get(item, key, MISSING)) is not MISSING
+    ]
 
 
 def _keyed_or_empty(mapping: dict[Any, Any], key: str) -> Any:
@@ -301,7 +305,7 @@ def select(root: Any, items: Any, predicate: Predicate, raw: str) -> list[Any]:
     if not isinstance(items, list):
         raise Soft(raw, f"TypeError: Expected a list for predicate '{raw}', got {_type_name(items)}.")
     # A snapshot: a custom filter in the predicate may change the list it is matching.
-    return [item for item in storage.items(items) if matches(root, item, predicate, raw)]
+    return [item for item in list_copy(items) if matches(root, item, predicate, raw)]
 
 
 def matches(root: Any, item: Any, predicate: Predicate, raw: str) -> bool:
@@ -332,8 +336,7 @@ def _lhs_value(root: Any, item: Any, lhs: parser.RelPath) -> Any:
     if lhs.path is not None:
         tokens = lhs.path.tokens
         if len(tokens) == 1 and isinstance(tokens[0], Get):
-            found = storage.lookup(item, tokens[0].key) if isinstance(item, dict) else None
-            value = None if found is storage.MISSING else found
+            value = dict_get(item, tokens[0].key, None) if isinstance(item, dict) else None
         else:
             try:
                 value = walk(root, item, tokens)

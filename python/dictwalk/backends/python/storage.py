@@ -25,11 +25,13 @@ __all__ = [
     "children",
     "clear",
     "contains",
+    "dict_get",
     "is_container",
     "item",
     "items",
     "keys",
     "length",
+    "list_copy",
     "lookup",
     "put",
     "remove",
@@ -39,6 +41,12 @@ __all__ = [
 ]
 
 MISSING: Any = object()
+
+# The two reads every walk makes most, as the built-in methods themselves rather than
+# functions around them, which would cost a Python call each: ``dict_get(d, key, MISSING)``
+# is ``lookup(d, key)`` and ``list_copy(items)`` is ``items(items)``.
+dict_get = dict.get
+list_copy = list.copy
 
 
 def is_container(value: Any) -> bool:
