@@ -93,55 +93,6 @@ CALLS: dict[str, tuple[int, int]] = {
 # and evicts, as in a long-running process, instead of some batches also growing the table.
 MIN_WARMUP_CALLS = 10
 WARMUP_CALLS: dict[str, int] = {"parse.distinct": 2_100}
-# (reference, native), measured as above; the injected slowdown below is sized by them, and they
-# are the figures a change to CALLS should be checked against.
-MEASURED_IR_PER_CALL: dict[str, tuple[int, int]] = {
-    "parse.distinct": (114_175, 5_964),
-    "read.get": (9_480, 1_325),
-    "read.wildcard": (112_298, 39_795),
-    "read.deep": (6_980_261, 690_596),
-    "filter.predicate": (3_490_667, 241_590),
-    "transform.sum": (4_823_597, 465_348),
-    "transform.sort_first": (13_383_994, 400_853),
-    "write.set": (43_698, 2_057),
-    "write.unset": (26_449, 1_767),
-    "write.set_all": (1_489_123, 69_834),
-}
-
-# ---------------------------------------------------------------------------------------------
-# The injected slowdown: for the gate's own end-to-end test only
-# ---------------------------------------------------------------------------------------------
-
-# DICTWALK_BENCH_INJECT="<scenario>:<factor>" adds ``factor`` times the scenario's instructions
-# per call (MEASURED_IR_PER_CALL) to every call of that scenario's measured loop, so that the
-# test can prove the gate says NO-GO on a known regression and names the right scenario. It
-# exists for that test alone: ``cargo xtask bench`` runs this file in an empty environment and
-# sets the variable only in that test, never otherwise; an injected run says so on stderr and
-# in FILE (``inject``).
-INJECT_ENV = "DICTWALK_BENCH_INJECT"
-# The extra work is measured in advance, so that it costs about ``factor`` times the scenario's
-# instructions without any timing. A small amount is straight-line code, one step per line
-# (29 Ir each, measured; no allocation), so that even a 5% slowdown of a 1,300-instruction call
-# is a couple of exact steps; a larger amount is a loop over a tuple made in advance (measured:
-# 76 to 84 Ir per item depending on the scenario, a negligible set-up, no allocation per item),
-# so that the code stays small enough to compile quickly under valgrind. Measured with factor
-# 0.05: native read.get +4.5% (2 steps), native write.set +5.8% (4 steps), native
-# transform.sort_first +5.4% and reference read.deep +5.4% (loops, before the 80 below).
-INJECT_STEP = "_busy = _one"
-INJECT_STEP_IR = 29
-INJECT_LOOP = "for _busy in _busy_items:\n    pass"
-INJECT_LOOP_SETUP_IR = 0
-INJECT_LOOP_ITER_IR = 80
-INJECT_MAX_STEPS = 200
-
-
-def inject_code(extra_ir: float) -> tuple[str, dict[str, Any], str]:
-    """Code that costs about ``extra_ir`` instructions per call, its names, and what it is."""
-    steps = round(extra_ir / INJECT_STEP_IR)
-    if steps <= INJECT_MAX_STEPS:
-        return "\n".join([INJECT_STEP] * max(steps, 1)), {"_one": 1}, f"{max(steps, 1)} steps"
-    items = max(1, round((extra_ir - INJECT_LOOP_SETUP_IR) / INJECT_LOOP_ITER_IR))
-    return INJECT_LOOP, {"_busy_items": (None,) * items}, f"a loop over {items} items"
 
 
 def log(message: str) -> None:
@@ -158,7 +109,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description="Run the scenarios' measured batches on one backend, for valgrind --tool=callgrind "
         "--dump-before=getppid: the k-th measured batch (0-based) is callgrind's dump 2k+2.",
         epilog="FILE: {schema_version, backend, python, dictwalk, batches: [{scenario, repeat, calls}] "
-        "in the order they ran, skipped: {scenario: reason}, inject}. Exit codes: 0 every batch "
+        "in the order they ran, skipped: {scenario: reason}}. Exit codes: 0 every batch "
         "measured and verified; 1 a wrong result; 2 could not run.",
     )
     parser.add_argument("--backend", choices=tuple(BACKEND_MODULES), help="the backend to measure")
@@ -198,23 +149,6 @@ def load_backend(backend: str) -> tuple[Any, str]:
     if prefix not in origin.parents or ROOT / "python" in origin.parents:
         raise CannotRun(f"dictwalk must be installed in {prefix}, but it was imported from {origin}")
     return module, str(dictwalk.__version__)
-
-
-def parse_inject(value: str | None, backend: str, ids: list[str]) -> tuple[str, float, float] | None:
-    """``(scenario, factor, extra Ir per call)`` from ``DICTWALK_BENCH_INJECT``; None when unset."""
-    if not value:
-        return None
-    scenario, sep, text = value.rpartition(":")
-    try:
-        factor = float(text)
-    except ValueError:
-        factor = -1.0
-    if not sep or scenario not in ids or not 0 < factor <= 1:
-        raise CannotRun(f"{INJECT_ENV}={value!r}: expected <scenario>:<factor>, factor in (0, 1]")
-    if scenario not in MEASURED_IR_PER_CALL:
-        raise CannotRun(f"{INJECT_ENV}: no measured Ir per call for {scenario}")
-    ir = MEASURED_IR_PER_CALL[scenario][BACKEND_INDEX[backend]]
-    return scenario, factor, factor * ir
 
 
 class Timer:
@@ -260,7 +194,6 @@ def measure(args: argparse.Namespace) -> int:
     if missing:
         raise CannotRun(f"no fixed calls count for {', '.join(missing)} (add it to CALLS)")
     backend: str = args.backend
-    inject = parse_inject(os.environ.get(INJECT_ENV), backend, ids)
     if sys.flags.hash_randomization:
         # Randomised str hashes change dict layouts and with them the counts, run to run (6% on
         # one scenario, measured); so do pymalloc's arenas, hence PYTHONMALLOC=malloc too.
@@ -286,12 +219,7 @@ def measure(args: argparse.Namespace) -> int:
                 raise CannotRun(
                     f"{scenario.id}: {CALLS[scenario.id]} calls exceed max_batch {scenario.max_batch}"
                 )
-            stmt, namespace = impl.stmt, impl.namespace
-            if inject is not None and inject[0] == scenario.id:
-                extra, names, what = inject_code(inject[2])
-                stmt, namespace = f"{stmt}\n{extra}", {**namespace, **names}
-                log(f"INJECTED: {what} per call in {scenario.id}, ~{inject[2]:.0f} Ir (factor {inject[1]})")
-            batch = harness.compile_batch(stmt, namespace, f"{scenario.id} {backend}")
+            batch = harness.compile_batch(impl.stmt, impl.namespace, f"{scenario.id} {backend}")
             plan.append(harness.Entry(backend, scenario, impl, batch))
 
     timer = Timer()
@@ -319,7 +247,6 @@ def measure(args: argparse.Namespace) -> int:
         "dictwalk": version,
         "batches": batches,
         "skipped": skipped,
-        "inject": None if inject is None else {"scenario": inject[0], "factor": inject[1]},
     }
     report.write_atomically(args.out, json.dumps(document, indent=2) + "\n")
     log(f"wrote {args.out}: {len(batches)} batches")

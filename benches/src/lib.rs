@@ -1,6 +1,9 @@
-//! Seeded documents for the criterion benchmarks of the core (`benches/core.rs`), with the
-//! expected result of each scenario computed by hand, as `benches/workload.py` does for the
-//! scenario suite. The shapes are the suite's; the random numbers are not Python's.
+//! Seeded documents for the core's hot paths (`hot`), which the criterion benchmarks
+//! (`benches/core.rs`) time and `core-instructions` counts, with the expected result of each
+//! computed by hand, as `benches/workload.py` does for the scenario suite. The shapes are the
+//! suite's; the random numbers are not Python's.
+
+pub mod hot;
 
 use serde_json::{json, Map, Value};
 

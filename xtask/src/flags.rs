@@ -379,6 +379,41 @@ pub struct Bench {
     /// dictwalk-benches`).
     #[arg(long, requires = "suite")]
     pub criterion: bool,
+    /// With --criterion: keep this run's figures as the criterion baseline NAME
+    /// (`target/criterion/`), for a later `--criterion-baseline NAME`.
+    #[arg(long, value_name = "NAME", requires = "criterion", value_parser = baseline_name)]
+    pub criterion_save: Option<String>,
+    /// With --criterion: compare this run with the criterion baseline NAME saved earlier.
+    #[arg(long, value_name = "NAME", requires = "criterion", value_parser = baseline_name, conflicts_with = "criterion_save")]
+    pub criterion_baseline: Option<String>,
+}
+
+/// The gate's `--baseline`: a revision, never `none`.
+fn gate_baseline(revision: &str) -> Result<String, String> {
+    if revision == "none" || revision.is_empty() {
+        return Err(format!(
+            "{revision:?}: the gate always checks the benchmark against a baseline; give a \
+             revision (`cargo xtask bench --baseline none` skips it outside the gate)"
+        ));
+    }
+    Ok(revision.to_owned())
+}
+
+/// A criterion baseline's name: it becomes a folder name under `target/criterion/`.
+fn baseline_name(name: &str) -> Result<String, String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(name.to_owned())
+    } else {
+        Err(format!(
+            "{name:?} is not a baseline name: letters, digits, '-', '_' and '.', not starting with '.'"
+        ))
+    }
 }
 
 /// Build the pure wheel, the native wheel and the sdist from pyproject.toml, then smoke-test
@@ -464,7 +499,7 @@ pub struct Drift {
     pub self_test: bool,
 }
 
-/// The release gate: build the wheels, run drift and parity on them, and say GO or NO-GO.
+/// The release gate: build the wheels, run drift, parity and bench on them, and say GO or NO-GO.
 ///
 /// What CI runs after `cargo xtask test`, and what release publishing obeys. In order:
 ///
@@ -474,6 +509,11 @@ pub struct Drift {
 ///   parity  `cargo xtask parity --no-build`: the whole corpus on python (the pure wheel),
 ///           rust (the native wheel), core (in process) and legacy (dictwalk 2.6.0)
 ///           (parity.{json,md}, junit.xml)
+///   bench   `cargo xtask bench --no-build`: instruction counts (callgrind) and paired wall
+///           time of the native wheel against --baseline (default: the merge base with main,
+///           or HEAD's parent on main; built once and cached), the targets of
+///           benches/gate.toml, and an A/A control; INCONCLUSIVE holds the gate like a
+///           failure (bench.{json,md}). Needs valgrind.
 ///
 /// A check whose input did not pass is not run. Sets up everything it needs (.venv, the
 /// backends' venvs under .venvs/), so it runs on a fresh clone with only Rust and python3.
@@ -499,6 +539,11 @@ pub struct Gate {
     /// The tag policy for the native wheel, as `cargo xtask wheels --compatibility`.
     #[arg(long, value_name = "POLICY", default_value = defaults::COMPATIBILITY)]
     pub compatibility: String,
+    /// The bench check's baseline revision (`main`, a tag, a commit); by default the merge base
+    /// with main, or HEAD's parent on main. The gate always checks for regressions: `none` is
+    /// refused.
+    #[arg(long, value_name = "REF", value_parser = gate_baseline)]
+    pub baseline: Option<String>,
 }
 
 /// Set the release version everywhere, or check that every place agrees.
@@ -562,6 +607,51 @@ mod tests {
         assert!(test.no_lint);
         assert!(!test.skip_pytest);
         assert_eq!(test.pytest_args, ["-k", "get", "-x"]);
+        Ok(())
+    }
+
+    #[test]
+    fn the_gate_takes_a_baseline_revision_but_never_none() -> anyhow::Result<()> {
+        let flags = Xtask::try_parse_from(["xtask", "gate", "--baseline", "v3.0.0a1"])?;
+        let Subcommand::Gate(gate) = flags.subcommand else {
+            anyhow::bail!("parsed as another subcommand: {flags:?}");
+        };
+        assert_eq!(gate.baseline.as_deref(), Some("v3.0.0a1"));
+        let err = Xtask::try_parse_from(["xtask", "gate", "--baseline", "none"])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("always checks the benchmark"), "{err}");
+        Ok(())
+    }
+
+    #[test]
+    fn criterion_baselines_are_names_not_paths() -> anyhow::Result<()> {
+        let args = |name: &str| {
+            [
+                "xtask",
+                "bench",
+                "--suite",
+                "--criterion",
+                "--criterion-save",
+                name,
+            ]
+            .map(str::to_owned)
+        };
+        let flags = Xtask::try_parse_from(args("before-1.2"))?;
+        let Subcommand::Bench(bench) = flags.subcommand else {
+            anyhow::bail!("parsed as another subcommand: {flags:?}");
+        };
+        assert_eq!(bench.criterion_save.as_deref(), Some("before-1.2"));
+        for bad in ["../x", "a/b", ".hidden", ""] {
+            let err = Xtask::try_parse_from(args(bad))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("is not a baseline name"), "{bad:?}: {err}");
+        }
+        // The baseline flags belong to --criterion.
+        assert!(Xtask::try_parse_from(["xtask", "bench", "--criterion-baseline", "x"]).is_err());
         Ok(())
     }
 

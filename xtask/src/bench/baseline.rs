@@ -9,6 +9,7 @@ use std::{
 use anyhow::{bail, Context};
 use xshell::{cmd, Shell};
 
+use super::callgrind;
 use crate::{
     artifact::{self, Family},
     exec,
@@ -56,6 +57,8 @@ pub struct Baseline {
     /// The commit it was built from (none for `--baseline-wheels`).
     pub commit: Option<String>,
     pub wheel: PathBuf,
+    /// Its core instruction runner, when it was built from a revision that has one.
+    pub core: Option<PathBuf>,
 }
 
 /// The revision `--baseline` names, as a full commit hash; one line naming it when git does
@@ -70,15 +73,18 @@ pub fn resolve(sh: &Shell, revision: &str) -> anyhow::Result<String> {
     Ok(sha.to_owned())
 }
 
-/// The default baseline: what this branch started from (the merge base with `main`), or, on
-/// `main` itself (as in CI), HEAD's parent.
+/// The default baseline: what this branch started from (the merge base with `main`, or with
+/// `origin/main` where no local `main` exists, as in a pull request's CI checkout), or, on
+/// `main` itself, HEAD's parent.
 pub fn default_revision(sh: &Shell) -> anyhow::Result<String> {
     let head = resolve(sh, "HEAD")?;
-    let base = exec::quiet(cmd!(sh, "git merge-base HEAD main"))
-        .ok()
-        .filter(|ran| ran.success)
-        .map(|ran| ran.stdout.trim().to_owned())
-        .filter(|sha| !sha.is_empty());
+    let base = ["main", "origin/main"].iter().find_map(|main| {
+        exec::quiet(cmd!(sh, "git merge-base HEAD {main}"))
+            .ok()
+            .filter(|ran| ran.success)
+            .map(|ran| ran.stdout.trim().to_owned())
+            .filter(|sha| !sha.is_empty())
+    });
     match base {
         Some(base) if base != head => Ok(base),
         _ => resolve(sh, "HEAD~1").map_err(|_| {
@@ -92,8 +98,7 @@ pub fn default_revision(sh: &Shell) -> anyhow::Result<String> {
 
 /// The native wheel of `commit`, built when the cache does not hold it yet.
 pub fn wheel_of(sh: &Shell, dev: &Venv, commit: &str) -> anyhow::Result<PathBuf> {
-    let root = sh.current_dir();
-    let cache = root.join(CACHE).join(commit);
+    let cache = cache_of(sh, commit);
     if let Some(wheel) = native_wheel(&cache)? {
         term::info(format_args!(
             "bench: baseline {} already built: {}",
@@ -102,7 +107,7 @@ pub fn wheel_of(sh: &Shell, dev: &Venv, commit: &str) -> anyhow::Result<PathBuf>
         ));
         return Ok(wheel);
     }
-    let worktree = root.join(WORKTREE);
+    let worktree = sh.current_dir().join(WORKTREE);
     remove_worktree(sh, &worktree);
     let worktree_arg = worktree.as_os_str();
     exec::run(
@@ -126,7 +131,8 @@ pub fn wheel_of(sh: &Shell, dev: &Venv, commit: &str) -> anyhow::Result<PathBuf>
 }
 
 /// Builds the native wheel of the worktree into `cache`, through a staging folder so that an
-/// interrupted build leaves no half a cache entry.
+/// interrupted build leaves no half a cache entry; and, where the revision has it, the core's
+/// instruction runner beside it (`core_runner_in`), for the report's information.
 fn build(
     sh: &Shell,
     dev: &Venv,
@@ -146,22 +152,91 @@ fn build(
         fs::remove_dir_all(&staging).with_context(|| format!("remove {}", staging.display()))?;
     }
     fs::create_dir_all(&staging).with_context(|| format!("create {}", staging.display()))?;
-    let maturin = dev.bin("maturin");
-    let python = dev.python();
-    let target = sh.current_dir().join(CARGO_TARGET);
-    let _dir = sh.push_dir(worktree);
-    let native = test::without_backend_warning(cmd!(
+    native_wheel_into(
         sh,
-        "{maturin} build --release --out {staging} --interpreter {python} --compatibility pypi"
-    ))
-    .env("CARGO_TARGET_DIR", target);
-    exec::run("baseline native wheel", native)
-        .with_context(|| format!("build the baseline {}'s native wheel", short(commit)))?;
+        dev,
+        worktree,
+        &staging,
+        &format!("the baseline {}", short(commit)),
+        &[],
+    )?;
+    let target = sh.current_dir().join(CARGO_TARGET);
+    if worktree.join(CORE_RUNNER_SOURCE).is_file() {
+        let built = core_runner(sh, worktree, &target)
+            .with_context(|| format!("build the baseline {}'s core runner", short(commit)))?;
+        let kept = core_runner_in(&staging);
+        fs::create_dir_all(kept.parent().unwrap_or(&staging))
+            .with_context(|| format!("create {}", staging.display()))?;
+        fs::copy(&built, &kept)
+            .with_context(|| format!("copy {} to {}", built.display(), kept.display()))?;
+    }
     if cache.exists() {
         fs::remove_dir_all(cache).with_context(|| format!("remove {}", cache.display()))?;
     }
     fs::rename(&staging, cache)
         .with_context(|| format!("move {} to {}", staging.display(), cache.display()))
+}
+
+/// The cache entry of `commit`.
+pub fn cache_of(sh: &Shell, commit: &str) -> PathBuf {
+    sh.current_dir().join(CACHE).join(commit)
+}
+
+/// The source of the core's instruction runner: a revision without it has no core counts.
+const CORE_RUNNER_SOURCE: &str = "benches/src/bin/core-instructions.rs";
+
+/// Where a baseline's cache entry keeps its core runner.
+pub fn core_runner_in(cache: &Path) -> PathBuf {
+    cache.join("bin").join(callgrind::CORE_RUNNER)
+}
+
+/// Builds the core's instruction runner of the checkout at `source` into `target` (a cargo
+/// target folder) and returns the binary's path.
+pub fn core_runner(sh: &Shell, source: &Path, target: &Path) -> anyhow::Result<PathBuf> {
+    let _dir = sh.push_dir(source);
+    let (package, bin) = (callgrind::CORE_PACKAGE, callgrind::CORE_RUNNER);
+    exec::run(
+        "core runner",
+        cmd!(sh, "cargo build --release --quiet -p {package} --bin {bin}")
+            .env("CARGO_TARGET_DIR", target),
+    )
+    .context("build the core's instruction runner")?;
+    let program = target
+        .join("release")
+        .join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
+    if !program.is_file() {
+        bail!("cargo built no {}", program.display());
+    }
+    Ok(program)
+}
+
+/// Builds the native wheel of the checkout at `source` into `out` with maturin, with the
+/// cargo `features` given (none for anything that is compared as shipped); `what` names it in
+/// errors.
+pub fn native_wheel_into(
+    sh: &Shell,
+    dev: &Venv,
+    source: &Path,
+    out: &Path,
+    what: &str,
+    features: &[&str],
+) -> anyhow::Result<()> {
+    let maturin = dev.bin("maturin");
+    let python = dev.python();
+    let target = sh.current_dir().join(CARGO_TARGET);
+    let feature_args: Vec<String> = if features.is_empty() {
+        Vec::new()
+    } else {
+        vec!["--features".to_owned(), features.join(",")]
+    };
+    let _dir = sh.push_dir(source);
+    let native = test::without_backend_warning(cmd!(
+        sh,
+        "{maturin} build --release --out {out} --interpreter {python} --compatibility pypi {feature_args...}"
+    ))
+    .env("CARGO_TARGET_DIR", target);
+    exec::run("native wheel", native).with_context(|| format!("build {what}'s native wheel"))?;
+    Ok(())
 }
 
 /// The one native wheel in `dir`, if `dir` exists and holds one.

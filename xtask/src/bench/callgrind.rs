@@ -1,5 +1,7 @@
-//! Instruction counts: `benches/instructions.py` on one backend of one installed wheel, under
-//! `valgrind --tool=callgrind` in a pinned environment, and the counts read back per scenario.
+//! Instruction counts: `benches/instructions.py` on one backend of one installed wheel, or the
+//! Rust core's runner `core-instructions` (`benches/src/bin/`), under `valgrind --tool=callgrind`
+//! in a pinned environment, and the counts read back per scenario. Both runners keep one
+//! protocol: the same dumps and the same record of batches.
 //!
 //! Why differencing is not needed: the runner calls `os.getppid()` right before and right after
 //! each measured loop (it is the loop's timer), and callgrind dumps its counters whenever
@@ -25,8 +27,45 @@ pub const RUNNER: &str = "benches/instructions.py";
 /// The oldest valgrind whose callgrind has `--dump-before` and `--callgrind-out-file` as used
 /// here.
 const VALGRIND_MIN: (u32, u32) = (3, 15);
-/// The environment variable of the runner's test-only slowdown (`scenario:fraction`).
-pub const INJECT: &str = "DICTWALK_BENCH_INJECT";
+/// glibc's allocator with its history-dependent choices fixed: a fixed mmap threshold (glibc
+/// otherwise raises it as large blocks are freed), no trimming of the heap's top and a fixed
+/// padding when it grows. Measured: without these, native transform.sort_first's two repeats
+/// in one process differed by 1.00% in some checkouts (how far the heap's top was from a trim
+/// depended on the lengths of the paths in play) and by 0.002% with them.
+const MALLOC_TUNABLES: &str = "glibc.malloc.mmap_threshold=1073741824:\
+                               glibc.malloc.trim_threshold=1073741824:\
+                               glibc.malloc.top_pad=67108864";
+
+/// The core's runner: its cargo package and binary.
+pub const CORE_PACKAGE: &str = "dictwalk-benches";
+pub const CORE_RUNNER: &str = "core-instructions";
+
+/// What runs under callgrind.
+#[derive(Debug, Clone, Copy)]
+pub enum Runner<'a> {
+    /// `benches/instructions.py` on `backend` with `python`, a venv's interpreter holding the
+    /// wheel.
+    Python { python: &'a Path, backend: &'a str },
+    /// The core's hot paths, a `core-instructions` binary.
+    Core { program: &'a Path },
+}
+
+impl Runner<'_> {
+    /// The backend its record must name.
+    fn backend(&self) -> &str {
+        match self {
+            Runner::Python { backend, .. } => backend,
+            Runner::Core { .. } => "core",
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Runner::Python { backend, .. } => format!("{RUNNER} --backend {backend}"),
+            Runner::Core { program } => program.display().to_string(),
+        }
+    }
+}
 
 /// One scenario's count on one backend: instructions per call in each repeat.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -128,31 +167,37 @@ pub fn scenario_ids(sh: &Shell, python: &Path) -> anyhow::Result<Vec<String>> {
         .collect())
 }
 
-/// Runs the runner on `backend` with `python` (a venv's interpreter holding the wheel) under
-/// callgrind, its dumps and record in `out` (emptied first), and reads the counts back.
-pub fn measure(
-    sh: &Shell,
-    python: &Path,
-    backend: &str,
-    out: &Path,
-    inject: Option<&str>,
-) -> anyhow::Result<Measured> {
+/// Runs `runner` under callgrind, its dumps and record in `out` (emptied first), and reads the
+/// counts back.
+pub fn measure(sh: &Shell, runner: Runner<'_>, out: &Path) -> anyhow::Result<Measured> {
     if out.exists() {
         fs::remove_dir_all(out).with_context(|| format!("remove {}", out.display()))?;
     }
     fs::create_dir_all(out).with_context(|| format!("create {}", out.display()))?;
-    let runner = sh.current_dir().join(RUNNER);
     let dumps = out.join("cg.out");
     let record = out.join("batches.json");
     let dump_arg = format!("--callgrind-out-file={}", dumps.display());
+    let script = sh.current_dir().join(RUNNER);
+    let program: Vec<std::ffi::OsString> = match runner {
+        // `-s` rather than `-I`: `-I` implies `-E`, which would ignore PYTHONHASHSEED and
+        // PYTHONMALLOC (the runner refuses to measure with hash randomisation on); the empty
+        // environment already keeps the caller's settings out.
+        Runner::Python { python, backend } => vec![
+            python.into(),
+            "-s".into(),
+            script.into(),
+            "--backend".into(),
+            backend.into(),
+        ],
+        Runner::Core { program } => vec![program.into()],
+    };
+    let backend = runner.backend();
     // A pinned environment: nothing of the caller's but a fixed PATH, hash randomisation off,
-    // the system allocator (pymalloc's arenas would make counts depend on history), ASLR off.
-    // `-s` rather than `-I`: `-I` implies `-E`, which would ignore PYTHONHASHSEED and
-    // PYTHONMALLOC (the runner refuses to measure with hash randomisation on); the empty
-    // environment already keeps the caller's settings out.
-    let mut run = cmd!(
+    // the system allocator (pymalloc's arenas would make counts depend on history), ASLR off,
+    // and glibc's allocator pinned too (`MALLOC_TUNABLES`).
+    let run = cmd!(
         sh,
-        "setarch -R valgrind --tool=callgrind --dump-before=getppid {dump_arg} {python} -s {runner} --backend {backend} --out {record}"
+        "setarch -R valgrind --tool=callgrind --dump-before=getppid {dump_arg} {program...} --out {record}"
     )
     .env_clear()
     .env("PATH", "/usr/bin:/bin")
@@ -160,15 +205,13 @@ pub fn measure(
     .env("PYTHONHASHSEED", "0")
     .env("PYTHONMALLOC", "malloc")
     .env("PYTHONDONTWRITEBYTECODE", "1")
+    .env("GLIBC_TUNABLES", MALLOC_TUNABLES)
     .quiet();
-    if let Some(inject) = inject {
-        run = run.env(INJECT, inject);
-    }
     let ran = exec::quiet(run)?;
     if !ran.success {
         bail!(
             "{}",
-            exec::failure(&format!("callgrind of {RUNNER} --backend {backend}"), &ran)
+            exec::failure(&format!("callgrind of {}", runner.describe()), &ran)
         );
     }
     let text = fs::read_to_string(&record)

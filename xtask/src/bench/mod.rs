@@ -34,7 +34,7 @@ use xshell::{cmd, Shell};
 
 use self::{
     baseline::{Baseline, Choice},
-    callgrind::Measured,
+    callgrind::{Measured, Runner},
     report::{Control, Environment, MarkdownEmitter, Report, Side},
     thresholds::Thresholds,
     verdict::{compare, overall, targets, word, Row},
@@ -70,7 +70,6 @@ impl flags::Bench {
             reports_dir: root.join(&self.reports_dir),
             thresholds: root.join(&self.thresholds),
             baseline: Choice::of(self.baseline.as_deref(), self.baseline_wheels.as_deref()),
-            inject: std::env::var(callgrind::INJECT).ok(),
         };
         if self.aa {
             return aa(sh, &options, self.runs);
@@ -81,15 +80,9 @@ impl flags::Bench {
     }
 }
 
-/// The bench check of `cargo xtask gate`: the gate's wheels against the default baseline;
-/// INCONCLUSIVE holds the gate like a failure. Not in `gate::CHECKS` yet: on a fresh clone its
-/// A/A control flagged paired wall times of identical installs (transform.sum, 1.5-1.7x) and
-/// one scenario's repeats differed by 1% (transform.sort_first, native), so it would hold main
-/// for no regression. It joins the table when both are mended.
-#[allow(
-    dead_code,
-    reason = "joins gate::CHECKS once its A/A control is reliable on a fresh clone"
-)]
+/// The bench check of `cargo xtask gate`: the gate's wheels against the default baseline (the
+/// merge base with `main`, or on `main` HEAD's parent), the targets, and the A/A control;
+/// INCONCLUSIVE holds the gate like a failure.
 pub const GATE_CHECK: GateCheck = GateCheck {
     name: "bench",
     does: "instruction counts against the baseline, the targets, an A/A control",
@@ -104,8 +97,10 @@ fn for_gate(ctx: &gate::Context<'_>) -> Conclusion {
         build: false,
         reports_dir: ctx.reports_dir.clone(),
         thresholds: ctx.root.join(flags::defaults::THRESHOLDS),
-        baseline: Choice::Default,
-        inject: None,
+        baseline: match &ctx.baseline {
+            Some(revision) => Choice::Revision(revision.clone()),
+            None => Choice::Default,
+        },
     };
     let checked = check(ctx.sh, &options)
         .and_then(|report| publish(ctx.sh, &report, &options.reports_dir).map(|()| report));
@@ -122,9 +117,6 @@ struct Options {
     reports_dir: PathBuf,
     thresholds: PathBuf,
     baseline: Choice,
-    /// The runner's test-only slowdown of the candidate (`scenario:fraction`), from
-    /// `DICTWALK_BENCH_INJECT`; never set otherwise.
-    inject: Option<String>,
 }
 
 /// A side ready to measure: its venv's interpreter and what the report says of it.
@@ -144,6 +136,7 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
         cand,
         ctrl,
         thresholds,
+        core,
     } = candidate(sh, options)?;
     let (baseline, skipped) = match find_baseline(sh, &wheels.base, &options.baseline)? {
         Some(base) => (Some(base), None),
@@ -163,10 +156,16 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
 
     // From here the run does the work its reports describe.
     set_aside(&options.reports_dir, &report::FILES)?;
-    let inject = options.inject.as_deref();
     let mut sides = vec![&cand, &ctrl];
     sides.extend(base.as_ref());
-    let measured = measure_all(&root, &sides, inject);
+    let mut cores = vec![("cand", core.as_path())];
+    cores.extend(
+        baseline
+            .as_ref()
+            .and_then(|b| b.core.as_deref())
+            .map(|program| ("base", program)),
+    );
+    let (measured, core_measured) = measure_all(&root, &sides, &cores);
     let of = |name: &str| -> Vec<Measured> {
         measured
             .iter()
@@ -298,6 +297,7 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
         }
         ready
     };
+    let core = report::core_info(&core_measured, baseline.is_some());
     Ok(Report {
         schema_version: schema::BENCH,
         verdict,
@@ -309,19 +309,21 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
         wall: wall_rows,
         targets: target_rows,
         control: Some(control),
+        core,
         environment: environment(sh, valgrind),
     })
 }
 
 /// What every measurement needs first: valgrind (its version), the candidate's wheels, its
-/// install (`cand`) and a second one for the A/A control (`ctrl`), and the thresholds, checked
-/// against the scenarios the runner knows.
+/// install (`cand`) and a second one for the A/A control (`ctrl`), the thresholds, checked
+/// against the scenarios the runner knows, and the core's instruction runner.
 struct Candidate {
     valgrind: String,
     wheels: Wheels,
     cand: Ready,
     ctrl: Ready,
     thresholds: Thresholds,
+    core: PathBuf,
 }
 
 fn candidate(sh: &Shell, options: &Options) -> anyhow::Result<Candidate> {
@@ -346,12 +348,14 @@ fn candidate(sh: &Shell, options: &Options) -> anyhow::Result<Candidate> {
         &shown(&root, &options.thresholds),
         &id_refs,
     )?;
+    let core = baseline::core_runner(sh, &root, &root.join("target"))?;
     Ok(Candidate {
         valgrind,
         wheels,
         cand,
         ctrl,
         thresholds,
+        core,
     })
 }
 
@@ -367,6 +371,7 @@ fn find_baseline(sh: &Shell, dev: &Venv, choice: &Choice) -> anyhow::Result<Opti
                 asked: dir.display().to_string(),
                 commit: None,
                 wheel,
+                core: None,
             }));
         }
         Choice::Revision(revision) => revision.clone(),
@@ -378,10 +383,13 @@ fn find_baseline(sh: &Shell, dev: &Venv, choice: &Choice) -> anyhow::Result<Opti
         _ => revision,
     };
     let wheel = baseline::wheel_of(sh, dev, &commit)?;
+    let core =
+        Some(baseline::core_runner_in(&baseline::cache_of(sh, &commit))).filter(|p| p.is_file());
     Ok(Some(Baseline {
         asked,
         commit: Some(commit),
         wheel,
+        core,
     }))
 }
 
@@ -414,47 +422,67 @@ fn prepare(
     })
 }
 
-/// Every side on every backend, two measurements at a time (valgrind uses one core, and the
-/// counts do not depend on what else runs). The test-only slowdown goes to the candidate only.
-fn measure_all(
-    root: &Path,
-    sides: &[&Ready],
-    inject: Option<&str>,
-) -> Vec<(&'static str, &'static str, anyhow::Result<Measured>)> {
-    let jobs: Vec<(&Ready, &'static str)> = sides
+/// What `measure_all` measured: by side and backend, and the core's counts by side.
+type AllMeasured = (
+    Vec<(&'static str, &'static str, anyhow::Result<Measured>)>,
+    Vec<(&'static str, anyhow::Result<Measured>)>,
+);
+
+/// Every side on every backend, and each core runner (`cores`, by side), two measurements at a
+/// time (valgrind uses one core, and the counts do not depend on what else runs).
+fn measure_all(root: &Path, sides: &[&Ready], cores: &[(&'static str, &Path)]) -> AllMeasured {
+    let mut jobs: Vec<(&'static str, &'static str, Runner<'_>)> = sides
         .iter()
-        .flat_map(|side| BACKENDS.iter().map(move |backend| (*side, *backend)))
+        .flat_map(|side| {
+            BACKENDS.iter().map(move |backend| {
+                let runner = Runner::Python {
+                    python: &side.python,
+                    backend,
+                };
+                (side.name, *backend, runner)
+            })
+        })
         .collect();
+    jobs.extend(
+        cores
+            .iter()
+            .map(|(side, program)| (*side, "core", Runner::Core { program })),
+    );
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results = std::sync::Mutex::new(Vec::new());
     thread::scope(|scope| {
         for _ in 0..2 {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let Some((side, backend)) = jobs.get(i) else {
+                let Some((side, backend, runner)) = jobs.get(i) else {
                     break;
                 };
                 term::info(format_args!(
-                    "bench: counting {} on {backend} under callgrind",
-                    side.name
+                    "bench: counting {side} on {backend} under callgrind"
                 ));
-                let out = root.join(RUNS).join(format!("{}-{backend}", side.name));
-                let inject = inject.filter(|_| side.name == "cand");
+                let out = root.join(RUNS).join(format!("{side}-{backend}"));
                 let measured = Shell::new().map_err(anyhow::Error::from).and_then(|sh| {
                     sh.change_dir(root);
-                    callgrind::measure(&sh, &side.python, backend, &out, inject)
+                    callgrind::measure(&sh, *runner, &out)
                 });
                 if let Ok(mut done) = results.lock() {
-                    done.push((i, side.name, *backend, measured));
+                    done.push((i, *side, *backend, measured));
                 }
             });
         }
     });
     let mut done = results.into_inner().unwrap_or_default();
     done.sort_by_key(|(i, ..)| *i);
-    done.into_iter()
-        .map(|(_, side, backend, m)| (side, backend, m))
-        .collect()
+    let (core, python): (Vec<_>, Vec<_>) = done
+        .into_iter()
+        .partition(|(_, _, backend, _)| *backend == "core");
+    (
+        python
+            .into_iter()
+            .map(|(_, side, backend, m)| (side, backend, m))
+            .collect(),
+        core.into_iter().map(|(_, side, _, m)| (side, m)).collect(),
+    )
 }
 
 /// The candidate timed in pairs against `against` on every backend (`wall.rs`), one backend
@@ -495,7 +523,7 @@ fn aa(sh: &Shell, options: &Options, runs: u32) -> anyhow::Result<Conclusion> {
     let mut widest: f64 = 0.0;
     let mut widest_wall: f64 = 0.0;
     for run in 1..=runs {
-        let measured = measure_all(&root, &[&cand, &ctrl], None);
+        let (measured, _) = measure_all(&root, &[&cand, &ctrl], &[]);
         let mut sides: [Vec<Measured>; 2] = [Vec::new(), Vec::new()];
         for (side, backend, m) in measured {
             let m = m.with_context(|| format!("A/A run {run}: {side} {backend}"))?;
@@ -640,46 +668,100 @@ fn one_line(err: &anyhow::Error) -> String {
 mod tests {
     use super::*;
 
-    /// The gate's own end-to-end test: the candidate's measured loop of one scenario does 5%
-    /// (or `DICTWALK_BENCH_INJECT_FRACTION`) more work, the baseline is the same build without
-    /// it, and the check must say NO-GO naming that scenario and no other. It builds the wheels
-    /// when needed and runs callgrind, so it takes minutes; run it with
+    /// The gate's own end-to-end test. The candidate is a test-only build of the native module
+    /// (the `inject-slowdown` cargo feature: its `*` step does `DICTWALK_INJECT_SPIN` spins of
+    /// extra work per item, fixed when it is compiled); the baseline is the same code built as
+    /// shipped. The check must say NO-GO on read.wildcard's native backend (the one scenario
+    /// whose path has a `*`; the reference backend is pure Python) and on nothing else, with an
+    /// instruction change of the size asked for. `DICTWALK_BENCH_INJECT_PERCENT` (5 or 30,
+    /// default 5) sizes it; at 30 the paired wall time must flag it as well.
+    /// `DICTWALK_BENCH_INJECT_RUNS` (default 1) repeats the check. It builds wheels and runs
+    /// callgrind, so it takes minutes; run it with
     /// `cargo test -p xtask -- --ignored an_injected_slowdown`.
     #[test]
-    #[ignore = "measures real wheels under callgrind for minutes; run on demand (README)"]
+    #[ignore = "builds wheels and measures them under callgrind for minutes; run on demand (README)"]
     fn an_injected_slowdown_is_no_go_naming_its_scenario() -> anyhow::Result<()> {
         let sh = crate::shell()?;
         let root = sh.current_dir();
-        let fraction =
-            std::env::var("DICTWALK_BENCH_INJECT_FRACTION").unwrap_or_else(|_| "0.05".into());
-        let wheel_dir = root.join(flags::defaults::WHEEL_DIR);
+        let number = |name: &str, default: u32| -> anyhow::Result<u32> {
+            std::env::var(name).map_or(Ok(default), |v| {
+                v.parse()
+                    .with_context(|| format!("{name}={v:?} is not a number"))
+            })
+        };
+        let percent = number("DICTWALK_BENCH_INJECT_PERCENT", 5)?;
+        let runs = number("DICTWALK_BENCH_INJECT_RUNS", 1)?;
+        // Spins per item of `*` for each size, measured: one spin is 4 instructions, and
+        // read.wildcard on native costs about 39,600 instructions for its 100 items.
+        let spin = match percent {
+            5 => 5,
+            30 => 30,
+            other => anyhow::bail!("DICTWALK_BENCH_INJECT_PERCENT={other}: 5 or 30"),
+        };
+        let wheels = current_wheels(&sh, &root.join(flags::defaults::WHEEL_DIR), true)?;
+        let slowed = root.join(format!("target/bench/inject/spin-{spin}"));
+        if slowed.exists() {
+            fs::remove_dir_all(&slowed)?;
+        }
+        fs::create_dir_all(&slowed)?;
+        {
+            let _spin = sh.push_env("DICTWALK_INJECT_SPIN", spin.to_string());
+            baseline::native_wheel_into(
+                &sh,
+                &wheels.base,
+                &root,
+                &slowed,
+                "the slowed build",
+                &["inject-slowdown"],
+            )?;
+        }
+        fs::copy(&wheels.pure.path, slowed.join(&wheels.pure.file))?;
         let options = Options {
-            wheel_dir: wheel_dir.clone(),
-            build: true,
+            wheel_dir: slowed,
+            build: false,
             reports_dir: root.join("target/bench/inject-reports"),
             thresholds: root.join(flags::defaults::THRESHOLDS),
-            baseline: Choice::Wheels(wheel_dir),
-            inject: Some(format!("read.wildcard:{fraction}")),
+            baseline: Choice::Wheels(root.join(flags::defaults::WHEEL_DIR)),
         };
-        let report = check(&sh, &options)?;
-        publish(&sh, &report, &options.reports_dir)?;
-        assert_eq!(report.verdict, Status::Failed, "{:?}", report.reasons);
-        let regressed: Vec<(&str, &str)> = report
-            .scenarios
-            .iter()
-            .filter(|r| r.verdict == Status::Failed)
-            .map(|r| (r.scenario.as_str(), r.backend.as_str()))
-            .collect();
-        assert_eq!(
-            regressed,
-            [("read.wildcard", "reference"), ("read.wildcard", "native")]
-        );
-        for row in report
-            .scenarios
-            .iter()
-            .filter(|r| r.scenario != "read.wildcard")
-        {
-            assert_eq!(row.verdict, Status::Passed, "{row:?}");
+        for run in 1..=runs {
+            let report = check(&sh, &options)?;
+            publish(&sh, &report, &options.reports_dir)?;
+            assert_eq!(
+                report.verdict,
+                Status::Failed,
+                "run {run}: {:?}",
+                report.reasons
+            );
+            let regressed: Vec<(&str, &str, Option<f64>)> = report
+                .scenarios
+                .iter()
+                .filter(|r| r.verdict != Status::Passed)
+                .map(|r| (r.scenario.as_str(), r.backend.as_str(), r.change))
+                .collect();
+            let [("read.wildcard", "native", Some(change))] = regressed.as_slice() else {
+                anyhow::bail!("run {run}: expected read.wildcard native alone, got {regressed:?}");
+            };
+            let asked = f64::from(percent) / 100.0;
+            assert!(
+                (asked * 0.6..asked * 1.6).contains(change),
+                "run {run}: asked for +{percent}%, measured {:+.2}%",
+                change * 100.0
+            );
+            if percent >= 30 {
+                let wall = report
+                    .wall
+                    .iter()
+                    .find(|r| r.scenario == "read.wildcard" && r.backend == "native");
+                assert!(
+                    wall.is_some_and(|r| r.warn || r.verdict == Status::Failed),
+                    "run {run}: the wall time did not flag it: {wall:?}"
+                );
+            }
+            term::info(format_args!(
+                "injected slowdown, run {run}/{runs}: NO-GO on read.wildcard native alone, \
+                 {:+.2}% instructions",
+                change * 100.0
+            ));
         }
         Ok(())
     }

@@ -1,12 +1,14 @@
 //! The bench report: `bench.json` (the shared `report::Json` of `Report`) and `bench.md`, which
 //! fits a pull-request comment: the verdict and its reasons, the scenarios that changed, the
-//! targets, the A/A control, then the unchanged scenarios folded, and both sides' environment.
+//! targets, the A/A control, then the unchanged scenarios folded, the Rust core's hot paths (for
+//! information), and both sides' environment.
 
 use std::io;
 
 use serde::Serialize;
 
 use super::{
+    callgrind::Measured,
     verdict::{word, Row, TargetRow},
     wall::WallRow,
 };
@@ -51,6 +53,79 @@ pub struct Control {
     pub wall: Vec<WallRow>,
 }
 
+/// The Rust core's hot paths, counted by `core-instructions` without Python: information for
+/// the reader, never part of the verdict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoreInfo {
+    pub hot_paths: Vec<CoreRow>,
+    /// Why a side's core was not counted, one line each.
+    pub not_counted: Vec<String>,
+}
+
+/// One hot path of the core, instructions per call.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoreRow {
+    pub hot_path: String,
+    pub baseline: Option<f64>,
+    pub candidate: Option<f64>,
+    /// candidate / baseline - 1.
+    pub change: Option<f64>,
+    /// How far the candidate's repeats are apart, relative to their mean.
+    pub spread: Option<f64>,
+}
+
+/// The core section from the core runners' counts by side (`cand`, `base`); `with_baseline`
+/// says whether the run had a baseline to count.
+pub fn core_info(measured: &[(&str, anyhow::Result<Measured>)], with_baseline: bool) -> CoreInfo {
+    let mut not_counted = Vec::new();
+    let of = |side: &str| measured.iter().find(|(s, _)| *s == side).map(|(_, m)| m);
+    let mut counted = |side: &str, name: &str| match of(side) {
+        Some(Ok(m)) => Some(m.counts.clone()),
+        Some(Err(err)) => {
+            not_counted.push(format!(
+                "{name}: {}",
+                format!("{err:#}").lines().next().unwrap_or_default()
+            ));
+            None
+        }
+        None => None,
+    };
+    let cand = counted("cand", "candidate");
+    let base = counted("base", "baseline");
+    if with_baseline && base.is_none() && of("base").is_none() {
+        not_counted.push(
+            "baseline: it has no core runner (a revision before it, or --baseline-wheels)"
+                .to_owned(),
+        );
+    }
+    let mut ids: Vec<&String> = cand
+        .iter()
+        .chain(base.iter())
+        .flat_map(|c| c.keys())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let hot_paths = ids
+        .into_iter()
+        .map(|id| {
+            let c = cand.as_ref().and_then(|c| c.get(id));
+            let b = base.as_ref().and_then(|b| b.get(id));
+            let (candidate, baseline) = (c.map(|c| c.per_call()), b.map(|b| b.per_call()));
+            CoreRow {
+                hot_path: id.clone(),
+                baseline,
+                candidate,
+                change: candidate.zip(baseline).map(|(c, b)| c / b - 1.0),
+                spread: c.map(|c| c.spread()),
+            }
+        })
+        .collect();
+    CoreInfo {
+        hot_paths,
+        not_counted,
+    }
+}
+
 /// Where the counts were made; the only place for host data and times.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Environment {
@@ -79,6 +154,7 @@ pub struct Report {
     pub wall: Vec<WallRow>,
     pub targets: Vec<TargetRow>,
     pub control: Option<Control>,
+    pub core: CoreInfo,
     pub environment: Environment,
 }
 
@@ -156,7 +232,29 @@ impl Emitter<Report> for MarkdownEmitter {
         }
         if report.baseline.is_some() {
             writeln!(out, "## Wall time, paired and interleaved\n")?;
-            wall_table(out, &report.wall)?;
+            let (notable, quiet): (Vec<&WallRow>, Vec<&WallRow>) = report
+                .wall
+                .iter()
+                .partition(|row| row.verdict != Status::Passed || row.warn);
+            if report.wall.is_empty() {
+                writeln!(out, "Not measured.\n")?;
+            } else if notable.is_empty() {
+                writeln!(
+                    out,
+                    "No scenario is slower beyond doubt or beyond its threshold.\n"
+                )?;
+            } else {
+                wall_table(out, &notable)?;
+            }
+            if !quiet.is_empty() {
+                writeln!(
+                    out,
+                    "<details><summary>{} wall-time ratios without a warning</summary>\n",
+                    quiet.len()
+                )?;
+                wall_table(out, &quiet)?;
+                writeln!(out, "</details>\n")?;
+            }
         }
         writeln!(out, "## Targets\n")?;
         if report.targets.is_empty() {
@@ -217,6 +315,7 @@ impl Emitter<Report> for MarkdownEmitter {
             scenario_table(out, &unchanged)?;
             writeln!(out, "</details>\n")?;
         }
+        core_section(out, &report.core)?;
         writeln!(out, "## Environment\n")?;
         let env = &report.environment;
         let base = report.baseline.as_ref();
@@ -270,6 +369,53 @@ impl Emitter<Report> for MarkdownEmitter {
     }
 }
 
+fn core_section(out: &mut dyn io::Write, core: &CoreInfo) -> io::Result<()> {
+    writeln!(
+        out,
+        "<details><summary>The Rust core's hot paths, without Python (information, not \
+         judged)</summary>\n"
+    )?;
+    for why in &core.not_counted {
+        writeln!(out, "- not counted: {}", cell(why))?;
+    }
+    if !core.not_counted.is_empty() {
+        writeln!(out)?;
+    }
+    if !core.hot_paths.is_empty() {
+        table_aligned(
+            out,
+            &[
+                "hot path",
+                "baseline Ir",
+                "candidate Ir",
+                "change",
+                "repeats apart",
+            ],
+            &[1, 2, 3, 4],
+            core.hot_paths.iter().map(|row| {
+                let ir = |x: Option<f64>| x.map_or("-".to_owned(), |x| format!("{x:.0}"));
+                let percent = |x: Option<f64>, sign: bool| {
+                    x.map_or("-".to_owned(), |x| {
+                        if sign {
+                            format!("{:+.2}%", x * 100.0)
+                        } else {
+                            format!("{:.2}%", x * 100.0)
+                        }
+                    })
+                };
+                vec![
+                    format!("`{}`", row.hot_path),
+                    ir(row.baseline),
+                    ir(row.candidate),
+                    percent(row.change, true),
+                    percent(row.spread, false),
+                ]
+            }),
+        )?;
+    }
+    writeln!(out, "</details>\n")
+}
+
 fn scenario_table(out: &mut dyn io::Write, rows: &[&Row]) -> io::Result<()> {
     table_aligned(
         out,
@@ -301,10 +447,7 @@ fn scenario_table(out: &mut dyn io::Write, rows: &[&Row]) -> io::Result<()> {
     )
 }
 
-fn wall_table(out: &mut dyn io::Write, rows: &[WallRow]) -> io::Result<()> {
-    if rows.is_empty() {
-        return writeln!(out, "Not measured.\n");
-    }
+fn wall_table(out: &mut dyn io::Write, rows: &[&WallRow]) -> io::Result<()> {
     table_aligned(
         out,
         &[
@@ -347,5 +490,178 @@ fn verdict_cell(status: Status, why: &str) -> String {
         word(status).to_owned()
     } else {
         format!("{}: {why}", word(status))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::{bench::callgrind::Count, report::render};
+
+    fn side(asked: &str, commit: &str) -> Side {
+        Side {
+            asked: asked.into(),
+            commit: Some(commit.into()),
+            wheel: "dictwalk-3.0.0a1-cp310-abi3-manylinux_2_34_x86_64.whl".into(),
+            sha256: "ab".repeat(32),
+            python: "3.11.7".into(),
+            dictwalk: "3.0.0a1".into(),
+        }
+    }
+
+    fn row(scenario: &str, base: f64, cand: f64, verdict: Status, why: &str) -> Row {
+        Row {
+            scenario: scenario.into(),
+            backend: "native".into(),
+            baseline: Some(base),
+            candidate: Some(cand),
+            change: Some(cand / base - 1.0),
+            change_ir: Some(cand - base),
+            relative: 0.02,
+            absolute: 50.0,
+            verdict,
+            why: why.into(),
+            functions: Vec::new(),
+        }
+    }
+
+    fn wall(scenario: &str, ratio: f64, warn: bool) -> WallRow {
+        WallRow {
+            scenario: scenario.into(),
+            backend: "native".into(),
+            calls_per_batch: 100,
+            pairs: 30,
+            median_ratio: Some(ratio),
+            ci: Some((ratio - 0.05, ratio + 0.05)),
+            p: Some(0.01),
+            p_holm: Some(0.02),
+            change_ns: Some((ratio - 1.0) * 1000.0),
+            relative: 0.5,
+            absolute: 50.0,
+            verdict: Status::Passed,
+            warn,
+            why: if warn {
+                "slower, proven".into()
+            } else {
+                String::new()
+            },
+        }
+    }
+
+    fn counted(per_call: &[(&str, f64)]) -> Measured {
+        Measured {
+            backend: "core".into(),
+            python: String::new(),
+            dictwalk: "3.0.0a1".into(),
+            counts: per_call
+                .iter()
+                .map(|(id, ir)| {
+                    let count = Count {
+                        repeats: vec![*ir, *ir * 1.001],
+                        dumps: Vec::new(),
+                    };
+                    ((*id).to_owned(), count)
+                })
+                .collect(),
+            skipped: BTreeMap::new(),
+        }
+    }
+
+    /// A NO-GO with one regressed scenario: it comes first, the unchanged one is folded, the
+    /// warned wall time is shown and the quiet one folded, and the core is information.
+    #[test]
+    fn a_no_go_report_puts_what_changed_first() -> anyhow::Result<()> {
+        let core = core_info(
+            &[
+                (
+                    "cand",
+                    Ok(counted(&[
+                        ("read.get_abc", 2050.0),
+                        ("write.set_abc", 15000.0),
+                    ])),
+                ),
+                ("base", Ok(counted(&[("read.get_abc", 2000.0)]))),
+            ],
+            true,
+        );
+        assert_eq!(core.hot_paths.len(), 2);
+        assert_eq!(core.hot_paths[1].baseline, None);
+        let report = Report {
+            schema_version: 1,
+            verdict: Status::Failed,
+            reasons: vec!["read.wildcard native: NO-GO: +5.10% and +2021 Ir".into()],
+            candidate: side("this checkout", "c0ffee000000aaaa"),
+            baseline: Some(side("HEAD~1", "ba5e00000000bbbb")),
+            baseline_skipped: None,
+            scenarios: vec![
+                row("read.get", 1323.0, 1323.0, Status::Passed, ""),
+                row(
+                    "read.wildcard",
+                    39636.0,
+                    41657.0,
+                    Status::Failed,
+                    "+5.10% and +2021 Ir",
+                ),
+            ],
+            wall: vec![
+                wall("read.get", 1.0, false),
+                wall("read.wildcard", 1.06, true),
+            ],
+            targets: Vec::new(),
+            control: Some(Control {
+                verdict: Status::Passed,
+                flagged: Vec::new(),
+                largest_ir_difference: 0.0002,
+                wall: Vec::new(),
+            }),
+            core,
+            environment: Environment {
+                valgrind: "valgrind-3.19.0".into(),
+                cpu: "a CPU".into(),
+                rustc: "rustc 1.95.0".into(),
+                os: "linux",
+                arch: "x86_64",
+                generated_at_unix: 0,
+            },
+        };
+        let text = String::from_utf8(render(&MarkdownEmitter, &report)?)?;
+        let at = |needle: &str| text.find(needle).unwrap_or(usize::MAX);
+        assert!(
+            at("`read.wildcard` | native") < at("unchanged scenarios"),
+            "{text}"
+        );
+        assert!(
+            at("unchanged scenarios") < at("`read.get` | native | 1323"),
+            "{text}"
+        );
+        assert!(
+            at("slower, proven") < at("wall-time ratios without a warning"),
+            "{text}"
+        );
+        insta::assert_snapshot!(text);
+        Ok(())
+    }
+
+    #[test]
+    fn a_core_that_could_not_be_counted_says_why() {
+        let core = core_info(
+            &[(
+                "cand",
+                Err(anyhow::anyhow!(
+                    "callgrind of core-instructions failed\nmore"
+                )),
+            )],
+            true,
+        );
+        assert_eq!(
+            core.not_counted,
+            [
+                "candidate: callgrind of core-instructions failed",
+                "baseline: it has no core runner (a revision before it, or --baseline-wheels)"
+            ]
+        );
+        assert!(core.hot_paths.is_empty());
     }
 }

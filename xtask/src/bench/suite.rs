@@ -2,7 +2,11 @@
 //! time of every contestant side by side, for information), and with `--criterion` the
 //! criterion benchmarks of the Rust core.
 
-use std::ffi::OsString;
+use std::{
+    ffi::OsString,
+    fs,
+    path::{Path, PathBuf},
+};
 
 use anyhow::{bail, Context};
 use xshell::{cmd, Shell};
@@ -62,8 +66,20 @@ pub fn run(sh: &Shell, flags: &flags::Bench) -> anyhow::Result<Conclusion> {
     };
 
     if flags.criterion {
-        let quick = flags.quick.then_some("--quick");
-        let criterion = cmd!(sh, "cargo bench -p dictwalk-benches -- {quick...}");
+        let mut args: Vec<&str> = flags.quick.then_some("--quick").into_iter().collect();
+        if let Some(name) = &flags.criterion_save {
+            args.extend(["--save-baseline", name]);
+        }
+        if let Some(name) = &flags.criterion_baseline {
+            if !criterion_baseline_exists(&sh.current_dir().join("target/criterion"), name) {
+                bail!(
+                    "--criterion-baseline {name}: no criterion baseline of that name in \
+                     target/criterion (save one with --criterion-save {name})"
+                );
+            }
+            args.extend(["--baseline", name]);
+        }
+        let criterion = cmd!(sh, "cargo bench -p dictwalk-benches -- {args...}");
         let status =
             steps::stream("criterion", criterion).context("run the criterion benchmarks")?;
         // A bench that asserts a wrong result panics, so any failure is a finding.
@@ -85,6 +101,26 @@ pub fn run(sh: &Shell, flags: &flags::Bench) -> anyhow::Result<Conclusion> {
         Status::CouldNotRun | Status::NotRun => "the suite could not run",
     };
     Ok(Conclusion::new(outcome, summary))
+}
+
+/// Whether criterion keeps a baseline `name` of any benchmark under `dir`
+/// (`<dir>/<group>/<benchmark>/<name>/`).
+fn criterion_baseline_exists(dir: &Path, name: &str) -> bool {
+    let subdirs = |d: &Path| -> Vec<PathBuf> {
+        fs::read_dir(d)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.is_dir())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    subdirs(dir)
+        .iter()
+        .flat_map(|group| subdirs(group))
+        .any(|bench| bench.join(name).is_dir())
 }
 
 /// Reads `benches/scenarios.py`'s documented exit codes; `None` for anything else (a signal, or
@@ -124,5 +160,19 @@ mod tests {
         assert_eq!(suite_outcome(Some(4)), None);
         assert_eq!(suite_outcome(Some(-1)), None);
         assert_eq!(suite_outcome(Some(101)), None);
+    }
+
+    #[test]
+    fn a_criterion_baseline_is_found_by_its_folder() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        fs::create_dir_all(dir.path().join("read/get_abc/before"))?;
+        fs::create_dir_all(dir.path().join("read/get_abc/base"))?;
+        assert!(criterion_baseline_exists(dir.path(), "before"));
+        assert!(!criterion_baseline_exists(dir.path(), "after"));
+        assert!(!criterion_baseline_exists(
+            &dir.path().join("missing"),
+            "before"
+        ));
+        Ok(())
     }
 }

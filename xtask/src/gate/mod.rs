@@ -2,10 +2,10 @@
 //! GO / NO-GO report that CI and release publishing obey.
 //!
 //! The gate is a table: each check is a `GateCheck` provided by its own command's module
-//! (`wheels::GATE_CHECK`, `drift::GATE_CHECK`, `parity::GATE_CHECK`), naming the checks it
-//! needs, the reports it writes and the function that runs it. The numbering, the required
-//! list, the report and the "not run because X did not pass" logic all follow from the table;
-//! adding a check is one function in its module plus one entry here.
+//! (`wheels::GATE_CHECK`, `drift::GATE_CHECK`, `parity::GATE_CHECK`, `bench::GATE_CHECK`),
+//! naming the checks it needs, the reports it writes and the function that runs it. The
+//! numbering, the required list, the report and the "not run because X did not pass" logic all
+//! follow from the table; adding a check is one function in its module plus one entry here.
 //!
 //! The gate fails closed. Its report says GO only when every check ran to the end and passed;
 //! a check that failed, could not run, did not run or ran partially makes it NO-GO, with each
@@ -25,7 +25,7 @@ use xshell::{cmd, Shell};
 pub use self::report::{Check, Report, Verdict};
 use self::report::{MarkdownEmitter, TerminalEmitter};
 use crate::{
-    drift, flags, parity,
+    bench, drift, flags, parity,
     report::{publish_json_and_markdown, render, set_aside, shown, step_summary},
     status::{Conclusion, Status},
     term, version, wheels,
@@ -40,6 +40,8 @@ pub struct Context<'a> {
     pub wheel_dir: PathBuf,
     /// The tag policy for the native wheel (`--compatibility`).
     pub compatibility: String,
+    /// The bench check's baseline revision (`--baseline`); `None` for its default.
+    pub baseline: Option<String>,
 }
 
 /// One check of the gate.
@@ -55,7 +57,12 @@ pub struct GateCheck {
 }
 
 /// The checks, in the order they run; a GO needs every one of them to pass.
-pub const CHECKS: [GateCheck; 3] = [wheels::GATE_CHECK, drift::GATE_CHECK, parity::GATE_CHECK];
+pub const CHECKS: [GateCheck; 4] = [
+    wheels::GATE_CHECK,
+    drift::GATE_CHECK,
+    parity::GATE_CHECK,
+    bench::GATE_CHECK,
+];
 
 impl flags::Gate {
     pub fn run(self, sh: &Shell) -> anyhow::Result<Conclusion> {
@@ -65,6 +72,7 @@ impl flags::Gate {
             reports_dir: root.join(&self.reports_dir),
             wheel_dir: root.join(&self.wheel_dir),
             compatibility: self.compatibility,
+            baseline: self.baseline,
             root,
         };
         let version = project_version(&ctx.root);
@@ -255,6 +263,7 @@ mod tests {
             reports_dir: dir.join("reports"),
             wheel_dir: dir.join("wheels"),
             compatibility: "pypi".into(),
+            baseline: None,
         }
     }
 
@@ -298,7 +307,7 @@ mod tests {
         let checks = vec![passed("wheels"), passed("drift")];
         let (verdict, reasons, status) = decide(&CHECKS, &checks);
         assert_eq!((verdict, status), (Verdict::NoGo, Status::CouldNotRun));
-        assert_eq!(reasons, ["parity: did not run"]);
+        assert_eq!(reasons, ["parity: did not run", "bench: did not run"]);
     }
 
     #[test]
@@ -312,7 +321,7 @@ mod tests {
     fn a_failed_check_is_no_go_with_its_reasons() {
         let mut parity = Check::new("parity", Status::Failed, "2 failing cases");
         parity.reasons.push("rust: case 'a' differs".into());
-        let checks = vec![passed("wheels"), passed("drift"), parity];
+        let checks = vec![passed("wheels"), passed("drift"), parity, passed("bench")];
         let (verdict, reasons, status) = decide(&CHECKS, &checks);
         assert_eq!((verdict, status), (Verdict::NoGo, Status::Failed));
         assert_eq!(
@@ -336,9 +345,23 @@ mod tests {
     }
 
     #[test]
+    fn an_inconclusive_check_is_no_go() {
+        let checks: Vec<Check> = CHECKS
+            .iter()
+            .map(|c| match c.name {
+                "bench" => Check::new("bench", Status::Inconclusive, "the A/A control flagged"),
+                name => passed(name),
+            })
+            .collect();
+        let (verdict, reasons, status) = decide(&CHECKS, &checks);
+        assert_eq!((verdict, status), (Verdict::NoGo, Status::Inconclusive));
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+    }
+
+    #[test]
     fn an_extra_check_must_pass_too() {
         let mut checks: Vec<Check> = CHECKS.iter().map(|c| passed(c.name)).collect();
-        checks.push(Check::new("bench", Status::Failed, "a target not met"));
+        checks.push(Check::new("extra", Status::Failed, "a target not met"));
         assert_eq!(decide(&CHECKS, &checks).0, Verdict::NoGo);
     }
 

@@ -207,7 +207,12 @@ fn filter_step<'a: 'x, 'x, D: Document>(
 /// `*`: a dict's values or a list's items.
 fn wildcard_step<'x, D: Document>(cur: Cur<'x, D>, raw: &str) -> Result<Cur<'x, D>, Failed<D>> {
     match cur {
-        Cur::One(value) if value.kind() != Kind::Other => Ok(Cur::Many(children_of(&value)?)),
+        Cur::One(value) if value.kind() != Kind::Other => {
+            let children = children_of(&value)?;
+            #[cfg(feature = "inject-slowdown")]
+            injected_work(children.len());
+            Ok(Cur::Many(children))
+        }
         Cur::One(value) => Err(soft(
             raw,
             format!(
@@ -216,6 +221,19 @@ fn wildcard_step<'x, D: Document>(cur: Cur<'x, D>, raw: &str) -> Result<Cur<'x, 
             ),
         )),
         many @ Cur::Many(_) => Ok(many),
+    }
+}
+
+/// The `inject-slowdown` feature's extra work: `DICTWALK_INJECT_SPIN` (fixed when the crate is
+/// compiled) iterations per item of a `*` step. Test builds only.
+#[cfg(feature = "inject-slowdown")]
+fn injected_work(items: usize) {
+    let spin: u64 = option_env!("DICTWALK_INJECT_SPIN")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let mut x = 0u64;
+    for i in 0..spin.saturating_mul(items as u64) {
+        x = std::hint::black_box(x.wrapping_add(i));
     }
 }
 
