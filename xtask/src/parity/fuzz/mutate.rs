@@ -55,6 +55,9 @@ const NON_ASCII: &[char] = &['é', '\u{661}'];
 /// Documents larger than this (as JSON text) are not taken from the corpus: they cost time on
 /// every backend and mutating paths finds nothing more on them.
 const MAX_DOC: usize = 1500;
+/// Longer corpus paths (the nesting cases) are not mutated: copying them for every case would
+/// cost more than what mutating them finds.
+const MAX_PATH: usize = 300;
 /// Grammar-built paths drawn for each run, besides the corpus's.
 const GRAMMAR_PATHS: usize = 3000;
 /// Mixed into the seed for the grammar-built paths, so that they are not the `--fuzz` cases.
@@ -266,7 +269,10 @@ fn sources(corpus: &[Case], seed: u64) -> Vec<Source> {
         if case.op == Op::RunFilter || core::inapplicable(case).is_some() {
             continue;
         }
-        if case.doc.to_string().len() > MAX_DOC || !seen.insert(case.path.clone()) {
+        if case.path.len() > MAX_PATH
+            || case.doc.to_string().len() > MAX_DOC
+            || !seen.insert(case.path.clone())
+        {
             continue;
         }
         out.push(Source {
