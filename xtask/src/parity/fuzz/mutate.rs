@@ -506,7 +506,7 @@ pub fn run(
                         if kind.examples.len() < settings.shrink_per_kind {
                             let example = shrink_legacy(
                                 &mut oracles,
-                                rules,
+                                (rules, &features),
                                 case,
                                 (expected.clone(), got.clone()),
                                 settings.shrink_attempts,
@@ -642,17 +642,19 @@ fn check_declarations(
     Ok(())
 }
 
-/// Shrinks an undeclared difference with 2.6.0 to a smaller case with the same pair of outcome
-/// kinds that no rule declares either.
+/// Shrinks an undeclared difference with 2.6.0 to a smaller case of the same kind (operation,
+/// pair of outcome kinds and path feature, so that it does not slide to another bug) that no
+/// rule declares either.
 fn shrink_legacy(
     oracles: &mut [Box<dyn Oracle>],
-    rules: &Rules,
+    (rules, features): (&Rules, &[(String, Regex)]),
     case: &Case,
     found: (Outcome, Result<Outcome, String>),
     attempts: usize,
 ) -> anyhow::Result<Example> {
     let ours_kind = outcome_kind(&Ok(found.0.clone()));
     let legacy_kind = outcome_kind(&found.1);
+    let kind = undeclared_kind(case, &ours_kind, &legacy_kind, features);
     let python = oracles.iter().position(|o| o.backend() == Backend::Python);
     let legacy = oracles.iter().position(|o| o.backend() == Backend::Legacy);
     let (Some(python), Some(legacy)) = (python, legacy) else {
@@ -667,8 +669,7 @@ fn shrink_legacy(
     let mut last = found;
     let still_fails = |candidate: &Spec| {
         let probe = candidate.to_case(&case.id);
-        // The kind names the operation: a candidate keeps it.
-        if probe.op != case.op {
+        if undeclared_kind(&probe, &ours_kind, &legacy_kind, features) != kind {
             return false;
         }
         let Some(ours) = oracles.get_mut(python).map(|o| o.run(&probe)) else {
