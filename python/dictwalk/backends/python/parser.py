@@ -258,9 +258,8 @@ def _balanced(text: str) -> bool:
             quote = ch
         elif ch in _OPEN:
             stack.append(_OPEN[ch])
-        elif ch in _CLOSE:
-            if not stack or stack.pop() != ch:
-                return False
+        elif ch in _CLOSE and (not stack or stack.pop() != ch):
+            return False
         i += 1
     return quote is None and not stack
 
@@ -619,9 +618,7 @@ def clear_cache() -> None:
 @lru_cache(maxsize=2048)
 def _parse_cached(text: str, write: bool) -> Path:
     if nesting(text) > MAX_NESTING:
-        raise DictWalkParseError(
-            text, None, f"The path nests brackets deeper than {MAX_NESTING} levels."
-        )
+        raise DictWalkParseError(text, None, f"The path nests brackets deeper than {MAX_NESTING} levels.")
     return _parse_path(text, read=not write, outer=text)
 
 
