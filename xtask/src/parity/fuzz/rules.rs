@@ -4,7 +4,9 @@
 //! `--fuzz --mutate` classes every difference with 2.6.0 as declared or undeclared by itself.
 //!
 //! A file of rules is `{"schema_version": 1, "description": ..., "rules": [rule, ...]}` and a
-//! rule is `{"kind", "spec", "reason", "ours", "legacy", "path", "ops"?, "doc"?, "args"?}`:
+//! rule is `{"kind", "spec", "reason", "ours", "legacy", "path", "ops"?, "doc"?, "args"?,
+//! "backend"?}`: `backend` is the backend whose differences from the reference it declares,
+//! `legacy` (2.6.0) unless it says `core` (the core's declared limits of JSON), and then:
 //! `ours` and `legacy` are an outcome kind or a list of them (`value`, `document`, an error
 //! class such as `DictWalkParseError`, `crash` for a worker that died, or `*` for any), `path` a
 //! regular expression searched in the path, `ops` the operations it covers (all when absent),
@@ -15,7 +17,7 @@ use std::fs;
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use dictwalk_corpus::{Op, Outcome};
+use dictwalk_corpus::{Backend, Op, Outcome};
 use regex::Regex;
 use serde_json::Value;
 
@@ -28,6 +30,7 @@ pub struct Rule {
     pub kind: String,
     pub spec: String,
     pub reason: String,
+    backend: Backend,
     ours: Vec<String>,
     legacy: Vec<String>,
     path: Regex,
@@ -38,13 +41,15 @@ pub struct Rule {
 
 /// What a rule is matched against: one difference between the reference and 2.6.0.
 pub struct Difference<'a> {
+    /// The backend that differs from the reference.
+    pub backend: Backend,
     pub op: Op,
     pub path: &'a str,
     pub doc: &'a Value,
     pub args: &'a serde_json::Map<String, Value>,
     /// The reference's outcome kind ([`outcome_kind`]).
     pub ours: &'a str,
-    /// 2.6.0's outcome kind.
+    /// The other backend's outcome kind.
     pub legacy: &'a str,
 }
 
@@ -133,7 +138,13 @@ impl Rules {
                 }
                 Some(_) => bail!("rule {n} ({kind}): 'ops' must be a list of operations"),
             };
+            let backend = match entry.get("backend").map(Value::as_str) {
+                None | Some(Some("legacy")) => Backend::Legacy,
+                Some(Some("core")) => Backend::Core,
+                _ => bail!("rule {n} ({kind}): 'backend' must be legacy or core"),
+            };
             rules.push(Rule {
+                backend,
                 spec: field("spec")?,
                 reason: field("reason")?,
                 ours: kinds("ours")?,
@@ -155,9 +166,11 @@ impl Rules {
             pattern.as_ref().is_none_or(|re| re.is_match(&value()))
         };
         self.rules.iter().find(|rule| {
-            rule.ops
-                .as_ref()
-                .is_none_or(|ops| ops.contains(&difference.op))
+            rule.backend == difference.backend
+                && rule
+                    .ops
+                    .as_ref()
+                    .is_none_or(|ops| ops.contains(&difference.op))
                 && kind_in(&rule.ours, difference.ours)
                 && kind_in(&rule.legacy, difference.legacy)
                 && rule.path.is_match(difference.path)
@@ -185,11 +198,14 @@ mod tests {
              "legacy": "value", "path": "\\[\\?[^\\]]*$", "ops": ["get"]},
             {"kind": "any", "spec": "9.1", "reason": "r", "ours": "*", "legacy": "crash", "path": "é"},
             {"kind": "cycle", "spec": "9.6", "reason": "r", "ours": ["value", "document"],
-             "legacy": "crash", "path": "\\*\\*", "doc": "\\$cycle"}]}"#;
+             "legacy": "crash", "path": "\\*\\*", "doc": "\\$cycle"},
+            {"kind": "json", "spec": "core", "reason": "r", "ours": "*", "legacy": "*",
+             "path": "group_by", "backend": "core"}]}"#;
         let rules = rules(text)?;
         let (doc, args) = (json!({"a": {"$cycle": 1}}), serde_json::Map::new());
         let kind = |op, path, ours, legacy| {
             let difference = Difference {
+                backend: Backend::Legacy,
                 op,
                 path,
                 doc: &doc,
@@ -221,6 +237,18 @@ mod tests {
             Some("cycle")
         );
         assert_eq!(kind(Op::Get, "**", "DictWalkParseError", "crash"), None);
+        // A rule of the core's declares nothing of 2.6.0's, and the other way round.
+        assert_eq!(kind(Op::Get, "a|$group_by('k')", "value", "value"), None);
+        let core = Difference {
+            backend: Backend::Core,
+            op: Op::Get,
+            path: "a|$group_by('k')",
+            doc: &doc,
+            args: &args,
+            ours: "value",
+            legacy: "value",
+        };
+        assert_eq!(rules.declared(&core).map(|r| r.kind.as_str()), Some("json"));
         Ok(())
     }
 
