@@ -441,6 +441,12 @@ impl Cx<'_> {
                 let inner = format!("_{rest}");
                 let kind = self.token_kind(&inner, piece.selector_at.saturating_sub(1), depth)?;
                 return match kind {
+                    // Spec 2.1: `.[?` starts a predicate or is an error (`.[?[]`, `.[?][]`).
+                    TokenKind::Select { selector, .. }
+                        if rest.starts_with("[?") && !matches!(selector, Selector::Filter(_)) =>
+                    {
+                        Err(self.error(Some(&shown), FILTER_ERROR, span.clone()))
+                    }
                     TokenKind::Select { selector, .. } => made(TokenKind::RootSelect { selector }),
                     _ => Err(failed()),
                 };

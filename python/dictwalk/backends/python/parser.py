@@ -659,6 +659,10 @@ def _parse_token(raw: str, first: bool, *, read: bool, path: str) -> Token:
             raise DictWalkParseError(path, shown, "Failed to parse root selector token.")
         selector = _parse_token("_" + raw[len(ROOT) :], False, read=read, path=path)
         assert isinstance(selector, (Map, Index, Slice, Filter))
+        if raw.startswith(ROOT + "[?") and not isinstance(selector, Filter):
+            # Spec 2.1: ``.[?`` starts a predicate or is an error (``.[?[]``, ``.[?][]``).
+            shown = "." + raw[len(ROOT) :] if path.startswith(".") else raw
+            raise DictWalkParseError(path, shown, _FILTER_ERROR)
         return RootSelector(selector, raw)
     if raw == "*":
         return Wildcard()
