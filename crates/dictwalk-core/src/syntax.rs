@@ -1213,7 +1213,7 @@ fn py_int(text: &str) -> (i64, String) {
 }
 
 /// The value of a Unicode decimal digit (category Nd), which Python's `\d` and `int()` accept.
-fn py_digit(ch: char) -> Option<u32> {
+pub(crate) fn py_digit(ch: char) -> Option<u32> {
     let code = u32::from(ch);
     let index = ND_ZEROS.partition_point(|&zero| zero <= code);
     let zero = *ND_ZEROS.get(index.checked_sub(1)?)?;
