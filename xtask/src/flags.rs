@@ -238,6 +238,7 @@ pub struct Lint {
 ///   cargo xtask parity --filter sort_by --shard 2/4    a substring, the 2nd of 4 shards
 ///   cargo xtask parity --bless                         record new cases' expectations
 ///   cargo xtask parity --fuzz 20000 --seed 7           differential fuzzing, 20,000 cases
+///   cargo xtask parity --fuzz 200000 --seed 7 --mutate mutation fuzzing against 2.6.0 too
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_CODES, verbatim_doc_comment)]
 pub struct Parity {
@@ -288,6 +289,15 @@ pub struct Parity {
     /// The seed of --fuzz: the same seed generates the same cases.
     #[arg(long, value_name = "S", default_value_t = 0, requires = "fuzz")]
     pub seed: u64,
+    /// With --fuzz N: mutation fuzzing. N paths of the corpus and of the grammar, mutated
+    /// character by character (deleted, duplicated, inserted or swapped characters, truncated,
+    /// spliced), each run as get, strict get, exists, set and unset on python, rust, core and
+    /// legacy (the default backends here). python, rust and core must agree exactly; every
+    /// difference from legacy (2.6.0) must be declared by a rule of `parity/rules.json`,
+    /// and the undeclared ones are shrunk into `parity/cases/legacy-regressions.json`. Exit 1
+    /// when some backend disagreed or some difference is undeclared.
+    #[arg(long, requires = "fuzz")]
+    pub mutate: bool,
 }
 
 /// Judge the candidate (this checkout) against a baseline by instruction counts: GO, NO-GO or

@@ -19,12 +19,16 @@ use crate::pyfmt;
 /// The root token and the prefix of root references.
 pub const ROOT: &str = "$$root";
 
-/// How deeply predicates, parentheses of boolean expressions and `$$root` references may
-/// nest in one path, together; deeper nesting is the depth-limit resolution error. Parsing
-/// and evaluating recurse once per level, and this keeps even an unoptimized build within
-/// a 2 MiB thread stack with room to spare. (The reference parser runs out of Python stack
-/// a little below 200 nested predicates; real paths nest two or three.)
+/// How deeply brackets, parentheses and braces may nest in a path (spec 2.1), measured by one
+/// linear scan before parsing ([`nesting`], as parser.py's `nesting`); a deeper path is a
+/// parse error that says so, on both backends alike. Parsing and evaluating recurse once per
+/// level, and this keeps even an unoptimized build within a 2 MiB thread stack with room to
+/// spare (an unoptimized build takes about 16 KiB of stack per level).
 pub const MAX_NESTING: usize = 64;
+
+const FILTER_ERROR: &str = "Failed to parse filter token.";
+const ROOT_REF_ERROR: &str =
+    "Invalid '$$root' value expression. Expected '$$root', '$$root.<path>', or '$$root|$filter'.";
 
 const PIPE_ERROR: &str =
     "Invalid path filter expression. Expected a '$name' / '$name(...)' built-in filter string.";
@@ -264,11 +268,32 @@ pub(crate) fn parse_path_nested(
     custom: &dyn Fn(&str) -> bool,
     depth: usize,
 ) -> Result<Path, Error> {
+    if nesting(text) > MAX_NESTING {
+        return Err(Error::parse(
+            text,
+            None,
+            format!("The path nests brackets deeper than {MAX_NESTING} levels."),
+        ));
+    }
     let cx = Cx {
         outer: text,
         custom,
     };
     cx.path(text, 0, mode == Mode::Read, depth)
+}
+
+/// How deeply brackets, parentheses and braces nest in `text`, in one pass.
+pub fn nesting(text: &str) -> usize {
+    let (mut deepest, mut depth) = (0usize, 0usize);
+    for ch in text.bytes() {
+        if matches!(ch, b'[' | b'(' | b'{') {
+            depth += 1;
+            deepest = deepest.max(depth);
+        } else if matches!(ch, b']' | b')' | b'}') {
+            depth = depth.saturating_sub(1);
+        }
+    }
+    deepest
 }
 
 /// Parses a pipeline on its own (`run_filter`, `set` values). Errors name `path` when given,
@@ -378,7 +403,8 @@ impl Cx<'_> {
             })
         };
         if let Some(rest) = raw.strip_prefix(ROOT) {
-            if rest.is_empty() || selector_like(rest) {
+            // `$$root[` starts a root selector, malformed or not (spec 2.1).
+            if rest.is_empty() || rest.starts_with('[') {
                 if !first {
                     return Err(self.error(
                         Some(raw),
@@ -415,6 +441,12 @@ impl Cx<'_> {
                 let inner = format!("_{rest}");
                 let kind = self.token_kind(&inner, piece.selector_at.saturating_sub(1), depth)?;
                 return match kind {
+                    // Spec 2.1: `.[?` starts a predicate or is an error (`.[?[]`, `.[?][]`).
+                    TokenKind::Select { selector, .. }
+                        if rest.starts_with("[?") && !matches!(selector, Selector::Filter(_)) =>
+                    {
+                        Err(self.error(Some(&shown), FILTER_ERROR, span.clone()))
+                    }
                     TokenKind::Select { selector, .. } => made(TokenKind::RootSelect { selector }),
                     _ => Err(failed()),
                 };
@@ -438,6 +470,14 @@ impl Cx<'_> {
             });
         }
         if let Some((key, digits)) = match_index(raw) {
+            if !digits.is_ascii() {
+                // Spec 2.1: `\d` takes any digit, an index does not.
+                return Err(self.error(
+                    Some(raw),
+                    "Failed to parse list index.",
+                    offset..offset + raw.len(),
+                ));
+            }
             let (value, text) = py_int(digits);
             let selector = Selector::Index(Index { value, text });
             return Ok(TokenKind::Select {
@@ -446,6 +486,13 @@ impl Cx<'_> {
             });
         }
         if let Some((key, start, stop)) = match_slice(raw) {
+            if !start.is_ascii() || !stop.is_ascii() {
+                return Err(self.error(
+                    Some(raw),
+                    "Failed to parse list slice.",
+                    offset..offset + raw.len(),
+                ));
+            }
             let selector = Selector::Slice {
                 start: bound(start),
                 stop: bound(stop),
@@ -456,19 +503,29 @@ impl Cx<'_> {
             });
         }
         if let Some((key, content_at, content)) = match_filter(raw) {
-            let predicate = self.predicate(content, offset + content_at, depth)?;
+            let predicate = self.predicate(content, offset + content_at, depth, raw)?;
             let selector = Selector::Filter(Box::new(predicate));
             return Ok(TokenKind::Select {
                 key: key.to_owned(),
                 selector,
             });
         }
+        if raw.contains("[?") {
+            // Spec 2.1: a token holding `[?` is a predicate or an error (unclosed, no key).
+            return Err(self.error(Some(raw), FILTER_ERROR, offset..offset + raw.len()));
+        }
         Ok(TokenKind::Get {
             key: raw.to_owned(),
         })
     }
 
-    fn predicate(&self, text: &str, offset: usize, depth: usize) -> Result<Predicate, Error> {
+    fn predicate(
+        &self,
+        text: &str,
+        offset: usize,
+        depth: usize,
+        token: &str,
+    ) -> Result<Predicate, Error> {
         let span = offset..offset + text.len();
         let (lhs_range, op, rhs_range) = match find_operator(text) {
             Some((at, op)) => {
@@ -486,6 +543,13 @@ impl Cx<'_> {
                 "Predicate field expressions must start with '.' (for example: '[?.id==1]' or '[?.|$len>3]').",
                 lhs_span,
             ));
+        }
+        // Spec 2.1: the left side's brackets and quotes balance, and an operator has a right side.
+        let empty_rhs = rhs_range
+            .as_ref()
+            .is_some_and(|range| py_strip(slice(text, range.clone())).1.is_empty());
+        if !balanced(lhs_text) || empty_rhs {
+            return Err(self.error(Some(token), FILTER_ERROR, span));
         }
         let lhs = self.lhs(lhs_text, lhs_offset, depth)?;
         let rhs = match rhs_range {
@@ -506,6 +570,13 @@ impl Cx<'_> {
 
     fn lhs(&self, text: &str, offset: usize, depth: usize) -> Result<Lhs, Error> {
         let span = offset..offset + text.len();
+        if text.starts_with(".|") && !text.starts_with(".|$") {
+            return Err(self.error(
+                Some(text),
+                format!("Invalid left-hand predicate expression '{text}'."),
+                span,
+            ));
+        }
         let after_dot = slice(text, 1..text.len());
         let (body, pipe_range) = split_transform(after_dot);
         let pipeline = match pipe_range {
@@ -516,6 +587,10 @@ impl Cx<'_> {
         };
         let path = if body.is_empty() {
             None
+        } else if body == "." {
+            // Relative to the item, `..` is the key "" twice (as a write path reads "."), not
+            // the item itself: 2.6.0 reads it so (parser._parse_lhs).
+            Some(self.path(body, offset + 1, false, depth + 1)?)
         } else {
             Some(self.path(body, offset + 1, true, depth + 1)?)
         };
@@ -538,7 +613,16 @@ impl Cx<'_> {
             return Ok(Rhs::Bool(parser.parse()?));
         }
         let span = offset..offset + text.len();
-        if text.starts_with(ROOT) {
+        if let Some(rest) = text.strip_prefix(ROOT) {
+            // Spec 2.1: `$$root`, `$$root.<path>` or `$$root|$f`, parsed now so that a
+            // malformed one is a parse error before any data is read.
+            let malformed = !(rest.is_empty() || rest.starts_with('.') || rest.starts_with('|'))
+                || rest == "."
+                || rest.starts_with("..");
+            if malformed {
+                return Err(self.error(Some(text), ROOT_REF_ERROR, span));
+            }
+            self.path(text, offset, true, depth + 1)?;
             return Ok(Rhs::RootRef(RootRef {
                 text: text.to_owned(),
                 span,
@@ -575,7 +659,13 @@ impl Cx<'_> {
                 ));
             }
             let args = match arg_text {
-                Some((at, arg_text)) => parse_args(arg_text, span.start + at),
+                Some((at, arg_text)) => parse_args(arg_text, span.start + at).ok_or_else(|| {
+                    self.error(
+                        Some(segment),
+                        "Invalid path filter arguments: an argument is empty.",
+                        span.clone(),
+                    )
+                })?,
                 None => Vec::new(),
             };
             // Custom filters take any number of arguments.
@@ -616,22 +706,25 @@ fn arity_text(def: &FilterDef) -> String {
     format!("Path filter '${}' takes {wanted} argument(s)", def.name)
 }
 
-fn parse_args(text: &str, offset: usize) -> Vec<Arg> {
+/// The arguments; None when one is empty (`$between(0, )`): a malformed list (spec 2.1).
+fn parse_args(text: &str, offset: usize) -> Option<Vec<Arg>> {
     if py_strip(text).1.is_empty() {
-        return Vec::new();
+        return Some(Vec::new());
     }
     split_top_level(text, b',', true, b"[({")
         .into_iter()
         .map(|range| {
             let (start, part) = py_strip(slice(text, range.clone()));
-            if part.starts_with(ROOT) {
+            if part.is_empty() {
+                None
+            } else if part.starts_with(ROOT) {
                 let at = offset + range.start + start;
-                Arg::RootRef(RootRef {
+                Some(Arg::RootRef(RootRef {
                     text: part.to_owned(),
                     span: at..at + part.len(),
-                })
+                }))
             } else {
-                Arg::Literal(literal::parse_or_raw(part))
+                Some(Arg::Literal(literal::parse_or_raw(part)))
             }
         })
         .collect()
@@ -784,12 +877,23 @@ fn slice(text: &str, range: Range<usize>) -> &str {
     text.get(range).unwrap_or("")
 }
 
+/// The bracket that closes `open`.
+fn closer(open: u8) -> u8 {
+    match open {
+        b'[' => b']',
+        b'(' => b')',
+        _ => b'}',
+    }
+}
+
 /// Splits `text` on `sep` where it stands outside brackets (and quotes, if asked). As in
-/// parser.py, only the `brackets` open a level but any closing bracket closes one.
+/// parser.py, the `brackets` are a stack of separate kinds: a closing bracket closes only the
+/// kind on top (spec 2.1: a `)` never closes a `[`); with quotes, a backslash outside them
+/// also keeps the next character from splitting, as 2.6.0 reads it.
 fn split_top_level(text: &str, sep: u8, quotes: bool, brackets: &[u8]) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut parts = Vec::new();
-    let mut depth = 0usize;
+    let mut stack: Vec<u8> = Vec::new();
     let mut quote: Option<u8> = None;
     let mut start = 0;
     let mut i = 0;
@@ -804,11 +908,14 @@ fn split_top_level(text: &str, sep: u8, quotes: bool, brackets: &[u8]) -> Vec<Ra
             }
         } else if quotes && (ch == b'\'' || ch == b'"') {
             quote = Some(ch);
+        } else if quotes && ch == b'\\' {
+            i += 2;
+            continue;
         } else if brackets.contains(&ch) {
-            depth += 1;
-        } else if matches!(ch, b']' | b')' | b'}') && depth > 0 {
-            depth -= 1;
-        } else if depth == 0 && ch == sep {
+            stack.push(closer(ch));
+        } else if stack.last() == Some(&ch) {
+            stack.pop();
+        } else if stack.is_empty() && ch == sep {
             parts.push(start..i);
             start = i + 1;
         }
@@ -816,6 +923,62 @@ fn split_top_level(text: &str, sep: u8, quotes: bool, brackets: &[u8]) -> Vec<Ra
     }
     parts.push(start..bytes.len());
     parts
+}
+
+/// Whether every bracket, parenthesis, brace and quote in `text` is closed, in order.
+fn balanced(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut stack: Vec<u8> = Vec::new();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while let Some(&ch) = bytes.get(i) {
+        if let Some(open) = quote {
+            if ch == b'\\' {
+                i += 1;
+            } else if ch == open {
+                quote = None;
+            }
+        } else if ch == b'\'' || ch == b'"' {
+            quote = Some(ch);
+        } else if matches!(ch, b'[' | b'(' | b'{') {
+            stack.push(closer(ch));
+        } else if matches!(ch, b']' | b')' | b'}') && stack.pop() != Some(ch) {
+            return false;
+        }
+        i += 1;
+    }
+    quote.is_none() && stack.is_empty()
+}
+
+/// The index of the bracket that closes the one at `text[at]`, quotes and escapes honoured;
+/// None when it is not closed or a bracket of another kind closes first.
+fn closing(text: &str, at: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut stack: Vec<u8> = Vec::new();
+    let mut quote: Option<u8> = None;
+    let mut i = at;
+    while let Some(&ch) = bytes.get(i) {
+        if let Some(open) = quote {
+            if ch == b'\\' {
+                i += 1;
+            } else if ch == open {
+                quote = None;
+            }
+        } else if ch == b'\'' || ch == b'"' {
+            quote = Some(ch);
+        } else if matches!(ch, b'[' | b'(' | b'{') {
+            stack.push(closer(ch));
+        } else if matches!(ch, b']' | b')' | b'}') {
+            if stack.pop() != Some(ch) {
+                return None;
+            }
+            if stack.is_empty() {
+                return Some(i);
+            }
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Splits off the output transform at the first top-level `|` followed by `$`; aware of
@@ -846,7 +1009,7 @@ fn find_operator(text: &str) -> Option<(usize, CmpOp)> {
         CmpOp::Lt,
     ];
     let bytes = text.as_bytes();
-    let mut depth = 0usize;
+    let mut stack: Vec<u8> = Vec::new();
     let mut quote: Option<u8> = None;
     let mut i = 0;
     while let Some(&ch) = bytes.get(i) {
@@ -860,11 +1023,16 @@ fn find_operator(text: &str) -> Option<(usize, CmpOp)> {
             }
         } else if ch == b'\'' || ch == b'"' {
             quote = Some(ch);
+        } else if ch == b'\\' {
+            // Outside quotes too a backslash escapes the next character (`.id\\!=1` has no
+            // operator), as 2.6.0 reads it.
+            i += 2;
+            continue;
         } else if matches!(ch, b'[' | b'(' | b'{') {
-            depth += 1;
-        } else if matches!(ch, b']' | b')' | b'}') {
-            depth = depth.saturating_sub(1);
-        } else if depth == 0 {
+            stack.push(closer(ch));
+        } else if stack.last() == Some(&ch) {
+            stack.pop();
+        } else if stack.is_empty() {
             let rest = bytes.get(i..).unwrap_or(&[]);
             if let Some(op) = OPERATORS
                 .into_iter()
@@ -961,7 +1129,7 @@ struct Segment<'a> {
     maps: bool,
 }
 
-/// `^\$([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?(\[\])?$`.
+/// `$name`, `$name(args)`, each with an optional `[]` (parser.py's `_match_segment`).
 fn match_segment(segment: &str) -> Option<Segment<'_>> {
     let text = subject(segment);
     let rest = text.strip_prefix('$')?;
@@ -975,28 +1143,26 @@ fn match_segment(segment: &str) -> Option<Segment<'_>> {
     }
     let tail = slice(rest, name_len..rest.len());
     let args_at = 1 + name_len + 1;
-    if tail.is_empty() || tail == "[]" {
+    let (tail, maps) = match tail.strip_suffix("[]") {
+        Some(tail) => (tail, true),
+        None => (tail, false),
+    };
+    if tail.is_empty() {
         return Some(Segment {
             name,
             args: None,
-            maps: !tail.is_empty(),
+            maps,
         });
     }
-    if !tail.starts_with('(') {
+    // Spec 2.1: the argument list's parenthesis closes at its end (`$add(2)$mul(3)` and
+    // `$mul(()` are not segments).
+    if !tail.starts_with('(') || closing(tail, 0) != Some(tail.len() - 1) {
         return None;
     }
-    if let Some(inner) = tail.strip_suffix(")[]").and_then(|t| t.get(1..)) {
-        return Some(Segment {
-            name,
-            args: Some((args_at, inner)),
-            maps: true,
-        });
-    }
-    let inner = tail.strip_suffix(')').and_then(|t| t.get(1..))?;
     Some(Segment {
         name,
-        args: Some((args_at, inner)),
-        maps: false,
+        args: Some((args_at, slice(tail, 1..tail.len() - 1))),
+        maps,
     })
 }
 
@@ -1047,7 +1213,7 @@ fn py_int(text: &str) -> (i64, String) {
 }
 
 /// The value of a Unicode decimal digit (category Nd), which Python's `\d` and `int()` accept.
-fn py_digit(ch: char) -> Option<u32> {
+pub(crate) fn py_digit(ch: char) -> Option<u32> {
     let code = u32::from(ch);
     let index = ND_ZEROS.partition_point(|&zero| zero <= code);
     let zero = *ND_ZEROS.get(index.checked_sub(1)?)?;
@@ -1103,7 +1269,7 @@ mod tests {
                 selector: Selector::Each
             }]
         );
-        // Python's `$` matches before a trailing newline, and `\d` takes any decimal digit.
+        // Python's `$` matches before a trailing newline, and `\d` takes any decimal digit...
         assert_eq!(
             kinds("a[]\n"),
             vec![TokenKind::Select {
@@ -1111,16 +1277,8 @@ mod tests {
                 selector: Selector::Each
             }]
         );
-        assert_eq!(
-            kinds("a[\u{663}]"),
-            vec![TokenKind::Select {
-                key: "a".into(),
-                selector: Selector::Index(Index {
-                    value: 3,
-                    text: "3".into()
-                })
-            }]
-        );
+        // ... but an index of other digits is an error (spec 2.1).
+        assert!(parse("a[\u{663}]").is_err_and(|e| e.message == "Failed to parse list index."));
         assert_eq!(
             kinds(".[]"),
             vec![TokenKind::RootSelect {
@@ -1150,15 +1308,33 @@ mod tests {
 
     #[test]
     fn nesting_is_bounded() {
-        let deep = format!(
-            "a{}{}",
-            "[?.a".repeat(MAX_NESTING + 5),
-            "]".repeat(MAX_NESTING + 5)
-        );
-        assert!(parse(&deep).is_err_and(|e| e.is_too_deep()));
+        let nested = |n: usize| format!("a{}==1{}", "[?.a".repeat(n), "]".repeat(n));
+        assert!(parse(&nested(MAX_NESTING)).is_ok());
+        let too_deep = parse(&nested(MAX_NESTING + 1)).err();
+        assert!(too_deep.as_ref().is_some_and(|e| !e.is_too_deep()
+            && e.to_string()
+                .starts_with("The path nests brackets deeper than 64 levels.")));
         let parens = format!("a[?.n==!{}$odd{}]", "(".repeat(10_000), ")".repeat(10_000));
-        assert!(parse(&parens).is_err_and(|e| e.is_too_deep()));
+        assert!(parse(&parens).is_err_and(|e| e.message.contains("nests brackets")));
         let bangs = format!("a[?.n=={}$odd]", "!".repeat(100_001));
         assert!(parse(&bangs).is_ok());
+    }
+
+    #[test]
+    fn brackets_close_only_their_own_kind() {
+        let parts = |text: &str| -> Vec<String> {
+            split_top_level(text, b'.', false, b"[")
+                .into_iter()
+                .map(|r| slice(text, r).to_owned())
+                .collect()
+        };
+        assert_eq!(
+            parts("a[?.v|$mul(2)>$$root.x].y"),
+            ["a[?.v|$mul(2)>$$root.x]", "y"]
+        );
+        assert_eq!(parts("a[?.t==(].id"), ["a[?.t==(]", "id"]);
+        assert!(balanced("a[(x)]'q'") && !balanced("a)") && !balanced("\"") && !balanced("[)"));
+        assert_eq!(closing("(a[)])x", 0), None);
+        assert_eq!(closing("(a[')'])x", 0), Some(7));
     }
 }

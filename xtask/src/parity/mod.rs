@@ -105,6 +105,21 @@ impl flags::Parity {
             };
             return Ok(Conclusion::new(status, summary));
         }
+        if let (Some(paths), true) = (self.fuzz, self.mutate) {
+            let status = oracle::run_mutate(sh, &options, paths, self.seed)?;
+            let summary = match status {
+                Status::Passed => format!(
+                    "--mutate: python, rust and core agreed on {paths} paths and every difference \
+                     from 2.6.0 is declared"
+                ),
+                _ => format!(
+                    "--mutate: a disagreement or an undeclared difference from 2.6.0 (seed {}); \
+                     the cases are in the corpus",
+                    self.seed
+                ),
+            };
+            return Ok(Conclusion::new(status, summary));
+        }
         if let Some(cases) = self.fuzz {
             let status = oracle::run(sh, &options, cases, self.seed)?;
             let summary = match status {

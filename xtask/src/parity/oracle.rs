@@ -52,6 +52,10 @@ impl Oracle for WorkerOracle {
         self.backend
     }
 
+    fn run_all(&mut self, cases: &[Case]) -> Vec<Result<Outcome, String>> {
+        self.run_batch(cases)
+    }
+
     fn run(&mut self, case: &Case) -> Result<Outcome, String> {
         let mut worker = match self.worker.take() {
             Some(worker) => worker,
@@ -70,6 +74,36 @@ impl Oracle for WorkerOracle {
                 Err(failure.message)
             }
         }
+    }
+}
+
+impl WorkerOracle {
+    /// [`Oracle::run_all`]: the cases sent at once; after a crash, the rest go to a new worker.
+    fn run_batch(&mut self, cases: &[Case]) -> Vec<Result<Outcome, String>> {
+        let mut answers = Vec::with_capacity(cases.len());
+        while answers.len() < cases.len() {
+            let rest = cases.get(answers.len()..).unwrap_or_default();
+            let mut worker = match self.worker.take() {
+                Some(worker) => worker,
+                None => match Worker::start(&self.spec, self.limits.startup) {
+                    Ok(worker) => worker,
+                    Err(why) => {
+                        // One answer for the next case says why; the loop tries again after it.
+                        answers.push(Err(format!("the worker did not start again: {why}")));
+                        continue;
+                    }
+                },
+            };
+            let got = worker.ask_all(rest, self.limits.timeout);
+            let restart = got
+                .last()
+                .is_some_and(|answer| answer.as_ref().is_err_and(|failure| failure.restart));
+            if !restart {
+                self.worker = Some(worker);
+            }
+            answers.extend(got.into_iter().map(|answer| answer.map_err(|f| f.message)));
+        }
+        answers
     }
 }
 
@@ -123,6 +157,63 @@ pub fn run(sh: &Shell, options: &RunOptions, cases: usize, seed: u64) -> anyhow:
     bar.finish_and_clear();
     print!("{summary}");
     Ok(if summary.agreed() {
+        Status::Passed
+    } else {
+        Status::Failed
+    })
+}
+
+/// `--fuzz N --mutate`: `paths` mutated paths from `seed` on the backends (default: all four).
+/// Exit 0 when python, rust and core agreed and every difference from 2.6.0 is declared, 1
+/// otherwise, 2 when a backend could not start or the rules do not load.
+pub fn run_mutate(
+    sh: &Shell,
+    options: &RunOptions,
+    paths: usize,
+    seed: u64,
+) -> anyhow::Result<Status> {
+    let root = sh.current_dir();
+    let backends: Vec<Backend> = if options.backends.is_empty() {
+        Backend::ALL.to_vec()
+    } else {
+        options.backends.clone()
+    };
+    let corpus_dir = root.join(&options.corpus);
+    // The rules sit beside the corpus directory (`parity/rules.json`), not among its files.
+    let rules_file = corpus_dir
+        .parent()
+        .unwrap_or(&corpus_dir)
+        .join(fuzz::rules::RULES);
+    let rules = fuzz::rules::Rules::load(&rules_file)?;
+    let limits = Limits::new(options.timeout);
+    let wheel_dir = root.join(&options.wheel_dir);
+    let mut oracles: Vec<Box<dyn Oracle>> = Vec::new();
+    for (backend, plan) in setup::plans(sh, &backends, &wheel_dir, options.build) {
+        match plan {
+            Plan::Core => oracles.push(Box::new(CoreOracle)),
+            Plan::Worker(spec) => {
+                oracles.push(Box::new(WorkerOracle::start(backend, *spec, limits)?));
+            }
+            Plan::CouldNotRun(why) => bail!("{backend} cannot run: {why}"),
+        }
+    }
+    term::info(format_args!(
+        "parity --fuzz --mutate: {paths} mutated paths from seed {seed} on {}; rules from {}",
+        backends
+            .iter()
+            .map(|b| b.name())
+            .collect::<Vec<_>>()
+            .join(", "),
+        shown(&root, &rules_file)
+    ));
+    let bar = progress_bar(paths as u64);
+    let settings = fuzz::mutate::Settings::new(paths, seed);
+    let summary = fuzz::mutate::run(oracles, &rules, &settings, &corpus_dir, |done| {
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    print!("{summary}");
+    Ok(if summary.passed() {
         Status::Passed
     } else {
         Status::Failed

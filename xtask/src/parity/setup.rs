@@ -254,6 +254,9 @@ fn worker_spec(backend: Backend, venv_dir: &Path, script: &Path, ready: ReadyChe
         env: vec![
             (OsString::from("PYTHONPATH"), None),
             (OsString::from("DICTWALK_BACKEND"), None),
+            // A panic in a native wheel (2.6.0's PanicException) kills the worker, which is
+            // started again; a backtrace would only make each such restart slower.
+            (OsString::from("RUST_BACKTRACE"), None),
         ],
         cwd: venv_dir.to_path_buf(),
         ready,

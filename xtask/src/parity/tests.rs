@@ -707,3 +707,40 @@ fn each_malformed_corpus_stops_the_run_before_any_case() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[test]
+fn a_batch_goes_on_after_a_crash_on_a_worker_started_again() -> anyhow::Result<()> {
+    use super::{fuzz::Oracle, oracle::WorkerOracle};
+    let project = Project::new(&corpus())?;
+    let cases = dictwalk_corpus::load_dir(
+        &project.dir.path().join("cases"),
+        dictwalk_corpus::LoadOptions::default(),
+    )
+    .map_err(|error| anyhow::anyhow!("{error}"))?;
+    let started = project.dir.path().join("started");
+    let started_arg = started.to_string_lossy().into_owned();
+    let spec = fake(&["--crash-on", "t.three", "--started", &started_arg]);
+    let mut oracle = WorkerOracle::start(Backend::Python, spec, limits(TIMEOUT))?;
+    let answers = oracle.run_all(&cases);
+    let ids: Vec<(&str, bool)> = cases
+        .iter()
+        .zip(&answers)
+        .map(|(case, answer)| (case.id.as_str(), answer.is_ok()))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("t.one", true),
+            ("t.two", true),
+            ("t.three", false),
+            ("t.four", true),
+            ("t.five", true)
+        ]
+    );
+    assert!(answers
+        .get(2)
+        .is_some_and(|a| a.as_ref().is_err_and(|why| why.contains("crashed"))));
+    // The first worker, and one more after the crash for the rest of the batch.
+    assert_eq!(fs::read_to_string(&started)?.lines().count(), 2);
+    Ok(())
+}

@@ -269,13 +269,58 @@ impl Worker {
             .requests
             .as_ref()
             .is_some_and(|requests| requests.send(request).is_ok());
-        let line = if sent {
-            self.lines.recv_timeout(timeout)
-        } else {
-            Err(mpsc::RecvTimeoutError::Disconnected)
-        };
-        match line {
-            Ok(line) => self.judge_reply(&case.id, &line),
+        if !sent {
+            return Err(Failure {
+                kind: FailureKind::Crash,
+                message: format!("the worker crashed: {}", self.death()),
+                restart: true,
+            });
+        }
+        self.receive(&case.id, timeout)
+    }
+
+    /// Sends every case at once and reads the outcomes in order, each awaited up to `timeout`:
+    /// the worker answers the next request while this side reads the last answer, so a batch
+    /// costs no round trip per case. The answers stop after the first failure that needs a
+    /// restart (the worker is gone, and the requests after it with it); the caller sends the
+    /// rest again to a new worker.
+    pub fn ask_all(&mut self, cases: &[Case], timeout: Duration) -> Vec<Result<Outcome, Failure>> {
+        let mut sent = 0;
+        for case in cases {
+            let Ok(request) = serde_json::to_string(&case.request()) else {
+                break;
+            };
+            let queued = self
+                .requests
+                .as_ref()
+                .is_some_and(|requests| requests.send(request + "\n").is_ok());
+            if !queued {
+                break;
+            }
+            sent += 1;
+        }
+        let mut answers = Vec::with_capacity(cases.len());
+        for (i, case) in cases.iter().enumerate() {
+            let answer = if i < sent {
+                self.receive(&case.id, timeout)
+            } else {
+                // Not sent (it cannot be written as JSON, or the worker is gone): ask alone,
+                // which says why.
+                self.ask(case, timeout)
+            };
+            let stop = answer.as_ref().is_err_and(|failure| failure.restart);
+            answers.push(answer);
+            if stop {
+                break;
+            }
+        }
+        answers
+    }
+
+    /// Waits up to `timeout` for the reply to the request `id`, already sent.
+    fn receive(&mut self, id: &str, timeout: Duration) -> Result<Outcome, Failure> {
+        match self.lines.recv_timeout(timeout) {
+            Ok(line) => self.judge_reply(id, &line),
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 self.kill();
                 Err(Failure {

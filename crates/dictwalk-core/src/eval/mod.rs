@@ -316,6 +316,15 @@ impl IdentitySet {
         }
     }
 
+    /// Empties the set, keeping its table.
+    pub(crate) fn clear(&mut self) {
+        if self.len > 0 {
+            self.slots.fill(0);
+            self.len = 0;
+        }
+        self.zero = false;
+    }
+
     /// Adds `id`; false when it was already there.
     pub(crate) fn insert(&mut self, id: usize) -> bool {
         if id == 0 {

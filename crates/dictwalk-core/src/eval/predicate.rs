@@ -97,7 +97,13 @@ pub(crate) fn matches<'a: 'i, 'i, D: Document>(
     prepared: &mut Prepared<D>,
 ) -> Result<bool, Failed<D>> {
     // Nested predicates recurse through `lhs_value`; the test itself is kept out of this frame.
-    let lhs = lhs_value(env, item, pred)?;
+    let lhs = match lhs_value(env, item, pred) {
+        Ok(lhs) => lhs,
+        // A left side whose pipeline fails on this item: the item does not match, and the
+        // read goes on with the others (spec 9, as reader.matches).
+        Err(Fail::Soft(_)) => return Ok(false),
+        Err(other) => return Err(other),
+    };
     test(env, &lhs, pred, raw, prepared)
 }
 

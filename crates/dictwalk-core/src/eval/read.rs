@@ -389,8 +389,8 @@ fn pluck<'x, D: Document>(
 
 /// Every value below the start, depth-first pre-order, containers included (spec 3).
 ///
-/// Iterative, so depth costs no recursion, and each container is entered once, so a
-/// document that contains itself ends (spec 9.6). `children` are the start's children and
+/// Iterative, so depth costs no recursion, and each container is entered once below each
+/// child of the start, so a document that contains itself ends (spec 9.6). `children` are the start's children and
 /// `start` its identity.
 pub(crate) fn descendants<'x, D: Document>(
     children: Vec<Cow<'x, D>>,
@@ -419,8 +419,19 @@ fn visit_descendants<'x, D: Document>(
     // reverse order, so the walk is the same pre-order as nested loops would give.
     let mut stack = children;
     stack.reverse();
+    // The start's children still to visit are `stack[..top]`, under everything pushed later.
+    let mut top = stack.len();
     let mut owned = Vec::new();
     while let Some(child) = stack.pop() {
+        if stack.len() < top {
+            // Each child of the start is walked afresh: `**.**` repeats what the first `**`
+            // found, as consecutive steps compose in 2.6.0 (spec 9, as reader.descendants).
+            top = stack.len();
+            seen.clear();
+            if let Some(start) = start {
+                seen.insert(start);
+            }
+        }
         if child.kind() == Kind::Other {
             visit(child)?;
             continue;

@@ -330,12 +330,22 @@ pub(crate) fn py_float(value: &Value) -> Res<f64> {
 }
 
 /// The float a str spells for Python's `float()`: surrounding whitespace, a sign, `_` between
-/// digits, `inf`/`infinity`/`nan` in any case. Non-ASCII digits, which Python also accepts,
-/// are not supported (they give None, that is a ValueError).
+/// digits, `inf`/`infinity`/`nan` in any case, and any Unicode decimal digit, which Python
+/// reads as its ASCII digit (`float('-5\u{661}')` is -51.0).
 pub(crate) fn parse_float(text: &str) -> Option<f64> {
     let trimmed = text.trim_matches(pyfmt::is_space);
-    let cleaned = strip_underscores(trimmed)?;
-    if cleaned.is_empty() || !cleaned.is_ascii() {
+    let ascii: String = trimmed
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii() {
+                Some(ch)
+            } else {
+                crate::syntax::py_digit(ch).and_then(|digit| char::from_digit(digit, 10))
+            }
+        })
+        .collect::<Option<String>>()?;
+    let cleaned = strip_underscores(&ascii)?;
+    if cleaned.is_empty() {
         return None;
     }
     // Rust accepts the same grammar as CPython's `_PyOS_string_to_double`, and both round
@@ -639,6 +649,11 @@ mod tests {
         assert_eq!(parse_float(" 1_000.5\n"), Some(1000.5));
         assert_eq!(parse_float("1__0"), None);
         assert_eq!(parse_float("-Infinity"), Some(f64::NEG_INFINITY));
+        // As Python's float(): other decimal digits read as theirs, underscores between them.
+        assert_eq!(parse_float("-5\u{661}"), Some(-51.0));
+        assert_eq!(parse_float("1_\u{661}"), Some(11.0));
+        assert_eq!(parse_float("\u{661}e\u{662}"), Some(100.0));
+        assert_eq!(parse_float("5\u{e9}"), None);
         assert_eq!(py_int(&json!(" -1_0 ")).ok(), Some(-10));
         assert!(py_int(&json!("1.5")).is_err());
         assert_eq!(py_int(&json!(-2.9)).ok(), Some(-2));

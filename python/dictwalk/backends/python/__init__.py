@@ -7,6 +7,7 @@ the custom filter registry). It is the specification the native backend is held 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -29,24 +30,50 @@ NAME = "python"
 TData = TypeVar("TData")
 
 
+T = TypeVar("T")
+
+# Python frames that parsing and walking take per level of a path's nesting (measured: about
+# eight), and the length below which a path cannot nest deeply enough to need more frames
+# than the interpreter's default limit gives.
+_FRAMES_PER_LEVEL = 10
+_SHALLOW = 60
+
+
 def _guard_depth(path: str) -> DictWalkResolutionError:
     return DictWalkResolutionError(path, None, "RecursionError: the data is nested too deeply to walk.")
 
 
-def get(data: Any, path: str, default: Any = None, *, strict: bool = False) -> Any:
-    """Return the value at path in data, or default when it does not resolve."""
+def _guarded(path: Any, call: Callable[[], T]) -> T:
+    """Run ``call`` with Python stack enough for ``path``'s nesting.
+
+    Nesting up to ``parser.MAX_NESTING`` levels must give the same answer as the native
+    backend (spec 2.1), and the parser and reader recurse once per level: the recursion
+    limit is raised for the call by what the path needs, and restored after.
+    """
+    levels = 0
+    if isinstance(path, str) and len(path) > _SHALLOW:
+        levels = min(parser.nesting(path), parser.MAX_NESTING)
+    old = sys.getrecursionlimit()
+    raise_by = levels * _FRAMES_PER_LEVEL
+    if raise_by:
+        sys.setrecursionlimit(old + raise_by)
     try:
-        return reader.get(data, path, default, strict=strict)
+        return call()
     except RecursionError:
         raise _guard_depth(path) from None
+    finally:
+        if raise_by:
+            sys.setrecursionlimit(old)
+
+
+def get(data: Any, path: str, default: Any = None, *, strict: bool = False) -> Any:
+    """Return the value at path in data, or default when it does not resolve."""
+    return _guarded(path, lambda: reader.get(data, path, default, strict=strict))
 
 
 def exists(data: Any, path: str, *, strict: bool = False) -> bool:
     """Return True when path resolves in data (as a strict get would)."""
-    try:
-        return reader.exists(data, path, strict=strict)
-    except RecursionError:
-        raise _guard_depth(path) from None
+    return _guarded(path, lambda: reader.exists(data, path, strict=strict))
 
 
 def set(
@@ -60,8 +87,9 @@ def set(
     overwrite_incompatible: bool = True,
 ) -> TData:
     """Write value at path in data, in place, and return data."""
-    try:
-        result: TData = writer.set_value(
+    result: TData = _guarded(
+        path,
+        lambda: writer.set_value(
             data,
             path,
             value,
@@ -69,18 +97,14 @@ def set(
             create_missing=create_missing,
             create_filter_match=create_filter_match,
             overwrite_incompatible=overwrite_incompatible,
-        )
-    except RecursionError:
-        raise _guard_depth(path) from None
+        ),
+    )
     return result
 
 
 def unset(data: TData, path: str, *, strict: bool = False) -> TData:
     """Remove what path selects in data, in place, and return data."""
-    try:
-        result: TData = writer.unset_value(data, path, strict=strict)
-    except RecursionError:
-        raise _guard_depth(path) from None
+    result: TData = _guarded(path, lambda: writer.unset_value(data, path, strict=strict))
     return result
 
 

@@ -43,6 +43,14 @@ __all__ = [
 ]
 
 ROOT = "$$root"
+# The deepest nesting of brackets, parentheses and braces a path may have (spec 2.1); deeper
+# is a parse error. The native backend has the same limit (syntax.rs, MAX_NESTING), which its
+# recursion on a thread's stack sets.
+MAX_NESTING = 64
+_FILTER_ERROR = "Failed to parse filter token."
+_ROOT_REF_ERROR = (
+    "Invalid '$$root' value expression. Expected '$$root', '$$root.<path>', or '$$root|$filter'."
+)
 _PIPE_ERROR = "Invalid path filter expression. Expected a '$name' / '$name(...)' built-in filter string."
 
 
@@ -196,9 +204,13 @@ _CLOSE = {"]", ")", "}"}
 
 
 def _split_top_level(text: str, sep: str, *, quotes: bool, brackets: str = "[({") -> list[str]:
-    """Split ``text`` on ``sep`` where it stands outside brackets (and quotes, if asked)."""
+    """Split ``text`` on ``sep`` where it stands outside brackets (and quotes, if asked).
+
+    The brackets are a stack of separate kinds: a closing bracket closes only the kind on top
+    (spec 2.1: a ``)`` never closes a ``[``), and one that closes nothing is plain text.
+    """
     parts: list[str] = []
-    depth = 0
+    stack: list[str] = []
     quote: str | None = None
     start = 0
     i = 0
@@ -212,11 +224,15 @@ def _split_top_level(text: str, sep: str, *, quotes: bool, brackets: str = "[({"
                 quote = None
         elif quotes and ch in "'\"":
             quote = ch
+        elif quotes and ch == "\\":
+            # As in 2.6.0, a backslash keeps the next character from splitting (``$join(\\,)``).
+            i += 2
+            continue
         elif ch in brackets:
-            depth += 1
-        elif ch in _CLOSE and depth > 0 and _OPEN.get(_matching_open(ch), "") == ch:
-            depth -= 1
-        elif depth == 0 and text.startswith(sep, i):
+            stack.append(_OPEN[ch])
+        elif stack and ch == stack[-1]:
+            stack.pop()
+        elif not stack and text.startswith(sep, i):
             parts.append(text[start:i])
             i += len(sep)
             start = i
@@ -226,8 +242,65 @@ def _split_top_level(text: str, sep: str, *, quotes: bool, brackets: str = "[({"
     return parts
 
 
-def _matching_open(close: str) -> str:
-    return {"]": "[", ")": "(", "}": "{"}[close]
+def _balanced(text: str) -> bool:
+    """Whether every bracket, parenthesis, brace and quote in ``text`` is closed, in order."""
+    stack: list[str] = []
+    quote: str | None = None
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote is not None:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch in _OPEN:
+            stack.append(_OPEN[ch])
+        elif ch in _CLOSE and (not stack or stack.pop() != ch):
+            return False
+        i += 1
+    return quote is None and not stack
+
+
+def _closing(text: str, at: int) -> int | None:
+    """The index of the bracket that closes the one at ``text[at]``, quotes and escapes
+    honoured; None when it is not closed or a bracket of another kind closes first."""
+    stack: list[str] = []
+    quote: str | None = None
+    i = at
+    while i < len(text):
+        ch = text[i]
+        if quote is not None:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch in _OPEN:
+            stack.append(_OPEN[ch])
+        elif ch in _CLOSE:
+            if stack.pop() != ch:
+                return None
+            if not stack:
+                return i
+        i += 1
+    return None
+
+
+def nesting(text: str) -> int:
+    """How deeply brackets, parentheses and braces nest in ``text``: one linear scan, so that
+    a path nested past the limit is refused before any recursion (spec 2.1)."""
+    deepest = depth = 0
+    for ch in text:
+        if ch in _OPEN:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in _CLOSE and depth > 0:
+            depth -= 1
+    return deepest
 
 
 def _split_transform(text: str) -> tuple[str, str | None]:
@@ -250,7 +323,27 @@ def _split_transform(text: str) -> tuple[str, str | None]:
 # Pipelines
 # ---------------------------------------------------------------------------------------------
 
-_SEGMENT = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?(\[\])?$", re.DOTALL)
+_SEGMENT_NAME = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _match_segment(seg: str) -> tuple[str, str | None, bool] | None:
+    """``$name``, ``$name(args)``, each with an optional ``[]``: the name, the argument text
+    and whether the step maps; None when ``seg`` is not one (spec 2.1: the argument list's
+    parenthesis must close at its end, so ``$add(2)$mul(3)`` and ``$mul(()`` are not)."""
+    # Python's ``$`` also matches before one trailing newline, and no segment holds it.
+    body = seg[:-1] if seg.endswith("\n") else seg
+    match = _SEGMENT_NAME.match(body)
+    if match is None:
+        return None
+    name, rest = match.group(1), body[match.end() :]
+    maps = rest.endswith("[]")
+    if maps:
+        rest = rest[:-2]
+    if rest == "":
+        return name, None, maps
+    if not rest.startswith("(") or _closing(rest, 0) != len(rest) - 1:
+        return None
+    return name, rest[1:-1], maps
 
 
 def parse_pipeline(text: str, path: str | None = None) -> Pipeline:
@@ -263,17 +356,17 @@ def parse_pipeline(text: str, path: str | None = None) -> Pipeline:
     segments = _split_top_level(text, "|", quotes=True)
     steps = []
     for seg in segments:
-        match = _SEGMENT.match(seg)
+        match = _match_segment(seg)
         if match is None:
             raise DictWalkParseError(where, seg or None, _PIPE_ERROR)
-        name, arg_text, maps = match.groups()
+        name, arg_text, maps = match
         spec = filters.lookup(name)
         if spec is None:
             raise DictWalkParseError(where, seg, f"Unknown path filter '${name}'.")
-        args = _parse_args(arg_text) if arg_text is not None else ()
+        args = _parse_args(arg_text, where, seg) if arg_text is not None else ()
         if not spec.accepts(len(args)):
             raise DictWalkParseError(where, seg, f"{_arity_text(spec)}, got {len(args)}.")
-        steps.append(FilterCall(name, args, spec, maps is not None))
+        steps.append(FilterCall(name, args, spec, maps))
     return Pipeline(text, tuple(steps))
 
 
@@ -288,10 +381,14 @@ def _arity_text(spec: filters.FilterSpec) -> str:
     return f"Path filter '${spec.name}' takes {wanted} argument(s)"
 
 
-def _parse_args(text: str) -> tuple[Any, ...]:
+def _parse_args(text: str, path: str, seg: str) -> tuple[Any, ...]:
     if not text.strip():
         return ()
-    return tuple(_parse_value(part.strip()) for part in _split_top_level(text, ",", quotes=True))
+    parts = [part.strip() for part in _split_top_level(text, ",", quotes=True)]
+    # An empty argument (``$between(0, )``) is a malformed list (spec 2.1), not a missing value.
+    if "" in parts:
+        raise DictWalkParseError(path, seg, "Invalid path filter arguments: an argument is empty.")
+    return tuple(_parse_value(part) for part in parts)
 
 
 def _parse_value(text: str) -> Any:
@@ -317,7 +414,7 @@ _OPERATORS = ("==", "!=", ">=", "<=", ">", "<")
 
 def _find_operator(text: str) -> tuple[int, str] | None:
     """The first top-level comparison operator, outside quotes and brackets."""
-    depth = 0
+    stack: list[str] = []
     quote: str | None = None
     i = 0
     while i < len(text):
@@ -330,11 +427,16 @@ def _find_operator(text: str) -> tuple[int, str] | None:
                 quote = None
         elif ch in "'\"":
             quote = ch
+        elif ch == "\\":
+            # Outside quotes too a backslash escapes the next character (``.id\\!=1`` has no
+            # operator), as 2.6.0 reads it.
+            i += 2
+            continue
         elif ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE:
-            depth = max(depth - 1, 0)
-        elif depth == 0:
+            stack.append(_OPEN[ch])
+        elif stack and ch == stack[-1]:
+            stack.pop()
+        elif not stack:
             for op in _OPERATORS:
                 if text.startswith(op, i):
                     return i, op
@@ -356,16 +458,25 @@ def _parse_predicate(text: str, path: str, token: str) -> Predicate:
             lhs_text or None,
             "Predicate field expressions must start with '.' (for example: '[?.id==1]' or '[?.|$len>3]').",
         )
+    # Spec 2.1: the left side's brackets and quotes balance, and an operator has a right side.
+    if not _balanced(lhs_text) or (rhs_text is not None and not rhs_text.strip()):
+        raise DictWalkParseError(path, token, _FILTER_ERROR)
     lhs = _parse_lhs(lhs_text, path)
     rhs = None if rhs_text is None else _parse_rhs(rhs_text.strip(), path)
     return Predicate(text, lhs, op, rhs)
 
 
 def _parse_lhs(text: str, path: str) -> RelPath:
+    if text.startswith(".|") and not text.startswith(".|$"):
+        raise DictWalkParseError(path, text, f"Invalid left-hand predicate expression '{text}'.")
     body, pipe = _split_transform(text[1:])
     pipeline = parse_pipeline(pipe, path) if pipe is not None else None
     if body == "":
         return RelPath(None, pipeline)
+    if body == ".":
+        # Relative to the item, ``..`` is the key "" twice (as a write path reads "."), not
+        # the item itself: 2.6.0 reads it so.
+        return RelPath(Path(body, (Get("", ""), Get("", "")), None), pipeline)
     return RelPath(_parse_path(body, read=True, outer=path), pipeline)
 
 
@@ -373,10 +484,22 @@ def _parse_rhs(text: str, path: str) -> Literal | Pipeline | RootRef | BoolExpr:
     if any(mark in text for mark in ("&&", "||", "!")):
         return _BoolParser(text, path).parse()
     if text.startswith(ROOT):
-        return RootRef(text)
+        return _root_ref(text, path)
     if text.startswith("$"):
         return parse_pipeline(text, path)
     return Literal(_literal(text), text)
+
+
+def _root_ref(text: str, path: str) -> RootRef:
+    """A predicate's ``$$root`` right side: ``$$root``, ``$$root.<path>`` or ``$$root|$f``
+    (spec 2.1), parsed now so that a malformed one is a parse error before any data is read."""
+    rest = text[len(ROOT) :]
+    if rest and rest[0] not in ".|":
+        raise DictWalkParseError(path, text, _ROOT_REF_ERROR)
+    if rest.startswith(".") and (rest == "." or rest.startswith("..")):
+        raise DictWalkParseError(path, text, _ROOT_REF_ERROR)
+    _parse_path(text, read=True, outer=path)
+    return RootRef(text)
 
 
 class _BoolParser:
@@ -421,9 +544,13 @@ class _BoolParser:
         return operands[0] if len(operands) == 1 else BoolAnd(tuple(operands))
 
     def _not(self) -> BoolExpr:
-        if self._eat("!"):
-            return BoolNot(self._not())
-        return self._primary()
+        # A run of ``!`` is read in a loop and only its parity kept (``!!x`` is the truth of
+        # ``x``), so that a long run costs neither recursion nor nesting.
+        negate = False
+        while self._eat("!"):
+            negate = not negate
+        operand = self._primary()
+        return BoolNot(operand) if negate else operand
 
     def _primary(self) -> BoolExpr:
         self._skip_space()
@@ -490,6 +617,8 @@ def clear_cache() -> None:
 
 @lru_cache(maxsize=2048)
 def _parse_cached(text: str, write: bool) -> Path:
+    if nesting(text) > MAX_NESTING:
+        raise DictWalkParseError(text, None, f"The path nests brackets deeper than {MAX_NESTING} levels.")
     return _parse_path(text, read=not write, outer=text)
 
 
@@ -513,7 +642,8 @@ def _parse_path(text: str, *, read: bool, outer: str) -> Path:
 
 
 def _parse_token(raw: str, first: bool, *, read: bool, path: str) -> Token:
-    if raw.startswith(ROOT) and (raw == ROOT or _SELECTOR_LIKE.match(raw[len(ROOT) :])):
+    # ``$$root[`` starts a root selector, malformed or not (spec 2.1: ``$$root[`` is an error).
+    if raw.startswith(ROOT) and (raw == ROOT or raw.startswith(ROOT + "[")):
         if not first:
             raise DictWalkParseError(
                 path,
@@ -529,6 +659,10 @@ def _parse_token(raw: str, first: bool, *, read: bool, path: str) -> Token:
             raise DictWalkParseError(path, shown, "Failed to parse root selector token.")
         selector = _parse_token("_" + raw[len(ROOT) :], False, read=read, path=path)
         assert isinstance(selector, (Map, Index, Slice, Filter))
+        if raw.startswith(ROOT + "[?") and not isinstance(selector, Filter):
+            # Spec 2.1: ``.[?`` starts a predicate or is an error (``.[?[]``, ``.[?][]``).
+            shown = "." + raw[len(ROOT) :] if path.startswith(".") else raw
+            raise DictWalkParseError(path, shown, _FILTER_ERROR)
         return RootSelector(selector, raw)
     if raw == "*":
         return Wildcard()
@@ -537,12 +671,19 @@ def _parse_token(raw: str, first: bool, *, read: bool, path: str) -> Token:
     if match := _MAP.match(raw):
         return Map(match.group(1), raw)
     if match := _INDEX.match(raw):
+        if not match.group(2).isascii():  # spec 2.1: `\d` takes any digit, an index does not
+            raise DictWalkParseError(path, raw, "Failed to parse list index.")
         return Index(match.group(1), int(match.group(2)), raw)
     if match := _SLICE.match(raw):
         start, stop = match.group(2), match.group(3)
+        if not (start + stop).isascii():
+            raise DictWalkParseError(path, raw, "Failed to parse list slice.")
         return Slice(match.group(1), _bound(start), _bound(stop), raw)
     if match := _FILTER.match(raw):
         return Filter(match.group(1), _parse_predicate(match.group(2), path, raw), raw)
+    if "[?" in raw:
+        # Spec 2.1: a token holding ``[?`` is a predicate or an error (unclosed, no key).
+        raise DictWalkParseError(path, raw, _FILTER_ERROR)
     return Get(raw, raw)
 
 

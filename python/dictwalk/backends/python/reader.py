@@ -206,8 +206,8 @@ def _root_selector(root: Any, token: RootSelector) -> Any:
 def descendants(value: Any) -> Iterator[Any]:
     """Every value below ``value``, depth-first pre-order, containers included.
 
-    Iterative, so depth costs no recursion, and each container is entered once, so a
-    document that contains itself ends (spec 9.6).
+    Iterative, so depth costs no recursion, and each container is entered once below each
+    child of the start, so a document that contains itself ends (spec 9.6).
     """
     seen: set[int] = {id(value)}
     stack: list[Iterator[Any]] = [iter(storage.children(value))]
@@ -216,6 +216,10 @@ def descendants(value: Any) -> Iterator[Any]:
         if child is storage.MISSING:
             stack.pop()
             continue
+        if len(stack) == 1:
+            # Each child of the start is walked afresh: ``**.**`` repeats what the first
+            # ``**`` found, as consecutive steps compose in 2.6.0 (spec 9).
+            seen = {id(value)}
         if isinstance(child, (dict, list)):
             if id(child) in seen:
                 continue
@@ -310,7 +314,12 @@ def select(root: Any, items: Any, predicate: Predicate, raw: str) -> list[Any]:
 
 def matches(root: Any, item: Any, predicate: Predicate, raw: str) -> bool:
     """Whether one item satisfies ``predicate``."""
-    lhs = _lhs_value(root, item, predicate.lhs)
+    try:
+        lhs = _lhs_value(root, item, predicate.lhs)
+    except Soft:
+        # A left side whose pipeline fails on this item: the item does not match, and the
+        # read goes on with the others (spec 9, as in 2.6.0's intent).
+        return False
     op, rhs = predicate.op, predicate.rhs
     if op is None or rhs is None:
         return _flag(lhs)

@@ -18,9 +18,14 @@
 //! whose outcome does not agree with the reference's, or that fails on the case, is a
 //! disagreement; `shrink` reduces it to a minimal case with the same kind of failure, and the
 //! minimal case is appended to `regressions.json` with the reference's outcome as expectation.
+//!
+//! [`mutate`] is `--mutate`: corpus and grammar-built paths mutated character by character,
+//! run on every backend and 2.6.0, every difference with 2.6.0 classed by the [`rules`].
 
 mod generate;
+pub mod mutate;
 mod python;
+pub mod rules;
 mod run;
 mod shrink;
 mod spec;
@@ -39,6 +44,11 @@ pub trait Oracle: Send {
     /// The case's outcome; `Err` when the backend crashed, hung or answered garbage on it,
     /// which is a disagreement in itself.
     fn run(&mut self, case: &Case) -> Result<Outcome, String>;
+
+    /// Every case's outcome, in order; a worker overrides it to send them all at once.
+    fn run_all(&mut self, cases: &[Case]) -> Vec<Result<Outcome, String>> {
+        cases.iter().map(|case| self.run(case)).collect()
+    }
 }
 
 /// dictwalk-core on serde_json, in process.

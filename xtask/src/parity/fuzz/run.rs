@@ -424,7 +424,7 @@ pub fn run(
 
 /// Run a batch on every oracle, one thread each; oracles of one backend split the batch.
 /// Returns each backend's answers in case order.
-fn run_batch(
+pub(super) fn run_batch(
     oracles: &mut [Box<dyn Oracle>],
     cases: &[Case],
 ) -> anyhow::Result<BTreeMap<Backend, Vec<Result<Outcome, String>>>> {
@@ -451,12 +451,7 @@ fn run_batch(
             .zip(&shares)
             .map(|(oracle, &(backend, from, to))| {
                 let chunk = cases.get(from..to).unwrap_or_default();
-                let handle = scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|case| oracle.run(case))
-                        .collect::<Vec<_>>()
-                });
+                let handle = scope.spawn(move || oracle.run_all(chunk));
                 (backend, handle)
             })
             .collect();
