@@ -207,27 +207,32 @@ def descendants(value: Any) -> Iterator[Any]:
     """Every value below ``value``, depth-first pre-order, containers included.
 
     Iterative, so depth costs no recursion, and each container is entered once below each
-    child of the start, so a document that contains itself ends (spec 9.6).
+    child of the start, so a document that contains itself ends (spec 9.6). Each child of the
+    start is walked afresh: ``**.**`` repeats what the first ``**`` found, as consecutive steps
+    compose in 2.6.0 (spec 9).
     """
-    seen: set[int] = {id(value)}
-    stack: list[Iterator[Any]] = [iter(storage.children(value))]
-    while stack:
-        child = next(stack[-1], storage.MISSING)
-        if child is storage.MISSING:
-            stack.pop()
+    for top in storage.children(value):
+        if not isinstance(top, (dict, list)):
+            yield top
             continue
-        if len(stack) == 1:
-            # Each child of the start is walked afresh: ``**.**`` repeats what the first
-            # ``**`` found, as consecutive steps compose in 2.6.0 (spec 9).
-            seen = {id(value)}
-        if isinstance(child, (dict, list)):
-            if id(child) in seen:
+        if top is value:
+            continue
+        seen: set[int] = {id(value), id(top)}
+        yield top
+        stack: list[Iterator[Any]] = [iter(storage.children(top))]
+        while stack:
+            child = next(stack[-1], storage.MISSING)
+            if child is storage.MISSING:
+                stack.pop()
                 continue
-            seen.add(id(child))
-            yield child
-            stack.append(iter(storage.children(child)))
-        else:
-            yield child
+            if isinstance(child, (dict, list)):
+                if id(child) in seen:
+                    continue
+                seen.add(id(child))
+                yield child
+                stack.append(iter(storage.children(child)))
+            else:
+                yield child
 
 
 # ---------------------------------------------------------------------------------------------
