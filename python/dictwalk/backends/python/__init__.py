@@ -28,6 +28,7 @@ __all__ = [
 NAME = "python"
 
 TData = TypeVar("TData")
+T = TypeVar("T")
 
 
 # Python frames that parsing and walking take per level of a path's nesting (measured: about
@@ -41,45 +42,50 @@ def _guard_depth(path: str) -> DictWalkResolutionError:
     return DictWalkResolutionError(path, None, "RecursionError: the data is nested too deeply to walk.")
 
 
-def _deepen(path: Any) -> int | None:
-    """Raise the recursion limit by what ``path``'s nesting needs; the old limit to restore,
-    or None when the path is too short to nest deeply (almost every path).
+def _deeper(path: Any, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``call(*args, **kwargs)`` again, with the recursion limit raised by what ``path``'s
+    nesting needs, after it ran out of stack at the interpreter's limit.
 
     Nesting up to ``parser.MAX_NESTING`` levels must give the same answer as the native
-    backend (spec 2.1), and the parser and reader recurse once per level. The length test comes
-    first and inline at every call site: a closure or an extra call per operation cost a short
-    `get` about 40% more instructions (read.get on the reference, `cargo xtask bench`).
+    backend (spec 2.1), and the parser and reader recurse once per level. Only the rare path
+    that runs out of stack pays for this: measuring the nesting before every call, or a closure
+    in the public functions (which turns their arguments into cells), cost a short `get` 5-12%
+    more instructions (read.get on the reference, `cargo xtask bench`). A retry is safe: reads
+    change nothing, and a write raises while it plans, before it changes anything. A path too
+    short to nest deeply ran out of stack for another reason (a custom filter's own recursion):
+    that is the depth error at once.
     """
-    levels = min(parser.nesting(path), parser.MAX_NESTING)
+    levels = 0
+    if isinstance(path, str) and len(path) > _SHALLOW:
+        levels = min(parser.nesting(path), parser.MAX_NESTING)
     if not levels:
-        return None
+        raise _guard_depth(path)
     old = sys.getrecursionlimit()
     sys.setrecursionlimit(old + levels * _FRAMES_PER_LEVEL)
-    return old
+    try:
+        return call(*args, **kwargs)
+    except RecursionError:
+        raise _guard_depth(path) from None
+    finally:
+        sys.setrecursionlimit(old)
 
 
 def get(data: Any, path: str, default: Any = None, *, strict: bool = False) -> Any:
     """Return the value at path in data, or default when it does not resolve."""
-    old = _deepen(path) if isinstance(path, str) and len(path) > _SHALLOW else None
     try:
         return reader.get(data, path, default, strict=strict)
     except RecursionError:
-        raise _guard_depth(path) from None
-    finally:
-        if old is not None:
-            sys.setrecursionlimit(old)
+        pass
+    return _deeper(path, reader.get, data, path, default, strict=strict)
 
 
 def exists(data: Any, path: str, *, strict: bool = False) -> bool:
     """Return True when path resolves in data (as a strict get would)."""
-    old = _deepen(path) if isinstance(path, str) and len(path) > _SHALLOW else None
     try:
         return reader.exists(data, path, strict=strict)
     except RecursionError:
-        raise _guard_depth(path) from None
-    finally:
-        if old is not None:
-            sys.setrecursionlimit(old)
+        pass
+    return _deeper(path, reader.exists, data, path, strict=strict)
 
 
 def set(
@@ -93,7 +99,6 @@ def set(
     overwrite_incompatible: bool = True,
 ) -> TData:
     """Write value at path in data, in place, and return data."""
-    old = _deepen(path) if isinstance(path, str) and len(path) > _SHALLOW else None
     try:
         result: TData = writer.set_value(
             data,
@@ -105,24 +110,34 @@ def set(
             overwrite_incompatible=overwrite_incompatible,
         )
     except RecursionError:
-        raise _guard_depth(path) from None
-    finally:
-        if old is not None:
-            sys.setrecursionlimit(old)
-    return result
+        pass
+    else:
+        return result
+    # The same call, retried with more stack (no shared closure: see `_deeper`).
+    retried: TData = _deeper(
+        path,
+        writer.set_value,
+        data,
+        path,
+        value,
+        strict=strict,
+        create_missing=create_missing,
+        create_filter_match=create_filter_match,
+        overwrite_incompatible=overwrite_incompatible,
+    )
+    return retried
 
 
 def unset(data: TData, path: str, *, strict: bool = False) -> TData:
     """Remove what path selects in data, in place, and return data."""
-    old = _deepen(path) if isinstance(path, str) and len(path) > _SHALLOW else None
     try:
         result: TData = writer.unset_value(data, path, strict=strict)
     except RecursionError:
-        raise _guard_depth(path) from None
-    finally:
-        if old is not None:
-            sys.setrecursionlimit(old)
-    return result
+        pass
+    else:
+        return result
+    retried: TData = _deeper(path, writer.unset_value, data, path, strict=strict)
+    return retried
 
 
 def run_filter_function(path_filter: str, value: Any) -> Any:
