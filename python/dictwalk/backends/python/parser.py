@@ -617,10 +617,10 @@ def clear_cache() -> None:
 
 @lru_cache(maxsize=2048)
 def _parse_cached(text: str, write: bool) -> Path:
-    # Nesting is no deeper than the count of opening brackets: only a path with more of them
-    # than the limit needs the scan, which keeps it off the common short path.
-    opening = text.count("[") + text.count("(") + text.count("{")
-    if opening > MAX_NESTING and nesting(text) > MAX_NESTING:
+    # A path nests no deeper than it has characters: only one longer than the limit needs the
+    # scan, which keeps it off the common short path (counting the brackets with str.count
+    # cost a first parse 1% more instructions).
+    if len(text) > MAX_NESTING and nesting(text) > MAX_NESTING:
         raise DictWalkParseError(text, None, f"The path nests brackets deeper than {MAX_NESTING} levels.")
     return _parse_path(text, read=not write, outer=text)
 
