@@ -10,8 +10,11 @@ use super::{
 use crate::status::Status;
 
 /// Two repeats of one scenario in one process further apart than this (relative) mean the
-/// scenario is not deterministic enough to judge. Measured: a few hundredths of a percent.
-pub const REPEAT_TOLERANCE: f64 = 0.005;
+/// scenario is not deterministic enough to judge. Measured: a few hundredths of a percent in
+/// most checkouts, but the heap's state at a repeat depends on the lengths of the paths in play,
+/// and a fresh clone in another folder measured reference write.set_all's repeats 0.55% apart
+/// (two runs of one build still agreed within 0.03%). 1% is half the 2% regression threshold.
+pub const REPEAT_TOLERANCE: f64 = 0.01;
 
 /// The report's word for a status: GO, NO-GO or INCONCLUSIVE.
 pub fn word(status: Status) -> &'static str {
@@ -308,10 +311,10 @@ mod tests {
             (status, why.as_str()),
             (Status::Inconclusive, "the baseline did not measure it")
         );
-        let (status, why) = judge(Some((1.0, 0.01)), Some((1.0, 0.0)), 0.02, 100.0);
+        let (status, why) = judge(Some((1.0, 0.015)), Some((1.0, 0.0)), 0.02, 100.0);
         assert_eq!(status, Status::Inconclusive);
         assert!(
-            why.starts_with("not deterministic: the candidate's two repeats differ by 1.00%"),
+            why.starts_with("not deterministic: the candidate's two repeats differ by 1.50%"),
             "{why}"
         );
         let (status, _) = judge(Some((1.0, f64::NAN)), Some((1.0, 0.0)), 0.02, 100.0);
