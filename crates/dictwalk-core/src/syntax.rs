@@ -592,7 +592,23 @@ impl Cx<'_> {
             // the item itself: 2.6.0 reads it so (parser._parse_lhs).
             Some(self.path(body, offset + 1, false, depth + 1)?)
         } else {
-            Some(self.path(body, offset + 1, true, depth + 1)?)
+            let mut relative = self.path(body, offset + 1, true, depth + 1)?;
+            if relative
+                .tokens
+                .first()
+                .is_some_and(|t| t.kind == TokenKind::Root)
+            {
+                // Relative to the item, as 2.6.0 reads it: `.$$root` alone is the key
+                // "$$root", and `.$$root.x` starts at the item (its root), as `.x` does.
+                if relative.tokens.len() == 1 {
+                    if let Some(first) = relative.tokens.first_mut() {
+                        first.kind = TokenKind::Get { key: ROOT.into() };
+                    }
+                } else {
+                    relative.tokens.remove(0);
+                }
+            }
+            Some(relative)
         };
         Ok(Lhs {
             path,
@@ -616,10 +632,7 @@ impl Cx<'_> {
         if let Some(rest) = text.strip_prefix(ROOT) {
             // Spec 2.1: `$$root`, `$$root.<path>` or `$$root|$f`, parsed now so that a
             // malformed one is a parse error before any data is read.
-            let malformed = !(rest.is_empty() || rest.starts_with('.') || rest.starts_with('|'))
-                || rest == "."
-                || rest.starts_with("..");
-            if malformed {
+            if !is_root_form(rest) {
                 return Err(self.error(Some(text), ROOT_REF_ERROR, span));
             }
             self.path(text, offset, true, depth + 1)?;
@@ -668,6 +681,17 @@ impl Cx<'_> {
                 })?,
                 None => Vec::new(),
             };
+            for arg in &args {
+                if let Arg::RootRef(root) = arg {
+                    if !is_root_form(root.text.get(ROOT.len()..).unwrap_or_default()) {
+                        return Err(self.error(
+                            Some(&root.text),
+                            ROOT_REF_ERROR,
+                            root.span.clone(),
+                        ));
+                    }
+                }
+            }
             // Custom filters take any number of arguments.
             if let Some(def) = builtin.filter(|def| !def.accepts(args.len())) {
                 let message = format!("{}, got {}.", arity_text(def), args.len());
@@ -704,6 +728,14 @@ fn arity_text(def: &FilterDef) -> String {
         Some(max) => format!("{} to {max}", def.min_args),
     };
     format!("Path filter '${}' takes {wanted} argument(s)", def.name)
+}
+
+/// Whether the text after `$$root` makes `$$root`, `$$root.<path>` or `$$root|$f` (spec 2.1);
+/// the same forms are references in a predicate's right side and in filter arguments.
+fn is_root_form(rest: &str) -> bool {
+    (rest.is_empty() || rest.starts_with('.') || rest.starts_with('|'))
+        && rest != "."
+        && !rest.starts_with("..")
 }
 
 /// The arguments; None when one is empty (`$between(0, )`): a malformed list (spec 2.1).
@@ -1063,11 +1095,9 @@ fn subject(text: &str) -> &str {
     text.strip_suffix('\n').unwrap_or(text)
 }
 
-/// `^(.+)\[\]$`: the key of `key[]`.
+/// `^(.*)\[\]$`: the key of `key[]`; a token `[]` maps the key "" (spec 1.1, as in 2.6.0).
 fn match_map(raw: &str) -> Option<&str> {
-    subject(raw)
-        .strip_suffix("[]")
-        .filter(|key| !key.is_empty())
+    subject(raw).strip_suffix("[]")
 }
 
 /// `^(.+)\[(-?\d+)\]$`: the key and index digits of `key[i]` (greedy key: the last `[`).

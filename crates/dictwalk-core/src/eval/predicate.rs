@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::{pipeline, read, soft, too_deep, Env, Fail};
+use super::{pipeline, read, soft, Env, Fail};
 use crate::compile::{BoolProg, LhsPath, Pred, Test};
 use crate::doc::{CompareError, Document, Kind, Order};
 use crate::error::Error;
@@ -15,7 +15,7 @@ type Failed<D> = Fail<<D as Document>::Foreign>;
 /// What one use of a predicate over a list computes once: the right-hand side value.
 pub(crate) struct Prepared<D> {
     literal: Option<D>,
-    root: Option<(D, String)>,
+    root: Option<D>,
 }
 
 impl<D> Default for Prepared<D> {
@@ -155,13 +155,11 @@ fn test<D: Document>(
                     }
                     Err(other) => return Err(other),
                 };
-                let shown = value.py_str().ok_or_else(too_deep)?;
-                prepared.root = Some((value, shown));
+                prepared.root = Some(value);
             }
+            // An ordering that fails falls back on the reference's text, as for a literal.
             match &prepared.root {
-                Some((value, shown)) => {
-                    Ok(compare(env.ctx.registry, lhs, *op, (value, None), shown))
-                }
+                Some(value) => Ok(compare(env.ctx.registry, lhs, *op, (value, None), text)),
                 None => Ok(false),
             }
         }
@@ -237,7 +235,7 @@ fn bool_value<D: Document>(
 /// values, then a str lhs read as a literal, then the `str()` forms (so `None > 2` is True).
 ///
 /// `rhs` is the right-hand side's value, with the literal it was made from (None for a
-/// `$$root` value).
+/// `$$root` value, which `==`/`!=` compare as values only: spec 1.1, as in 2.6.0).
 fn compare<D: Document>(
     registry: &D::Registry,
     lhs: &D,
@@ -252,7 +250,8 @@ fn compare<D: Document>(
                 Some(source) => lhs.equals_literal(source, literal),
                 None => lhs.equals(literal),
             };
-            return (equal || lhs.py_str_is(raw)) == (op == CmpOp::Eq);
+            let by_text = source.is_some() && lhs.py_str_is(raw);
+            return (equal || by_text) == (op == CmpOp::Eq);
         }
         CmpOp::Lt => Order::Lt,
         CmpOp::Le => Order::Le,

@@ -388,6 +388,9 @@ def _parse_args(text: str, path: str, seg: str) -> tuple[Any, ...]:
     # An empty argument (``$between(0, )``) is a malformed list (spec 2.1), not a missing value.
     if "" in parts:
         raise DictWalkParseError(path, seg, "Invalid path filter arguments: an argument is empty.")
+    for part in parts:
+        if part.startswith(ROOT) and not _is_root_form(part):
+            raise DictWalkParseError(path, part, _ROOT_REF_ERROR)
     return tuple(_parse_value(part) for part in parts)
 
 
@@ -477,7 +480,13 @@ def _parse_lhs(text: str, path: str) -> RelPath:
         # Relative to the item, ``..`` is the key "" twice (as a write path reads "."), not
         # the item itself: 2.6.0 reads it so.
         return RelPath(Path(body, (Get("", ""), Get("", "")), None), pipeline)
-    return RelPath(_parse_path(body, read=True, outer=path), pipeline)
+    relative = _parse_path(body, read=True, outer=path)
+    if relative.tokens and isinstance(relative.tokens[0], Root):
+        # Relative to the item, as 2.6.0 reads it: ``.$$root`` alone is the key "$$root", and
+        # ``.$$root.x`` starts at the item (its root), as ``.x`` does.
+        tokens = relative.tokens[1:] or (Get(ROOT, ROOT),)
+        relative = Path(relative.text, tokens, relative.transform)
+    return RelPath(relative, pipeline)
 
 
 def _parse_rhs(text: str, path: str) -> Literal | Pipeline | RootRef | BoolExpr:
@@ -493,13 +502,19 @@ def _parse_rhs(text: str, path: str) -> Literal | Pipeline | RootRef | BoolExpr:
 def _root_ref(text: str, path: str) -> RootRef:
     """A predicate's ``$$root`` right side: ``$$root``, ``$$root.<path>`` or ``$$root|$f``
     (spec 2.1), parsed now so that a malformed one is a parse error before any data is read."""
-    rest = text[len(ROOT) :]
-    if rest and rest[0] not in ".|":
-        raise DictWalkParseError(path, text, _ROOT_REF_ERROR)
-    if rest.startswith(".") and (rest == "." or rest.startswith("..")):
+    if not _is_root_form(text):
         raise DictWalkParseError(path, text, _ROOT_REF_ERROR)
     _parse_path(text, read=True, outer=path)
     return RootRef(text)
+
+
+def _is_root_form(text: str) -> bool:
+    """Whether a ``$$root...`` text is ``$$root``, ``$$root.<path>`` or ``$$root|$f`` (spec 2.1);
+    the same forms are references in a predicate's right side and in filter arguments."""
+    rest = text[len(ROOT) :]
+    if rest and rest[0] not in ".|":
+        return False
+    return not (rest.startswith(".") and (rest == "." or rest.startswith("..")))
 
 
 class _BoolParser:
@@ -594,7 +609,8 @@ class _BoolParser:
 # Paths
 # ---------------------------------------------------------------------------------------------
 
-_MAP = re.compile(r"^(.+)\[\]$", re.DOTALL)
+# The key may be empty: a token `[]` maps the key "" (spec 1.1, as in 2.6.0).
+_MAP = re.compile(r"^(.*)\[\]$", re.DOTALL)
 _INDEX = re.compile(r"^(.+)\[(-?\d+)\]$", re.DOTALL)
 _SLICE = re.compile(r"^(.+)\[(-?\d*):(-?\d*)\]$", re.DOTALL)
 _FILTER = re.compile(r"^(.+?)\[\?(.*)\]$", re.DOTALL)

@@ -340,7 +340,11 @@ def matches(root: Any, item: Any, predicate: Predicate, raw: str) -> bool:
             literal = _root_value(root, rhs)
         except Soft as soft:
             raise DictWalkResolutionError(rhs.path, soft.token, soft.message) from None
-        return _compare(lhs, op, literal, str(literal))
+        if op in ("==", "!="):
+            # Values only, without a literal's str() fallback (spec 1.1, as in 2.6.0).
+            return _equals(lhs, literal) == (op == "==")
+        # An ordering that fails falls back on the reference's text, as for a literal.
+        return _compare(lhs, op, literal, rhs.path)
     assert isinstance(rhs, Literal)
     return _compare(lhs, op, rhs.value, rhs.raw)
 

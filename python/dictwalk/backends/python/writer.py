@@ -92,6 +92,9 @@ class _SetOptions:
 
 _is_container = storage.is_container
 
+# The steps that name a key, before which a scalar reached by `*` or a predicate is replaced.
+_KEYED = (Get, Map, Index, Slice)
+
 
 def _keys(container: Any) -> list[Any]:
     """A dict's keys or a list's indexes, taken before any change."""
@@ -166,7 +169,7 @@ class _Setter:
             # The children as they are now: a custom filter run while planning may change them.
             children = list(dict.items(value)) if isinstance(value, dict) else enumerate(storage.items(value))
             for key, old in children:
-                self.write_child(value, key, rest, create, old)
+                self.write_child(value, key, rest, create, old, loose=True)
         elif isinstance(token, DeepWildcard):
             if rest:
                 # The rest of the path applies below every descendant, changing existing keys only.
@@ -176,6 +179,8 @@ class _Setter:
         else:
             assert isinstance(token, (Map, Index, Slice, Filter))
             if not isinstance(value, dict):
+                if isinstance(token, Filter) and isinstance(value, list):
+                    return  # as in 2.6.0, a predicate's key is never looked for in a list
                 if not (opts.overwrite_incompatible and create):
                     return
                 value = self.replace(holder, {})
@@ -198,16 +203,23 @@ class _Setter:
             return
         self.write_child(mapping, key, rest, create)
 
-    def child(self, container: Any, key: Any, value: Any) -> Any:
-        """``value``, found at ``container[key]``, with a non-container replaced by ``{}`` when allowed."""
-        if not _is_container(value) and self.options.overwrite_incompatible:
-            value = self.plan.new({})
-            self.plan.setitem(container, key, value)
-        return value
-
     def write_child(
-        self, container: Any, key: Any, rest: tuple[Token, ...], create: bool, old: Any = storage.MISSING
+        self,
+        container: Any,
+        key: Any,
+        rest: tuple[Token, ...],
+        create: bool,
+        old: Any = storage.MISSING,
+        *,
+        loose: bool = False,
     ) -> None:
+        """Writes the rest of the path at ``container[key]``.
+
+        A non-container there is replaced with ``{}`` when overwrite_incompatible. A child
+        that ``*`` or a predicate's match reached (``loose``) is replaced only when the write
+        may also create, and only for a next step that names a key: as in 2.6.0, ``*``,
+        ``**`` and a predicate step leave a scalar they meet alone.
+        """
         if old is storage.MISSING:
             old = _child(container, key)
         if old is storage.MISSING:
@@ -215,9 +227,14 @@ class _Setter:
         if not rest:
             self.plan.setitem(container, key, self.compute(old))
             return
-        value = self.child(container, key, old)
-        if _is_container(value):
-            self.write(_Holder(container, key), value, rest, create)
+        if not _is_container(old):
+            if not self.options.overwrite_incompatible:
+                return
+            if loose and not (create and isinstance(rest[0], _KEYED)):
+                return
+            old = self.plan.new({})
+            self.plan.setitem(container, key, old)
+        self.write(_Holder(container, key), old, rest, create)
 
     def write_selector(
         self,
@@ -260,10 +277,16 @@ class _Setter:
             self.write_filter(items, selector, rest, create)
 
     def write_each(
-        self, items: list[Any], indexes: range | list[int], rest: tuple[Token, ...], create: bool
+        self,
+        items: list[Any],
+        indexes: range | list[int],
+        rest: tuple[Token, ...],
+        create: bool,
+        *,
+        loose: bool = False,
     ) -> None:
         for i in indexes:
-            self.write_child(items, i, rest, create)
+            self.write_child(items, i, rest, create, loose=loose)
 
     def write_index(self, items: list[Any], index: int, rest: tuple[Token, ...], create: bool) -> None:
         size = storage.length(items)
@@ -296,7 +319,7 @@ class _Setter:
         except Soft:
             return
         if hits:
-            self.write_each(items, hits, rest, create)
+            self.write_each(items, hits, rest, create, loose=True)
             return
         lhs, rhs = predicate.lhs, predicate.rhs
         if lhs.path is None or lhs.pipeline is not None or predicate.op != "==":

@@ -21,13 +21,15 @@ pub(super) enum Task<'x, 'p, D: Document> {
         steps: &'p [Step],
         create: bool,
     },
-    /// `write_child(container, seg, rest)`, where `container[seg]` is `child`.
+    /// `write_child(container, seg, rest)`, where `container[seg]` is `child`; `loose`
+    /// when `*` or a predicate's match reached it.
     Child {
         container: Target,
         seg: Seg<Key<D>>,
         child: Node<'x, D>,
         rest: &'p [Step],
         create: bool,
+        loose: bool,
     },
 }
 
@@ -89,7 +91,8 @@ pub(crate) fn plan_set<'r, D: Document>(
             child,
             rest,
             create,
-        } => setter.write_child(container, seg, child, rest, create, next),
+            loose,
+        } => setter.write_child(container, seg, child, rest, create, loose, next),
     })?;
     Ok(Planned::General(setter.plan))
 }
@@ -239,6 +242,7 @@ impl<D: Document> Setter<'_, '_, '_, D> {
                         child,
                         rest,
                         create,
+                        loose: true,
                     });
                 }
                 Ok(())
@@ -259,6 +263,11 @@ impl<D: Document> Setter<'_, '_, '_, D> {
                 }
                 Ok(())
             }
+            // As in 2.6.0, a predicate's key is never looked for in a list.
+            StepKind::Select {
+                selector: Sel::Filter(_),
+                ..
+            } if self.plan.kind(&value) == Kind::List => Ok(()),
             StepKind::Select { key, selector } => {
                 let Some(mapping) = self.as_map(&holder, value, create) else {
                     return Ok(());
@@ -303,7 +312,9 @@ impl<D: Document> Setter<'_, '_, '_, D> {
             return Ok(());
         }
         match existing {
-            Some(child) => self.write_child(mapping.target(), seg, child, rest, create, next),
+            Some(child) => {
+                self.write_child(mapping.target(), seg, child, rest, create, false, next)
+            }
             None if create => {
                 let id = self.plan.create(Fresh::Map(Vec::new()));
                 self.plan
@@ -326,6 +337,12 @@ impl<D: Document> Setter<'_, '_, '_, D> {
     }
 
     /// Writes the rest of the path at `container[seg]`, which holds `child`.
+    ///
+    /// A non-container there is replaced with `{}` when overwrite_incompatible. A child that
+    /// `*` or a predicate's match reached (`loose`) is replaced only when the write may also
+    /// create, and only for a next step that names a key: as in 2.6.0, `*`, `**` and a
+    /// predicate step leave a scalar they meet alone.
+    #[allow(clippy::too_many_arguments)] // writer.py's write_child, plus the task list
     fn write_child<'x, 'p>(
         &mut self,
         container: Target,
@@ -333,34 +350,34 @@ impl<D: Document> Setter<'_, '_, '_, D> {
         child: Node<'x, D>,
         rest: &'p [Step],
         create: bool,
+        loose: bool,
         next: &mut Tasks<'x, 'p, D>,
     ) -> Result<(), Failed<D>> {
-        if rest.is_empty() {
+        let Some(step) = rest.first() else {
             let slot = self.compute(Some(&child))?;
             self.plan.set(container, seg, slot);
             return Ok(());
-        }
-        // A non-container in the way is replaced with {} when overwrite_incompatible.
-        let child = if !self.plan.is_container(&child) && self.options.overwrite_incompatible {
+        };
+        let child = if self.plan.is_container(&child) {
+            child
+        } else if self.options.overwrite_incompatible && (!loose || (create && keyed(step))) {
             let id = self.plan.create(Fresh::Map(Vec::new()));
             self.plan.set(container, seg.clone(), Slot::Fresh(id));
             Node::Fresh(id)
         } else {
-            child
+            return Ok(());
         };
-        if self.plan.is_container(&child) {
-            let holder = Holder {
-                target: container,
-                seg,
-                present: true,
-            };
-            next.push(Task::Walk {
-                holder: Some(holder),
-                value: child,
-                steps: rest,
-                create,
-            });
-        }
+        let holder = Holder {
+            target: container,
+            seg,
+            present: true,
+        };
+        next.push(Task::Walk {
+            holder: Some(holder),
+            value: child,
+            steps: rest,
+            create,
+        });
         Ok(())
     }
 
@@ -412,7 +429,7 @@ impl<D: Document> Setter<'_, '_, '_, D> {
                     });
                     return Ok(());
                 }
-                self.write_each(&items, (0..len).collect(), rest, create, next)
+                self.write_each(&items, (0..len).collect(), rest, create, false, next)
             }
             Sel::Index { value, .. } => self.write_index(&items, *value, raw, rest, create, next),
             Sel::Slice { start, stop } => self.write_each(
@@ -420,18 +437,21 @@ impl<D: Document> Setter<'_, '_, '_, D> {
                 access::slice_range(len, *start, *stop).collect(),
                 rest,
                 create,
+                false,
                 next,
             ),
             Sel::Filter(pred) => self.write_filter(&items, pred, raw, rest, create, next),
         }
     }
 
+    #[allow(clippy::too_many_arguments)] // writer.py's write_each, plus the task list
     fn write_each<'x, 'p>(
         &mut self,
         items: &Node<'x, D>,
         indexes: Vec<usize>,
         rest: &'p [Step],
         create: bool,
+        loose: bool,
         next: &mut Tasks<'x, 'p, D>,
     ) -> Result<(), Failed<D>> {
         if rest.is_empty() {
@@ -455,6 +475,7 @@ impl<D: Document> Setter<'_, '_, '_, D> {
                     child,
                     rest,
                     create,
+                    loose,
                 });
             }
         }
@@ -484,7 +505,7 @@ impl<D: Document> Setter<'_, '_, '_, D> {
             usize::try_from(index).unwrap_or(usize::MAX)
         };
         if position < len {
-            return self.write_each(items, vec![position], rest, create, next);
+            return self.write_each(items, vec![position], rest, create, false, next);
         }
         let padding = position - len;
         if padding > MAX_PADDING {
@@ -536,7 +557,7 @@ impl<D: Document> Setter<'_, '_, '_, D> {
             return Ok(());
         };
         if !hits.is_empty() {
-            return self.write_each(items, hits, rest, create, next);
+            return self.write_each(items, hits, rest, create, true, next);
         }
         let Some(creation) = &pred.creates else {
             return Ok(());
@@ -564,6 +585,18 @@ impl<D: Document> Setter<'_, '_, '_, D> {
         });
         Ok(())
     }
+}
+
+/// Whether a step names a key: before one, a scalar that `*` or a predicate reached is replaced.
+fn keyed(step: &Step) -> bool {
+    matches!(
+        step.kind,
+        StepKind::Get(_)
+            | StepKind::Select {
+                selector: Sel::Each | Sel::Index { .. } | Sel::Slice { .. },
+                ..
+            }
+    )
 }
 
 /// The positions of the items that match; None when matching failed softly.
