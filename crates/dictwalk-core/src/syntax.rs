@@ -439,7 +439,19 @@ impl Cx<'_> {
                 }
                 // parser.py parses the selector as the token "_" + selector and keeps its bracket part.
                 let inner = format!("_{rest}");
-                let kind = self.token_kind(&inner, piece.selector_at.saturating_sub(1), depth)?;
+                let at = piece.selector_at.saturating_sub(1);
+                let kind = match match_filter(&inner) {
+                    // A root predicate runs to the last bracket, as in 2.6.0: `.[?.==[]` compares with "[".
+                    Some((_, content_at, content)) if rest.starts_with("[?.") => {
+                        let predicate = self.predicate(content, at + content_at, depth, &inner)?;
+                        let selector = Selector::Filter(Box::new(predicate));
+                        TokenKind::Select {
+                            key: "_".to_owned(),
+                            selector,
+                        }
+                    }
+                    _ => self.token_kind(&inner, at, depth)?,
+                };
                 return match kind {
                     // Spec 2.1: `.[?` starts a predicate or is an error (`.[?[]`, `.[?][]`).
                     TokenKind::Select { selector, .. }
@@ -457,6 +469,10 @@ impl Cx<'_> {
 
     /// The kind of a token that is not a root token, tried in the order of the spec's table.
     fn token_kind(&self, raw: &str, offset: usize, depth: usize) -> Result<TokenKind, Error> {
+        if raw.starts_with("[?") {
+            // Spec 2.1: a predicate with no key (the root's is `.[?..]`), as in 2.6.0.
+            return Err(self.error(Some(raw), FILTER_ERROR, offset..offset + raw.len()));
+        }
         if raw == "*" {
             return Ok(TokenKind::Wildcard);
         }

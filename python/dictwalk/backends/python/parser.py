@@ -676,13 +676,22 @@ def _parse_token(raw: str, first: bool, *, read: bool, path: str) -> Token:
         if not _SELECTOR.match(raw[len(ROOT) :]):
             shown = "." + raw[len(ROOT) :] if path.startswith(".") else raw
             raise DictWalkParseError(path, shown, "Failed to parse root selector token.")
-        selector = _parse_token("_" + raw[len(ROOT) :], False, read=read, path=path)
+        inner = "_" + raw[len(ROOT) :]
+        match = _FILTER.match(inner) if raw.startswith(ROOT + "[?.") else None
+        if match:
+            # A root predicate runs to the last bracket, as in 2.6.0: `.[?.==[]` compares with "[".
+            selector: Token = Filter(match.group(1), _parse_predicate(match.group(2), path, inner), inner)
+        else:
+            selector = _parse_token(inner, False, read=read, path=path)
         assert isinstance(selector, (Map, Index, Slice, Filter))
         if raw.startswith(ROOT + "[?") and not isinstance(selector, Filter):
             # Spec 2.1: ``.[?`` starts a predicate or is an error (``.[?[]``, ``.[?][]``).
             shown = "." + raw[len(ROOT) :] if path.startswith(".") else raw
             raise DictWalkParseError(path, shown, _FILTER_ERROR)
         return RootSelector(selector, raw)
+    if raw.startswith("[?"):
+        # Spec 2.1: a predicate with no key (the root's is `.[?..]`), as in 2.6.0.
+        raise DictWalkParseError(path, raw, _FILTER_ERROR)
     if raw == "*":
         return Wildcard()
     if raw == "**":
