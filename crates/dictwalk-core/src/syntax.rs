@@ -469,10 +469,6 @@ impl Cx<'_> {
 
     /// The kind of a token that is not a root token, tried in the order of the spec's table.
     fn token_kind(&self, raw: &str, offset: usize, depth: usize) -> Result<TokenKind, Error> {
-        if raw.starts_with("[?") {
-            // Spec 2.1: a predicate with no key (the root's is `.[?..]`), as in 2.6.0.
-            return Err(self.error(Some(raw), FILTER_ERROR, offset..offset + raw.len()));
-        }
         if raw == "*" {
             return Ok(TokenKind::Wildcard);
         }
@@ -517,6 +513,11 @@ impl Cx<'_> {
                 key: key.to_owned(),
                 selector,
             });
+        }
+        if raw.starts_with("[?") {
+            // Spec 2.1: a predicate with no key (the root's is `.[?..]`), as in 2.6.0, which
+            // reads `[?[]` as the key "[?" mapped first.
+            return Err(self.error(Some(raw), FILTER_ERROR, offset..offset + raw.len()));
         }
         if let Some((key, content_at, content)) = match_filter(raw) {
             let predicate = self.predicate(content, offset + content_at, depth, raw)?;

@@ -689,9 +689,6 @@ def _parse_token(raw: str, first: bool, *, read: bool, path: str) -> Token:
             shown = "." + raw[len(ROOT) :] if path.startswith(".") else raw
             raise DictWalkParseError(path, shown, _FILTER_ERROR)
         return RootSelector(selector, raw)
-    if raw.startswith("[?"):
-        # Spec 2.1: a predicate with no key (the root's is `.[?..]`), as in 2.6.0.
-        raise DictWalkParseError(path, raw, _FILTER_ERROR)
     if raw == "*":
         return Wildcard()
     if raw == "**":
@@ -707,6 +704,10 @@ def _parse_token(raw: str, first: bool, *, read: bool, path: str) -> Token:
         if not (start + stop).isascii():
             raise DictWalkParseError(path, raw, "Failed to parse list slice.")
         return Slice(match.group(1), _bound(start), _bound(stop), raw)
+    if raw.startswith("[?"):
+        # Spec 2.1: a predicate with no key (the root's is `.[?..]`), as in 2.6.0, which reads
+        # `[?[]` as the key "[?" mapped first.
+        raise DictWalkParseError(path, raw, _FILTER_ERROR)
     if match := _FILTER.match(raw):
         return Filter(match.group(1), _parse_predicate(match.group(2), path, raw), raw)
     if "[?" in raw:
