@@ -989,6 +989,13 @@ fn balanced(text: &str) -> bool {
             }
         } else if ch == b'\'' || ch == b'"' {
             quote = Some(ch);
+        } else if ch == b'\\' {
+            // Outside quotes too a backslash escapes the next character, as in 2.6.0; one
+            // with nothing after it escapes the predicate's closing bracket (`[?.\]`).
+            if i + 1 == bytes.len() {
+                return false;
+            }
+            i += 1;
         } else if matches!(ch, b'[' | b'(' | b'{') {
             stack.push(closer(ch));
         } else if matches!(ch, b']' | b')' | b'}') && stack.pop() != Some(ch) {

@@ -256,6 +256,12 @@ def _balanced(text: str) -> bool:
                 quote = None
         elif ch in "'\"":
             quote = ch
+        elif ch == "\\":
+            # Outside quotes too a backslash escapes the next character, as in 2.6.0; one with
+            # nothing after it escapes the predicate's closing bracket (``[?.\]``).
+            if i + 1 == len(text):
+                return False
+            i += 1
         elif ch in _OPEN:
             stack.append(_OPEN[ch])
         elif ch in _CLOSE and (not stack or stack.pop() != ch):
