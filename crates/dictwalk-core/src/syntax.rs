@@ -610,6 +610,12 @@ impl Cx<'_> {
             Some(self.path(body, offset + 1, false, depth + 1)?)
         } else {
             let mut relative = self.path(body, offset + 1, true, depth + 1)?;
+            if let [only] = relative.tokens.as_mut_slice() {
+                if matches!(only.kind, TokenKind::Wildcard | TokenKind::DeepWildcard) {
+                    // `.*` and `.**` are keys, as every `.key` is (spec 4, as in 2.6.0).
+                    only.kind = TokenKind::Get { key: body.into() };
+                }
+            }
             if relative
                 .tokens
                 .first()

@@ -487,6 +487,9 @@ def _parse_lhs(text: str, path: str) -> RelPath:
         # the item itself: 2.6.0 reads it so.
         return RelPath(Path(body, (Get("", ""), Get("", "")), None), pipeline)
     relative = _parse_path(body, read=True, outer=path)
+    if len(relative.tokens) == 1 and isinstance(relative.tokens[0], (Wildcard, DeepWildcard)):
+        # ``.*`` and ``.**`` are keys, as every ``.key`` is (spec 4, as in 2.6.0).
+        relative = Path(relative.text, (Get(body, body),), relative.transform)
     if relative.tokens and isinstance(relative.tokens[0], Root):
         # Relative to the item, as 2.6.0 reads it: ``.$$root`` alone is the key "$$root", and
         # ``.$$root.x`` starts at the item (its root), as ``.x`` does.
