@@ -253,6 +253,50 @@ mod tests {
     }
 
     #[test]
+    fn the_projects_rules_load_and_class_what_they_say() -> anyhow::Result<()> {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../parity")
+            .join(RULES);
+        let rules = Rules::load(&file)?;
+        let (doc, args) = (json!({}), serde_json::Map::new());
+        let kind = |op, path, ours, legacy| {
+            let difference = Difference {
+                backend: Backend::Legacy,
+                op,
+                path,
+                doc: &doc,
+                args: &args,
+                ours,
+                legacy,
+            };
+            rules.declared(&difference).map(|rule| rule.kind.clone())
+        };
+        let lhs_pipeline = Some("predicate left side: relative path and pipeline");
+        for path in [
+            "a[?.x.y|$len>2]",
+            "a[?.=||$gt(1)].id",
+            "a[?.x[?.y==1]|$len>1].n",
+        ] {
+            assert_eq!(
+                kind(Op::Get, path, "value", "value").as_deref(),
+                lhs_pipeline,
+                "{path}"
+            );
+        }
+        // A transform after the predicate is not its left side.
+        assert_ne!(
+            kind(Op::Get, "a[?.x==1]|$len", "value", "value").as_deref(),
+            lhs_pipeline
+        );
+        assert_eq!(
+            kind(Op::Unset, "a[?.v>=$$root.x]", "document", "document").as_deref(),
+            Some("$$root on a predicate's right side in unset")
+        );
+        assert_eq!(kind(Op::Get, "a.b", "value", "value"), None);
+        Ok(())
+    }
+
+    #[test]
     fn malformed_rules_are_refused_with_their_place() {
         let refused = |text: &str| rules(text).err().map(|e| format!("{e:#}"));
         assert!(refused("[]").is_some_and(|e| e.contains("schema_version")));
