@@ -328,6 +328,10 @@ class _Opening:
 def decode(raw: Any) -> Any:
     """Turn corpus JSON into the Python value it stands for; CorpusError when it is malformed."""
     try:
+        return _plain_copy(raw, 0, [ENCODE_BUDGET])
+    except _NotPlain:
+        pass
+    try:
         return _decode(raw, [])
     except CorpusError:
         raise
@@ -461,6 +465,66 @@ def _decode_nest(body: Any) -> Any:
     return value
 
 
+class _NotPlain(Exception):
+    """The value is not plain JSON: ``encode`` and ``decode`` take their general path."""
+
+
+# Deeper values take the general path, so that a plain copy never holds a ``$nest`` run (of
+# ``NEST_MIN`` levels), a cycle or more than a few frames of recursion.
+_PLAIN_DEPTH = NEST_MIN // 2
+_TAG_SET = frozenset(TAGS)
+_BIG = 2**53
+
+
+def _plain_copy(value: Any, depth: int, budget: list[int]) -> Any:
+    """A copy of a value made of exact dicts (str keys, not a one-key tag), lists, strs, bools,
+    None, ints within 2**53 and finite floats, no deeper than ``_PLAIN_DEPTH``, with at most
+    ``budget[0]`` nodes: such a value is its own encoding and its own decoding, so both
+    functions copy it here, several times faster than their general walks (which a mutation
+    fuzz run calls for every case). Raises _NotPlain for any other value."""
+    kind = type(value)
+    if kind is not list and kind is not dict:
+        if _plain_scalar(value):
+            return value
+        raise _NotPlain
+    if depth >= _PLAIN_DEPTH:
+        raise _NotPlain
+    budget[0] -= len(value)
+    if budget[0] < 0:
+        raise _NotPlain
+    # Scalars are checked inline: most nodes are scalars, and a call each would double the cost.
+    if kind is list:
+        items = []
+        for item in value:
+            of = type(item)
+            if of is str or item is None or of is bool or (of is int and -_BIG <= item <= _BIG):
+                items.append(item)
+            else:
+                items.append(_plain_copy(item, depth + 1, budget))
+        return items
+    if len(value) == 1 and next(iter(value)) in _TAG_SET:
+        raise _NotPlain
+    mapping = {}
+    for key, item in value.items():
+        if type(key) is not str:
+            raise _NotPlain
+        of = type(item)
+        if of is str or item is None or of is bool or (of is int and -_BIG <= item <= _BIG):
+            mapping[key] = item
+        else:
+            mapping[key] = _plain_copy(item, depth + 1, budget)
+    return mapping
+
+
+def _plain_scalar(value: Any) -> bool:
+    kind = type(value)
+    if kind is int:
+        return bool(-_BIG <= value <= _BIG)
+    if kind is float:
+        return math.isfinite(value)
+    return kind is str or kind is bool or value is None
+
+
 # Encoding walks an explicit stack of frames, one per container being written (or one per run
 # of containers written as a ``$nest``).
 _CONTAINER = object()
@@ -494,6 +558,10 @@ def encode(value: Any) -> Any:
 
     Raises EncodeError when the value has more than ``ENCODE_BUDGET`` nodes.
     """
+    try:
+        return _plain_copy(value, 0, [ENCODE_BUDGET])
+    except _NotPlain:
+        pass
     scalar = _encode_scalar(value)
     if scalar is not _CONTAINER:
         return scalar

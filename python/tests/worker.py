@@ -18,9 +18,15 @@ every line:
 - Then for each request, a case in ``Case.to_json()`` form (``{"id", "op", "path", "doc",
   "args"}``, the document already resolved from ``doc_ref``), one reply:
   ``{"id": ..., "outcome": <corpus.run_case>}``.
+- A group of requests on one document, ``{"doc": <doc>, "group": [{"id", "op", "path",
+  "args"}, ...]}``, is answered as the requests it stands for, each with its own copy of the
+  document: one reply line per request, in order. The document is sent and parsed once, and
+  the replies are flushed together after the group, except on ``legacy``, whose 2.6.0 can kill
+  the process (PanicException, a segfault): it flushes each reply, so that the replies before
+  the one that killed it are not lost with it.
 - A request that is not a JSON object with those fields, or whose tagged values do not
   decode, gets ``{"id": <its id or null>, "protocol_error": "<one line>"}`` and the worker
-  goes on.
+  goes on; a malformed group gets one such reply, with id null.
 - End of input or an empty line ends the worker with status 0.
 """
 
@@ -44,6 +50,8 @@ from corpus import OPERATIONS, CorpusError, run_case  # noqa: E402 (needs the sy
 
 APIS = ("python", "rust", "legacy")
 _REQUEST_FIELDS = {"id": str, "op": str, "path": str, "args": dict}
+# The APIs that can end the process in the middle of a group (dictwalk 2.6.0).
+_CAN_CRASH = frozenset({"legacy"})
 
 
 def load_api(api: str) -> tuple[Any, dict[str, Any]]:
@@ -77,48 +85,81 @@ def serve(api: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         stderr.flush()
         return 2
     _reply(stdout, {"ready": ready})
+    flush_each = api in _CAN_CRASH
     while True:
         line = stdin.readline()
         if not line.strip():
             return 0
-        request, problem = _parse(line)
-        if problem is not None:
-            _reply(stdout, {"id": request.get("id") if request else None, "protocol_error": problem})
+        message, problem = _parse(line)
+        if problem is not None or message is None:
+            reply_id = message.get("id") if message else None
+            _reply(stdout, {"id": reply_id, "protocol_error": problem})
+            continue
+        if "group" not in message:
+            _answer(target, message, stdout)
             continue
         try:
-            outcome = run_case(target, request)
-        except CorpusError as exc:
-            _reply(stdout, {"id": request["id"], "protocol_error": _one_line(str(exc))})
-            continue
-        _reply(stdout, {"id": request["id"], "outcome": outcome})
+            for request in message["group"]:
+                _answer(target, {**request, "doc": message["doc"]}, stdout, flush=flush_each)
+        finally:
+            # A BaseException from the API (2.6.0's PanicException) ends the worker, but the
+            # replies before it are out.
+            stdout.flush()
+
+
+def _answer(target: Any, request: dict[str, Any], stdout: TextIO, *, flush: bool = True) -> None:
+    """Run one request and write its reply (an outcome, or what is wrong with the request)."""
+    problem = _check(request)
+    if problem is not None:
+        _reply(stdout, {"id": request.get("id"), "protocol_error": problem}, flush=flush)
+        return
+    try:
+        outcome = run_case(target, request)
+    except CorpusError as exc:
+        _reply(stdout, {"id": request["id"], "protocol_error": _one_line(str(exc))}, flush=flush)
+        return
+    _reply(stdout, {"id": request["id"], "outcome": outcome}, flush=flush)
 
 
 def _parse(line: str) -> tuple[dict[str, Any] | None, str | None]:
-    """The request on ``line``, and what is wrong with it (None when it is well formed)."""
+    """The message on ``line`` (a request or a group), and what is wrong with it (None when it is
+    well formed); a group's requests are checked as they are answered."""
     if not line.isascii():
         try:
             line.encode("utf-8")
         except UnicodeEncodeError:  # bytes that were not UTF-8, kept by surrogateescape
             return None, "not UTF-8"
     try:
-        request = json.loads(line)
+        message = json.loads(line)
     except ValueError as exc:
         return None, f"not JSON: {exc}"
-    if not isinstance(request, dict):
+    if not isinstance(message, dict):
         return None, "a request must be a JSON object"
+    if "group" in message:
+        group = message["group"]
+        if not isinstance(group, list) or not all(isinstance(request, dict) for request in group):
+            return None, "a group must be a list of JSON objects"
+        if "doc" not in message:
+            return None, "a group needs 'doc'"
+        return message, None
+    return message, _check(message)
+
+
+def _check(request: dict[str, Any]) -> str | None:
+    """What is wrong with a request, or None when it is well formed."""
     for name, kind in _REQUEST_FIELDS.items():
         if not isinstance(request.get(name), kind):
-            return request, f"the request needs {name!r} ({kind.__name__})"
+            return f"the request needs {name!r} ({kind.__name__})"
     if "doc" not in request:
-        return request, "the request needs 'doc'"
+        return "the request needs 'doc'"
     if request["op"] not in OPERATIONS:
-        return request, f"unknown op {request['op']!r}; expected one of {', '.join(OPERATIONS)}"
+        return f"unknown op {request['op']!r}; expected one of {', '.join(OPERATIONS)}"
     if request["op"] in ("set", "run_filter") and "value" not in request["args"]:
-        return request, f"{request['op']} needs args.value"
-    return request, None
+        return f"{request['op']} needs args.value"
+    return None
 
 
-def _reply(stdout: TextIO, message: dict[str, Any]) -> None:
+def _reply(stdout: TextIO, message: dict[str, Any], *, flush: bool = True) -> None:
     try:
         line = json.dumps(message, ensure_ascii=False)
     except (RecursionError, ValueError, TypeError) as exc:
@@ -127,7 +168,8 @@ def _reply(stdout: TextIO, message: dict[str, Any]) -> None:
         stdout.write(line + "\n")
     except UnicodeEncodeError:  # a lone surrogate in a str result; TextIOWrapper wrote nothing
         stdout.write(_replacement(message, "the outcome holds a str that UTF-8 cannot carry") + "\n")
-    stdout.flush()
+    if flush:
+        stdout.flush()
 
 
 def _replacement(message: dict[str, Any], reason: str) -> str:
