@@ -29,7 +29,7 @@ use serde_json::{json, Map, Value};
 
 use super::generate::{generate, holds_python};
 use super::rules::{outcome_kind, Difference, Rules};
-use super::run::run_batch;
+use super::run::{run_batch, run_batch_on};
 use super::shrink;
 use super::spec::{Spec, Target};
 use super::Oracle;
@@ -633,7 +633,10 @@ fn check_declarations(
         .filter(|case| case.divergence(Backend::Legacy).is_some())
         .cloned()
         .collect();
-    let answers = run_batch(oracles, &declared)?;
+    // Only the reference and 2.6.0 are asked: the others' answers would not be read.
+    let answers = run_batch_on(oracles, &declared, |backend| {
+        matches!(backend, Backend::Python | Backend::Legacy)
+    })?;
     let (Some(ours), Some(legacy)) = (answers.get(&Backend::Python), answers.get(&Backend::Legacy))
     else {
         bail!("the declarations need the python and legacy backends");

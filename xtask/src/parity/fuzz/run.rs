@@ -428,6 +428,19 @@ pub(super) fn run_batch(
     oracles: &mut [Box<dyn Oracle>],
     cases: &[Case],
 ) -> anyhow::Result<BTreeMap<Backend, Vec<Result<Outcome, String>>>> {
+    run_batch_on(oracles, cases, |_| true)
+}
+
+/// [`run_batch`] on the oracles of the backends `wanted` chooses only.
+pub(super) fn run_batch_on(
+    oracles: &mut [Box<dyn Oracle>],
+    cases: &[Case],
+    wanted: impl Fn(Backend) -> bool,
+) -> anyhow::Result<BTreeMap<Backend, Vec<Result<Outcome, String>>>> {
+    let mut oracles: Vec<&mut Box<dyn Oracle>> = oracles
+        .iter_mut()
+        .filter(|oracle| wanted(oracle.backend()))
+        .collect();
     // Which share of the batch each oracle runs: its position among its backend's oracles.
     let mut group_sizes: BTreeMap<Backend, usize> = BTreeMap::new();
     for oracle in oracles.iter() {
