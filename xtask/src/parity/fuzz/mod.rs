@@ -25,6 +25,7 @@
 mod generate;
 pub mod mutate;
 mod python;
+pub mod report;
 pub mod rules;
 mod run;
 mod shrink;
@@ -32,9 +33,22 @@ mod spec;
 #[cfg(test)]
 mod tests;
 
+use std::time::Duration;
+
 use dictwalk_corpus::{core, Backend, Case, Outcome};
 
 pub use self::run::{run, Settings};
+
+/// How many of `count` things a run of `elapsed` went through each second (0 when no time
+/// passed): the speed both fuzz summaries state.
+pub fn per_second(count: usize, elapsed: Duration) -> f64 {
+    let secs = elapsed.as_secs_f64();
+    if secs > 0.0 {
+        count as f64 / secs
+    } else {
+        0.0
+    }
+}
 
 /// A backend that runs one case at a time: the core in process, or a worker process.
 pub trait Oracle: Send {

@@ -25,11 +25,13 @@ use dictwalk_corpus::{
     core, load_dir, write::append_cases, Backend, Case, LoadOptions, Op, Outcome,
 };
 use regex::Regex;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::generate::{generate, holds_python};
-use super::rules::{outcome_kind, Difference, Rules};
-use super::run::{run_batch, run_batch_on};
+use super::per_second;
+use super::rules::{outcome_kind, Difference, Rule, Rules};
+use super::run::{core_skips, run_batch, run_batch_on, REGRESSIONS_DESCRIPTION};
 use super::shrink;
 use super::spec::{Spec, Target};
 use super::Oracle;
@@ -40,9 +42,6 @@ const LEGACY_DESCRIPTION: &str = "Differences from dictwalk 2.6.0 found by mutat
      (cargo xtask parity --fuzz N --seed S --mutate) that no rule of rules.json declared, each \
      shrunk, with the reference backend's outcome as its expectation: fix the backends or \
      declare the difference (a rule, and the case's diverges).";
-const REGRESSIONS_DESCRIPTION: &str = "Regression cases found by differential fuzzing \
-     (cargo xtask parity --fuzz N --seed S): each is a disagreement between backends, shrunk to a \
-     minimal case, with the reference backend's outcome as its expectation.";
 
 /// Characters a mutation inserts: the path language's punctuation, a digit, a space, and
 /// (rarely, see [`Mutator::insert`]) a non-ASCII letter and digit.
@@ -117,6 +116,34 @@ pub struct Example {
     pub other: Result<Outcome, String>,
 }
 
+impl Example {
+    /// The other backend's outcome, described, or how it failed.
+    pub fn other_described(&self) -> String {
+        match &self.other {
+            Ok(outcome) => outcome.describe(),
+            Err(why) => format!("failed: {}", dictwalk_corpus::outcome::clip(&json!(why))),
+        }
+    }
+}
+
+/// How one backend's answers compared with the reference's.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Cases compared with the reference.
+    pub compared: usize,
+    /// ... on which it gave the reference's outcome.
+    pub agreed: usize,
+    /// ... on which it differed as a rule declares.
+    pub declared: usize,
+    /// ... on which it differed undeclared: a disagreement, or (legacy) an undeclared difference.
+    pub differed: usize,
+    /// Cases not compared: the core on a case JSON cannot hold, any backend where the reference
+    /// failed.
+    pub skipped: usize,
+    /// Cases on which its worker crashed or hung (it was started again); compared all the same.
+    pub broke: usize,
+}
+
 /// A kind of difference: how many, and the first examples (shrunk when undeclared).
 #[derive(Clone, Debug, Default)]
 pub struct Kind {
@@ -142,8 +169,8 @@ pub struct Summary {
     pub undeclared: BTreeMap<String, Kind>,
     /// Cases where 2.6.0 gave the reference's outcome.
     pub legacy_agreed: usize,
-    /// Cases on which a backend's worker crashed or hung (it was started again), by backend.
-    pub broke: BTreeMap<Backend, usize>,
+    /// Each backend's counts (the reference's own: what it ran and where it broke).
+    pub per_backend: BTreeMap<Backend, Counts>,
     /// Corpus cases that declare a divergence from 2.6.0 that no rule covers: id and pair.
     pub uncovered: Vec<(String, String)>,
     pub checked_declarations: usize,
@@ -155,12 +182,7 @@ pub struct Summary {
 impl Summary {
     /// Paths per second, all backends on each.
     pub fn paths_per_second(&self) -> f64 {
-        let secs = self.elapsed.as_secs_f64();
-        if secs > 0.0 {
-            self.paths as f64 / secs
-        } else {
-            0.0
-        }
+        per_second(self.paths, self.elapsed)
     }
 
     /// Whether python, rust and core agreed and every difference with 2.6.0 is declared.
@@ -193,7 +215,11 @@ impl fmt::Display for Summary {
             self.reference_failures
         )?;
         write_kinds(f, &self.disagreements)?;
-        for (backend, count) in &self.broke {
+        let broke = self
+            .per_backend
+            .iter()
+            .filter(|(_, counts)| counts.broke > 0);
+        for (backend, Counts { broke: count, .. }) in broke {
             writeln!(
                 f,
                 "  {backend}: the worker crashed or hung on {count} cases and was started again"
@@ -236,10 +262,7 @@ fn write_kinds(f: &mut fmt::Formatter<'_>, kinds: &BTreeMap<String, Kind>) -> fm
         });
         writeln!(f, "    {kind}: {}{after}", found.count)?;
         for example in &found.examples {
-            let other = match &example.other {
-                Ok(outcome) => outcome.describe(),
-                Err(why) => format!("failed: {}", dictwalk_corpus::outcome::clip(&json!(why))),
-            };
+            let other = example.other_described();
             writeln!(
                 f,
                 "      {} {:?} on {}: reference {}, other {}",
@@ -463,6 +486,19 @@ pub fn run(
         let mut new_regressions = Vec::new();
         let mut new_legacy = Vec::new();
         for (i, case) in cases.iter().enumerate() {
+            let reference_failed = !matches!(reference.get(i), Some(Ok(_)));
+            for (backend, got) in &answers {
+                let Some(got) = got.get(i) else {
+                    bail!("backend {backend} skipped case {}", case.id);
+                };
+                let counts = summary.per_backend.entry(*backend).or_default();
+                if got.is_err() {
+                    counts.broke += 1;
+                }
+                if reference_failed && *backend != Backend::Python {
+                    counts.skipped += 1;
+                }
+            }
             let expected = match reference.get(i) {
                 Some(Ok(outcome)) => outcome.clone(),
                 Some(Err(_)) => {
@@ -475,29 +511,26 @@ pub fn run(
                 let Some(got) = got.get(i) else {
                     bail!("backend {backend} skipped case {}", case.id);
                 };
-                if got.is_err() {
-                    *summary.broke.entry(*backend).or_default() += 1;
-                }
+                let tally = |summary: &mut Summary, count: fn(&mut Counts) -> &mut usize| {
+                    *count(summary.per_backend.entry(*backend).or_default()) += 1;
+                };
                 match backend {
                     Backend::Python => {}
                     Backend::Legacy => {
+                        tally(&mut summary, |c| &mut c.compared);
                         if matches!(got, Ok(outcome) if outcome.agrees_with(&expected)) {
                             summary.legacy_agreed += 1;
+                            tally(&mut summary, |c| &mut c.agreed);
                             continue;
                         }
                         let (ours, legacy) =
                             (outcome_kind(&Ok(expected.clone())), outcome_kind(got));
                         if let Some(rule) = rules.declared(&difference(case, &ours, &legacy)) {
-                            let kind = summary
-                                .declared
-                                .entry(format!(
-                                    "{} (spec {}: {})",
-                                    rule.kind, rule.spec, rule.reason
-                                ))
-                                .or_default();
-                            kind.count += 1;
+                            count_declared(&mut summary, "", rule);
+                            tally(&mut summary, |c| &mut c.declared);
                             continue;
                         }
+                        tally(&mut summary, |c| &mut c.differed);
                         let name = undeclared_kind(case, &ours, &legacy, &features);
                         let elapsed = started.elapsed();
                         let kind = summary.undeclared.entry(name).or_default();
@@ -520,9 +553,12 @@ pub fn run(
                     }
                     _ => {
                         if *backend == Backend::Core && core_skips(case, &expected) {
+                            tally(&mut summary, |c| &mut c.skipped);
                             continue;
                         }
+                        tally(&mut summary, |c| &mut c.compared);
                         if matches!(got, Ok(outcome) if outcome.agrees_with(&expected)) {
+                            tally(&mut summary, |c| &mut c.agreed);
                             continue;
                         }
                         let (ours, theirs) =
@@ -533,16 +569,11 @@ pub fn run(
                         });
                         if let Some(rule) = declared {
                             // A declared limit of the core (JSON cannot hold the value).
-                            let kind = summary
-                                .declared
-                                .entry(format!(
-                                    "{backend}: {} (spec {}: {})",
-                                    rule.kind, rule.spec, rule.reason
-                                ))
-                                .or_default();
-                            kind.count += 1;
+                            count_declared(&mut summary, &format!("{backend}: "), rule);
+                            tally(&mut summary, |c| &mut c.declared);
                             continue;
                         }
+                        tally(&mut summary, |c| &mut c.differed);
                         let name = format!(
                             "{backend}: {}: reference {}, {backend} {}",
                             case.op,
@@ -613,11 +644,13 @@ fn difference<'a>(case: &'a Case, ours: &'a str, legacy: &'a str) -> Difference<
     }
 }
 
-/// Whether the core cannot take part in a case whose reference outcome is `expected`.
-fn core_skips(case: &Case, expected: &Outcome) -> bool {
-    let mut judged = case.clone();
-    judged.expect = Some(expected.to_expect());
-    core::inapplicable(&judged).is_some()
+/// Counts a difference that `rule` declares under its kind, prefixed by `prefix`.
+fn count_declared(summary: &mut Summary, prefix: &str, rule: &Rule) {
+    let name = format!(
+        "{prefix}{} (spec {}: {})",
+        rule.kind, rule.spec, rule.reason
+    );
+    summary.declared.entry(name).or_default().count += 1;
 }
 
 /// Runs every corpus case that declares a divergence from 2.6.0 on the reference and on 2.6.0;
