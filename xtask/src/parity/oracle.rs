@@ -174,6 +174,7 @@ pub fn run_mutate(
         .unwrap_or(&corpus_dir)
         .join(fuzz::rules::RULES);
     let rules = fuzz::rules::Rules::load(&rules_file)?;
+    let corpus = fuzz::mutate::load_corpus(&corpus_dir)?;
     // From here the run does the work its reports describe: the last ones go aside.
     let reports_dir = root.join(&options.reports_dir);
     report::set_aside(&reports_dir, &fuzz::report::FILES)?;
@@ -189,7 +190,7 @@ pub fn run_mutate(
     ));
     let bar = progress_bar(paths as u64);
     let settings = fuzz::mutate::Settings::new(paths, seed);
-    let summary = fuzz::mutate::run(oracles, &rules, &settings, &corpus_dir, |done| {
+    let summary = fuzz::mutate::run(oracles, &rules, &settings, (&corpus, &corpus_dir), |done| {
         bar.set_position(done as u64);
     })?;
     bar.finish_and_clear();

@@ -430,12 +430,21 @@ fn compiled_features() -> anyhow::Result<Vec<(String, Regex)>> {
         .collect()
 }
 
-/// Runs `settings.paths` mutated paths on the oracles and classes every answer.
+/// The corpus whose paths `--mutate` mutates and whose declarations it checks; loaded before
+/// the run sets its reports aside, so that a malformed corpus touches none.
+pub fn load_corpus(corpus_dir: &Path) -> anyhow::Result<Vec<Case>> {
+    load_dir(corpus_dir, LoadOptions::default())
+        .map_err(|error| anyhow!("{error}"))
+        .context("load the corpus for --mutate")
+}
+
+/// Runs `settings.paths` mutated paths of `corpus` (read from `corpus_dir`, where the cases
+/// found are written) on the oracles and classes every answer.
 pub fn run(
     mut oracles: Vec<Box<dyn Oracle>>,
     rules: &Rules,
     settings: &Settings,
-    corpus_dir: &Path,
+    (corpus, corpus_dir): (&[Case], &Path),
     mut progress: impl FnMut(usize),
 ) -> anyhow::Result<Summary> {
     let started = Instant::now();
@@ -444,10 +453,7 @@ pub fn run(
         bail!("--mutate compares the backends with python: give python and at least one other");
     }
     let features = compiled_features()?;
-    let corpus = load_dir(corpus_dir, LoadOptions::default())
-        .map_err(|error| anyhow!("{error}"))
-        .context("load the corpus for --mutate")?;
-    let sources = sources(&corpus, settings.seed);
+    let sources = sources(corpus, settings.seed);
     if sources.is_empty() {
         bail!(
             "--mutate found no path to mutate in {}",
@@ -460,7 +466,7 @@ pub fn run(
         ..Summary::default()
     };
     if backends.contains(&Backend::Legacy) {
-        check_declarations(&mut oracles, rules, &corpus, &mut summary)?;
+        check_declarations(&mut oracles, rules, corpus, &mut summary)?;
     }
     let mut existing: HashSet<String> = corpus.iter().map(|c| c.id.clone()).collect();
     let mut mutator = Mutator {
