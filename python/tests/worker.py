@@ -20,10 +20,10 @@ every line:
   ``{"id": ..., "outcome": <corpus.run_case>}``.
 - A group of requests on one document, ``{"doc": <doc>, "group": [{"id", "op", "path",
   "args"}, ...]}``, is answered as the requests it stands for, each with its own copy of the
-  document: one reply line per request, in order. The document is sent and parsed once, and
-  the replies are flushed together after the group, except on ``legacy``, whose 2.6.0 can kill
-  the process (PanicException, a segfault): it flushes each reply, so that the replies before
-  the one that killed it are not lost with it.
+  document: one reply line per request, in order, each flushed as it is written (the caller
+  awaits each reply with a timeout, and a backend that kills the process, as 2.6.0 does with a
+  PanicException or a segfault, must not take the replies before it along). The document is
+  sent and parsed once.
 - A request that is not a JSON object with those fields, or whose tagged values do not
   decode, gets ``{"id": <its id or null>, "protocol_error": "<one line>"}`` and the worker
   goes on; a malformed group gets one such reply, with id null.
@@ -32,9 +32,7 @@ every line:
 
 from __future__ import annotations
 
-import argparse
 import importlib
-import importlib.metadata
 import io
 import json
 import sys
@@ -50,8 +48,6 @@ from corpus import OPERATIONS, CorpusError, run_case  # noqa: E402 (needs the sy
 
 APIS = ("python", "rust", "legacy")
 _REQUEST_FIELDS = {"id": str, "op": str, "path": str, "args": dict}
-# The APIs that can end the process in the middle of a group (dictwalk 2.6.0).
-_CAN_CRASH = frozenset({"legacy"})
 
 
 def load_api(api: str) -> tuple[Any, dict[str, Any]]:
@@ -64,7 +60,7 @@ def load_api(api: str) -> tuple[Any, dict[str, Any]]:
         target = importlib.import_module(f"dictwalk.backends.{api}")
     else:
         raise ValueError(f"unknown api {api!r}; expected one of {', '.join(APIS)}")
-    version = getattr(package, "__version__", None) or importlib.metadata.version("dictwalk")
+    version = getattr(package, "__version__", None) or _installed_version(package)
     backend_name = getattr(package, "backend_name", None)
     ready = {
         "api": api,
@@ -73,6 +69,26 @@ def load_api(api: str) -> tuple[Any, dict[str, Any]]:
         "module": package.__file__,
     }
     return target, ready
+
+
+def _installed_version(package: Any) -> str:
+    """The version the installed distribution's metadata states, as ``importlib.metadata``
+    gives it. Read from the ``.dist-info`` beside the package when there is one: importing
+    ``importlib.metadata`` costs more than the rest of a start, and 2.6.0's worker is started
+    again after every crash."""
+    for info in sorted(Path(package.__file__).parent.parent.glob("dictwalk-*.dist-info")):
+        try:
+            with open(info / "METADATA", encoding="utf-8") as metadata:
+                for line in metadata:
+                    if line.startswith("Version:"):
+                        return line.partition(":")[2].strip()
+                    if not line.strip():
+                        break
+        except OSError:
+            continue
+    import importlib.metadata  # noqa: PLC0415 (the slow general way, only when needed)
+
+    return importlib.metadata.version("dictwalk")
 
 
 def serve(api: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
@@ -85,7 +101,6 @@ def serve(api: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         stderr.flush()
         return 2
     _reply(stdout, {"ready": ready})
-    flush_each = api in _CAN_CRASH
     while True:
         line = stdin.readline()
         if not line.strip():
@@ -98,27 +113,22 @@ def serve(api: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         if "group" not in message:
             _answer(target, message, stdout)
             continue
-        try:
-            for request in message["group"]:
-                _answer(target, {**request, "doc": message["doc"]}, stdout, flush=flush_each)
-        finally:
-            # A BaseException from the API (2.6.0's PanicException) ends the worker, but the
-            # replies before it are out.
-            stdout.flush()
+        for request in message["group"]:
+            _answer(target, {**request, "doc": message["doc"]}, stdout)
 
 
-def _answer(target: Any, request: dict[str, Any], stdout: TextIO, *, flush: bool = True) -> None:
+def _answer(target: Any, request: dict[str, Any], stdout: TextIO) -> None:
     """Run one request and write its reply (an outcome, or what is wrong with the request)."""
     problem = _check(request)
     if problem is not None:
-        _reply(stdout, {"id": request.get("id"), "protocol_error": problem}, flush=flush)
+        _reply(stdout, {"id": request.get("id"), "protocol_error": problem})
         return
     try:
         outcome = run_case(target, request)
     except CorpusError as exc:
-        _reply(stdout, {"id": request["id"], "protocol_error": _one_line(str(exc))}, flush=flush)
+        _reply(stdout, {"id": request["id"], "protocol_error": _one_line(str(exc))})
         return
-    _reply(stdout, {"id": request["id"], "outcome": outcome}, flush=flush)
+    _reply(stdout, {"id": request["id"], "outcome": outcome})
 
 
 def _parse(line: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -159,7 +169,7 @@ def _check(request: dict[str, Any]) -> str | None:
     return None
 
 
-def _reply(stdout: TextIO, message: dict[str, Any], *, flush: bool = True) -> None:
+def _reply(stdout: TextIO, message: dict[str, Any]) -> None:
     try:
         line = json.dumps(message, ensure_ascii=False)
     except (RecursionError, ValueError, TypeError) as exc:
@@ -168,8 +178,7 @@ def _reply(stdout: TextIO, message: dict[str, Any], *, flush: bool = True) -> No
         stdout.write(line + "\n")
     except UnicodeEncodeError:  # a lone surrogate in a str result; TextIOWrapper wrote nothing
         stdout.write(_replacement(message, "the outcome holds a str that UTF-8 cannot carry") + "\n")
-    if flush:
-        stdout.flush()
+    stdout.flush()
 
 
 def _replacement(message: dict[str, Any], reason: str) -> str:
@@ -182,15 +191,23 @@ def _one_line(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--api", required=True, choices=APIS)
-    options = parser.parse_args(argv)
+    args = sys.argv[1:] if argv is None else argv
+    # The usual command line is read without argparse, whose import costs as much again as a
+    # start; anything else goes to argparse for its usage and errors.
+    if len(args) == 2 and args[0] == "--api" and args[1] in APIS:
+        api = args[1]
+    else:
+        import argparse  # noqa: PLC0415
+
+        parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+        parser.add_argument("--api", required=True, choices=APIS)
+        api = parser.parse_args(args).api
     # The protocol is UTF-8 whatever the locale says; a request that is not is answered, not fatal.
     if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(encoding="utf-8", errors="surrogateescape")
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(encoding="utf-8")
-    return serve(options.api, sys.stdin, sys.stdout, sys.stderr)
+    return serve(api, sys.stdin, sys.stdout, sys.stderr)
 
 
 if __name__ == "__main__":

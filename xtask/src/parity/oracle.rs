@@ -56,6 +56,11 @@ impl Oracle for WorkerOracle {
         self.run_batch(cases)
     }
 
+    fn another(&self) -> Option<anyhow::Result<Box<dyn Oracle>>> {
+        let started = WorkerOracle::start(self.backend, self.spec.clone(), self.limits);
+        Some(started.map(|oracle| Box::new(oracle) as Box<dyn Oracle>))
+    }
+
     fn run(&mut self, case: &Case) -> Result<Outcome, String> {
         let mut worker = match self.worker.take() {
             Some(worker) => worker,

@@ -63,6 +63,12 @@ pub trait Oracle: Send {
     fn run_all(&mut self, cases: &[Case]) -> Vec<Result<Outcome, String>> {
         cases.iter().map(|case| self.run(case)).collect()
     }
+
+    /// A second oracle of the same backend, for work run alongside this one's (a worker
+    /// process of its own); `None` when there can be no other. `Err` says why it did not start.
+    fn another(&self) -> Option<anyhow::Result<Box<dyn Oracle>>> {
+        None
+    }
 }
 
 /// dictwalk-core on serde_json, in process.
@@ -72,6 +78,10 @@ pub struct CoreOracle;
 impl Oracle for CoreOracle {
     fn backend(&self) -> Backend {
         Backend::Core
+    }
+
+    fn another(&self) -> Option<anyhow::Result<Box<dyn Oracle>>> {
+        Some(Ok(Box::new(CoreOracle)))
     }
 
     fn run(&mut self, case: &Case) -> Result<Outcome, String> {

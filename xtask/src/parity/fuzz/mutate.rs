@@ -382,6 +382,9 @@ impl Mutator<'_> {
     }
 }
 
+/// The cases of each path, [`cases_of`].
+const OPS_PER_PATH: usize = 5;
+
 /// The five cases of one path: get, strict get, exists, and set and unset on copies.
 fn cases_of(seed: u64, n: usize, source: &Source) -> Vec<Case> {
     let mut strict = Map::new();
@@ -465,166 +468,285 @@ pub fn run(
         backends: backends.clone(),
         ..Summary::default()
     };
+    // The declarations are checked on a second reference and 2.6.0 of their own, alongside the
+    // paths (their robustness cases keep the reference busy for seconds); on the oracles
+    // themselves, first, when a backend has no second one.
+    let mut checkers = Vec::new();
     if backends.contains(&Backend::Legacy) {
-        check_declarations(&mut oracles, rules, corpus, &mut summary)?;
+        for oracle in &oracles {
+            if matches!(oracle.backend(), Backend::Python | Backend::Legacy) {
+                if let Some(other) = oracle.another() {
+                    checkers.push(other?);
+                }
+            }
+        }
+        if checkers.len() < 2 {
+            checkers.clear();
+            let checked = check_declarations(&mut oracles, rules, corpus)?;
+            summary.checked_declarations = checked.0;
+            summary.uncovered = checked.1;
+        }
     }
+    let context = Batches {
+        rules,
+        features: &features,
+        settings,
+        corpus_dir,
+        started,
+    };
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let checking = (!checkers.is_empty())
+            .then(|| scope.spawn(|| check_declarations(&mut checkers, rules, corpus)));
+        let ran = run_paths(
+            &mut oracles,
+            &context,
+            (corpus, &sources),
+            &mut summary,
+            &mut progress,
+        );
+        if let Some(checking) = checking {
+            let checked = checking
+                .join()
+                .map_err(|_| anyhow!("the thread checking the declarations panicked"))??;
+            summary.checked_declarations = checked.0;
+            summary.uncovered = checked.1;
+        }
+        ran
+    })?;
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+/// What every batch of a run needs besides the oracles and the summary.
+struct Batches<'a> {
+    rules: &'a Rules,
+    features: &'a [(String, Regex)],
+    settings: &'a Settings,
+    corpus_dir: &'a Path,
+    started: Instant,
+}
+
+/// A difference with 2.6.0 to shrink once the oracles are free: the kind it counts under, the
+/// case, the reference's outcome and 2.6.0's.
+struct ToShrink {
+    kind: String,
+    case: Case,
+    found: (Outcome, Result<Outcome, String>),
+}
+
+/// The batches of mutated paths, pipelined: while the main thread classes a batch's answers,
+/// the oracles already run the next batch; then the first differences of each undeclared kind
+/// are shrunk (the oracles are free again) and the cases found are written.
+fn run_paths(
+    oracles: &mut [Box<dyn Oracle>],
+    context: &Batches<'_>,
+    (corpus, sources): (&[Case], &[Source]),
+    summary: &mut Summary,
+    progress: &mut impl FnMut(usize),
+) -> anyhow::Result<()> {
+    let settings = context.settings;
     let mut existing: HashSet<String> = corpus.iter().map(|c| c.id.clone()).collect();
     let mut mutator = Mutator {
         rng: fastrand::Rng::with_seed(settings.seed),
-        sources: &sources,
+        sources,
     };
-    let mut start = 0;
-    while start < settings.paths {
-        if settings
+    let mut next_batch = |start: usize| -> Option<(usize, Vec<Case>)> {
+        let out_of_time = settings
             .time_limit
-            .is_some_and(|limit| started.elapsed() >= limit)
-        {
-            break;
+            .is_some_and(|limit| context.started.elapsed() >= limit);
+        if start >= settings.paths || out_of_time {
+            return None;
         }
         let end = settings.paths.min(start + settings.batch.max(1));
-        let cases: Vec<Case> = (start..end)
+        let cases = (start..end)
             .flat_map(|n| cases_of(settings.seed, n, &mutator.mutated()))
             .collect();
-        let answers = run_batch(&mut oracles, &cases)?;
-        let Some(reference) = answers.get(&Backend::Python) else {
-            bail!("the reference backend python gave no answers");
-        };
-        let mut new_regressions = Vec::new();
+        Some((end, cases))
+    };
+    let mut current = next_batch(0);
+    let mut answers = match &current {
+        Some((_, cases)) => Some(run_batch(oracles, cases)?),
+        None => None,
+    };
+    while let (Some((end, cases)), Some(got)) = (current.take(), answers.take()) {
+        let next = next_batch(end);
+        let (next_answers, classed) = std::thread::scope(|scope| {
+            let running = next
+                .as_ref()
+                .map(|(_, cases)| scope.spawn(|| run_batch(oracles, cases)));
+            let classed = class_batch(context, &cases, &got, summary, &mut existing);
+            let next_answers = running.map(|running| {
+                running
+                    .join()
+                    .map_err(|_| anyhow!("the thread running a batch panicked"))
+            });
+            (next_answers, classed)
+        });
+        let (to_shrink, mut new_regressions) = classed?;
         let mut new_legacy = Vec::new();
-        for (i, case) in cases.iter().enumerate() {
-            let reference_failed = !matches!(reference.get(i), Some(Ok(_)));
-            for (backend, got) in &answers {
-                let Some(got) = got.get(i) else {
-                    bail!("backend {backend} skipped case {}", case.id);
-                };
-                let counts = summary.per_backend.entry(*backend).or_default();
-                if got.is_err() {
-                    counts.broke += 1;
-                }
-                if reference_failed && *backend != Backend::Python {
-                    counts.skipped += 1;
-                }
+        for ToShrink { kind, case, found } in to_shrink {
+            let example = shrink_legacy(
+                oracles,
+                (context.rules, context.features),
+                &case,
+                found,
+                settings.shrink_attempts,
+            )?;
+            if existing.insert(example.case.id.clone()) {
+                new_legacy.push(case_json(&example, settings, "2.6.0"));
+                summary.written.push(example.case.id.clone());
             }
-            let expected = match reference.get(i) {
-                Some(Ok(outcome)) => outcome.clone(),
-                Some(Err(_)) => {
-                    summary.reference_failures += 1;
-                    continue;
-                }
-                None => bail!("the reference skipped case {}", case.id),
-            };
-            for (backend, got) in &answers {
-                let Some(got) = got.get(i) else {
-                    bail!("backend {backend} skipped case {}", case.id);
-                };
-                let tally = |summary: &mut Summary, count: fn(&mut Counts) -> &mut usize| {
-                    *count(summary.per_backend.entry(*backend).or_default()) += 1;
-                };
-                match backend {
-                    Backend::Python => {}
-                    Backend::Legacy => {
-                        tally(&mut summary, |c| &mut c.compared);
-                        if matches!(got, Ok(outcome) if outcome.agrees_with(&expected)) {
-                            summary.legacy_agreed += 1;
-                            tally(&mut summary, |c| &mut c.agreed);
-                            continue;
-                        }
-                        let (ours, legacy) =
-                            (outcome_kind(&Ok(expected.clone())), outcome_kind(got));
-                        if let Some(rule) = rules.declared(&difference(case, &ours, &legacy)) {
-                            count_declared(&mut summary, "", rule);
-                            tally(&mut summary, |c| &mut c.declared);
-                            continue;
-                        }
-                        tally(&mut summary, |c| &mut c.differed);
-                        let name = undeclared_kind(case, &ours, &legacy, &features);
-                        let elapsed = started.elapsed();
-                        let kind = summary.undeclared.entry(name).or_default();
-                        kind.count += 1;
-                        kind.first_after.get_or_insert(elapsed);
-                        if kind.examples.len() < settings.shrink_per_kind {
-                            let example = shrink_legacy(
-                                &mut oracles,
-                                (rules, &features),
-                                case,
-                                (expected.clone(), got.clone()),
-                                settings.shrink_attempts,
-                            )?;
-                            if existing.insert(example.case.id.clone()) {
-                                new_legacy.push(case_json(&example, settings, "2.6.0"));
-                                summary.written.push(example.case.id.clone());
-                            }
-                            kind.examples.push(example);
-                        }
-                    }
-                    _ => {
-                        if *backend == Backend::Core && core_skips(case, &expected) {
-                            tally(&mut summary, |c| &mut c.skipped);
-                            continue;
-                        }
-                        tally(&mut summary, |c| &mut c.compared);
-                        if matches!(got, Ok(outcome) if outcome.agrees_with(&expected)) {
-                            tally(&mut summary, |c| &mut c.agreed);
-                            continue;
-                        }
-                        let (ours, theirs) =
-                            (outcome_kind(&Ok(expected.clone())), outcome_kind(got));
-                        let declared = rules.declared(&Difference {
-                            backend: *backend,
-                            ..difference(case, &ours, &theirs)
-                        });
-                        if let Some(rule) = declared {
-                            // A declared limit of the core (JSON cannot hold the value).
-                            count_declared(&mut summary, &format!("{backend}: "), rule);
-                            tally(&mut summary, |c| &mut c.declared);
-                            continue;
-                        }
-                        tally(&mut summary, |c| &mut c.differed);
-                        let name = format!(
-                            "{backend}: {}: reference {}, {backend} {}",
-                            case.op,
-                            outcome_kind(&Ok(expected.clone())),
-                            outcome_kind(got)
-                        );
-                        let elapsed = started.elapsed();
-                        let kind = summary.disagreements.entry(name).or_default();
-                        kind.count += 1;
-                        kind.first_after.get_or_insert(elapsed);
-                        if kind.examples.len() < settings.shrink_per_kind {
-                            let example = Example {
-                                case: case.clone(),
-                                ours: expected.clone(),
-                                other: got.clone(),
-                            };
-                            if existing.insert(case.id.clone()) {
-                                new_regressions.push(case_json(&example, settings, backend.name()));
-                                summary.written.push(case.id.clone());
-                            }
-                            kind.examples.push(example);
-                        }
-                    }
-                }
-            }
+            summary
+                .undeclared
+                .entry(kind)
+                .or_default()
+                .examples
+                .push(example);
         }
         write(
-            corpus_dir,
+            context.corpus_dir,
             super::run::REGRESSIONS,
             REGRESSIONS_DESCRIPTION,
             &new_regressions,
         )?;
+        new_regressions.clear();
         write(
-            corpus_dir,
+            context.corpus_dir,
             LEGACY_REGRESSIONS,
             LEGACY_DESCRIPTION,
             &new_legacy,
         )?;
-        summary.paths += end - start;
+        summary.paths += cases.len() / OPS_PER_PATH;
         summary.cases += cases.len();
         progress(end);
-        start = end;
+        answers = match next_answers {
+            Some(joined) => Some(joined??),
+            None => None,
+        };
+        current = next;
     }
-    summary.elapsed = started.elapsed();
-    Ok(summary)
+    Ok(())
+}
+
+/// Classes every answer of a batch into `summary`; returns the differences with 2.6.0 to shrink
+/// (the first ones of each undeclared kind) and the corpus entries of the disagreements among
+/// python, rust and core found (the first ones of each kind, not shrunk).
+fn class_batch(
+    context: &Batches<'_>,
+    cases: &[Case],
+    answers: &BTreeMap<Backend, Vec<Result<Outcome, String>>>,
+    summary: &mut Summary,
+    existing: &mut HashSet<String>,
+) -> anyhow::Result<(Vec<ToShrink>, Vec<Value>)> {
+    let (rules, settings) = (context.rules, context.settings);
+    let Some(reference) = answers.get(&Backend::Python) else {
+        bail!("the reference backend python gave no answers");
+    };
+    let mut to_shrink: Vec<ToShrink> = Vec::new();
+    let mut new_regressions = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let reference_failed = !matches!(reference.get(i), Some(Ok(_)));
+        for (backend, got) in answers {
+            let Some(got) = got.get(i) else {
+                bail!("backend {backend} skipped case {}", case.id);
+            };
+            let counts = summary.per_backend.entry(*backend).or_default();
+            if got.is_err() {
+                counts.broke += 1;
+            }
+            if reference_failed && *backend != Backend::Python {
+                counts.skipped += 1;
+            }
+        }
+        let expected = match reference.get(i) {
+            Some(Ok(outcome)) => outcome,
+            Some(Err(_)) => {
+                summary.reference_failures += 1;
+                continue;
+            }
+            None => bail!("the reference skipped case {}", case.id),
+        };
+        for (backend, got) in answers {
+            let Some(got) = got.get(i) else {
+                bail!("backend {backend} skipped case {}", case.id);
+            };
+            let tally = |summary: &mut Summary, count: fn(&mut Counts) -> &mut usize| {
+                *count(summary.per_backend.entry(*backend).or_default()) += 1;
+            };
+            match backend {
+                Backend::Python => {}
+                Backend::Legacy => {
+                    tally(summary, |c| &mut c.compared);
+                    if matches!(got, Ok(outcome) if outcome.agrees_with(expected)) {
+                        summary.legacy_agreed += 1;
+                        tally(summary, |c| &mut c.agreed);
+                        continue;
+                    }
+                    let (ours, legacy) = (outcome_kind(&Ok(expected.clone())), outcome_kind(got));
+                    if let Some(rule) = rules.declared(&difference(case, &ours, &legacy)) {
+                        count_declared(summary, "", rule);
+                        tally(summary, |c| &mut c.declared);
+                        continue;
+                    }
+                    tally(summary, |c| &mut c.differed);
+                    let name = undeclared_kind(case, &ours, &legacy, context.features);
+                    let elapsed = context.started.elapsed();
+                    let kind = summary.undeclared.entry(name.clone()).or_default();
+                    kind.count += 1;
+                    kind.first_after.get_or_insert(elapsed);
+                    let queued = to_shrink.iter().filter(|s| s.kind == name).count();
+                    if kind.examples.len() + queued < settings.shrink_per_kind {
+                        to_shrink.push(ToShrink {
+                            kind: name,
+                            case: case.clone(),
+                            found: (expected.clone(), got.clone()),
+                        });
+                    }
+                }
+                _ => {
+                    if *backend == Backend::Core && core_skips(case, expected) {
+                        tally(summary, |c| &mut c.skipped);
+                        continue;
+                    }
+                    tally(summary, |c| &mut c.compared);
+                    if matches!(got, Ok(outcome) if outcome.agrees_with(expected)) {
+                        tally(summary, |c| &mut c.agreed);
+                        continue;
+                    }
+                    let (ours, theirs) = (outcome_kind(&Ok(expected.clone())), outcome_kind(got));
+                    let declared = rules.declared(&Difference {
+                        backend: *backend,
+                        ..difference(case, &ours, &theirs)
+                    });
+                    if let Some(rule) = declared {
+                        // A declared limit of the core (JSON cannot hold the value).
+                        count_declared(summary, &format!("{backend}: "), rule);
+                        tally(summary, |c| &mut c.declared);
+                        continue;
+                    }
+                    tally(summary, |c| &mut c.differed);
+                    let name = format!("{backend}: {}: reference {ours}, {backend} {theirs}", case.op);
+                    let elapsed = context.started.elapsed();
+                    let kind = summary.disagreements.entry(name).or_default();
+                    kind.count += 1;
+                    kind.first_after.get_or_insert(elapsed);
+                    if kind.examples.len() < settings.shrink_per_kind {
+                        let example = Example {
+                            case: case.clone(),
+                            ours: expected.clone(),
+                            other: got.clone(),
+                        };
+                        if existing.insert(case.id.clone()) {
+                            new_regressions.push(case_json(&example, settings, backend.name()));
+                            summary.written.push(case.id.clone());
+                        }
+                        kind.examples.push(example);
+                    }
+                }
+            }
+        }
+    }
+    Ok((to_shrink, new_regressions))
 }
 
 fn write(dir: &Path, file: &str, description: &str, cases: &[Value]) -> anyhow::Result<()> {
@@ -661,12 +783,14 @@ fn count_declared(summary: &mut Summary, prefix: &str, rule: &Rule) {
 
 /// Runs every corpus case that declares a divergence from 2.6.0 on the reference and on 2.6.0;
 /// each difference must be covered by a rule.
+/// Returns how many were checked and the uncovered ones: id and difference.
 fn check_declarations(
     oracles: &mut [Box<dyn Oracle>],
     rules: &Rules,
     corpus: &[Case],
-    summary: &mut Summary,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<(usize, Vec<(String, String)>)> {
+    let mut checked = 0;
+    let mut uncovered = Vec::new();
     let declared: Vec<Case> = corpus
         .iter()
         .filter(|case| case.divergence(Backend::Legacy).is_some())
@@ -681,11 +805,9 @@ fn check_declarations(
         bail!("the declarations need the python and legacy backends");
     };
     for ((case, ours), legacy) in declared.iter().zip(ours).zip(legacy) {
-        summary.checked_declarations += 1;
+        checked += 1;
         let Ok(ours) = ours else {
-            summary
-                .uncovered
-                .push((case.id.clone(), "the reference failed".into()));
+            uncovered.push((case.id.clone(), "the reference failed".into()));
             continue;
         };
         if matches!(legacy, Ok(outcome) if outcome.agrees_with(ours)) {
@@ -694,13 +816,13 @@ fn check_declarations(
         }
         let (ours, legacy) = (outcome_kind(&Ok(ours.clone())), outcome_kind(legacy));
         if rules.declared(&difference(case, &ours, &legacy)).is_none() {
-            summary.uncovered.push((
+            uncovered.push((
                 case.id.clone(),
                 format!("{} {:?}: ours {ours}, 2.6.0 {legacy}", case.op, case.path),
             ));
         }
     }
-    Ok(())
+    Ok((checked, uncovered))
 }
 
 /// Shrinks an undeclared difference with 2.6.0 to a smaller case of the same kind (operation,
