@@ -802,11 +802,13 @@ def same(expected: Any, actual: Any) -> bool:
         if isinstance(want, dict):
             if list(want) != list(got):
                 return False
-            pending.extend((want[key], got[key]) for key in want)
+            if not _same_items(zip(want.values(), got.values(), strict=True), pending):
+                return False
         elif isinstance(want, list):
             if len(want) != len(got):
                 return False
-            pending.extend(zip(want, got, strict=True))
+            if not _same_items(zip(want, got, strict=True), pending):
+                return False
         elif isinstance(want, float):
             if math.isnan(want) or math.isnan(got):
                 if not (math.isnan(want) and math.isnan(got)):
@@ -815,6 +817,20 @@ def same(expected: Any, actual: Any) -> bool:
                 return False
         elif want != got:
             return False
+    return True
+
+
+def _same_items(pairs: Iterator[tuple[Any, Any]], pending: list[tuple[Any, Any]]) -> bool:
+    """``same`` on the items of two containers: False when a pair of strs, ints, bools or
+    Nones differs; the other pairs (containers, floats, anything else) go to ``pending``. A
+    large list of scalars is compared here without a trip through ``pending`` per item."""
+    for want, got in pairs:
+        kind = type(want)
+        if kind is str or kind is int or kind is bool or want is None:
+            if kind is not type(got) or want != got:
+                return False
+        else:
+            pending.append((want, got))
     return True
 
 
@@ -1039,15 +1055,16 @@ def _containers(doc: Any) -> list[Any]:
     built-in types' own methods."""
     found: list[Any] = []
     seen: set[int] = set()
-    stack = [doc]
+    # Only containers go on the stack: a list of a million numbers is one comprehension.
+    stack = [doc] if isinstance(doc, (list, dict)) else []
     while stack:
         value = stack.pop()
-        if not isinstance(value, (list, dict)) or id(value) in seen:
+        if id(value) in seen:
             continue
         seen.add(id(value))
         found.append(value)
         children = list.copy(value) if isinstance(value, list) else list(dict.values(value))
-        stack.extend(reversed(children))
+        stack.extend(reversed([child for child in children if isinstance(child, (list, dict))]))
     return found
 
 
