@@ -725,7 +725,10 @@ fn class_batch(
                         continue;
                     }
                     tally(summary, |c| &mut c.differed);
-                    let name = format!("{backend}: {}: reference {ours}, {backend} {theirs}", case.op);
+                    let name = format!(
+                        "{backend}: {}: reference {ours}, {backend} {theirs}",
+                        case.op
+                    );
                     let elapsed = context.started.elapsed();
                     let kind = summary.disagreements.entry(name).or_default();
                     kind.count += 1;
