@@ -294,7 +294,7 @@ impl Worker {
                 [case] => serde_json::to_string(&Request::of(case)),
                 [first, ..] => serde_json::to_string(&Group {
                     doc: &first.doc,
-                    group: group.iter().map(Member::of).collect(),
+                    group: group.iter().map(Request::member_of).collect(),
                 }),
                 [] => continue,
             };
@@ -497,13 +497,14 @@ impl Drop for Worker {
 }
 
 /// A case as the worker reads it, borrowed: the form of `Case::request`, without copying the
-/// document.
+/// document; inside a group, without its document (the group's).
 #[derive(Serialize)]
 struct Request<'a> {
     id: &'a str,
     op: &'a str,
     path: &'a str,
-    doc: &'a Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    doc: Option<&'a Value>,
     args: &'a Map<String, Value>,
 }
 
@@ -513,8 +514,15 @@ impl<'a> Request<'a> {
             id: &case.id,
             op: case.op.name(),
             path: &case.path,
-            doc: &case.doc,
+            doc: Some(&case.doc),
             args: &case.args,
+        }
+    }
+
+    fn member_of(case: &'a Case) -> Request<'a> {
+        Request {
+            doc: None,
+            ..Request::of(case)
         }
     }
 }
@@ -523,26 +531,7 @@ impl<'a> Request<'a> {
 #[derive(Serialize)]
 struct Group<'a> {
     doc: &'a Value,
-    group: Vec<Member<'a>>,
-}
-
-#[derive(Serialize)]
-struct Member<'a> {
-    id: &'a str,
-    op: &'a str,
-    path: &'a str,
-    args: &'a Map<String, Value>,
-}
-
-impl<'a> Member<'a> {
-    fn of(case: &'a Case) -> Member<'a> {
-        Member {
-            id: &case.id,
-            op: case.op.name(),
-            path: &case.path,
-            args: &case.args,
-        }
-    }
+    group: Vec<Request<'a>>,
 }
 
 /// The runs of consecutive cases whose documents are equal.
@@ -646,7 +635,7 @@ mod tests {
         assert_eq!(ids, [vec!["a", "b"], vec!["c"], vec!["d"]]);
         let line = serde_json::to_value(Group {
             doc: &cases[0].doc,
-            group: cases[..2].iter().map(Member::of).collect(),
+            group: cases[..2].iter().map(Request::member_of).collect(),
         })?;
         assert_eq!(
             line,
