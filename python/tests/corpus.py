@@ -476,12 +476,13 @@ _TAG_SET = frozenset(TAGS)
 _BIG = 2**53
 
 
-def _plain_copy(value: Any, depth: int, budget: list[int]) -> Any:
+def _plain_copy(value: Any, depth: int, budget: list[int], found: list[Any] | None = None) -> Any:
     """A copy of a value made of exact dicts (str keys, not a one-key tag), lists, strs, bools,
     None, ints within 2**53 and finite floats, no deeper than ``_PLAIN_DEPTH``, with at most
     ``budget[0]`` nodes: such a value is its own encoding and its own decoding, so both
     functions copy it here, several times faster than their general walks (which a mutation
-    fuzz run calls for every case). Raises _NotPlain for any other value."""
+    fuzz run calls for every case). Raises _NotPlain for any other value. With ``found``, it also
+    lists every list and dict in depth-first pre-order, as ``_containers`` does."""
     kind = type(value)
     if kind is not list and kind is not dict:
         if _plain_scalar(value):
@@ -492,6 +493,8 @@ def _plain_copy(value: Any, depth: int, budget: list[int]) -> Any:
     budget[0] -= len(value)
     if budget[0] < 0:
         raise _NotPlain
+    if found is not None:
+        found.append(value)
     # Scalars are checked inline: most nodes are scalars, and a call each would double the cost.
     if kind is list:
         items = []
@@ -500,7 +503,7 @@ def _plain_copy(value: Any, depth: int, budget: list[int]) -> Any:
             if of is str or item is None or of is bool or (of is int and -_BIG <= item <= _BIG):
                 items.append(item)
             else:
-                items.append(_plain_copy(item, depth + 1, budget))
+                items.append(_plain_copy(item, depth + 1, budget, found))
         return items
     if len(value) == 1 and next(iter(value)) in _TAG_SET:
         raise _NotPlain
@@ -512,7 +515,7 @@ def _plain_copy(value: Any, depth: int, budget: list[int]) -> Any:
         if of is str or item is None or of is bool or (of is int and -_BIG <= item <= _BIG):
             mapping[key] = item
         else:
-            mapping[key] = _plain_copy(item, depth + 1, budget)
+            mapping[key] = _plain_copy(item, depth + 1, budget, found)
     return mapping
 
 
@@ -1032,22 +1035,40 @@ class Snapshot:
 
     def __init__(self, doc: Any) -> None:
         self.doc = doc
-        self.containers = _containers(doc)
-        self.content = _encoding_or_none(doc)
+        plain = _plain_snapshot(doc)
+        if plain is None:
+            self.containers = _containers(doc)
+            self.content = _encoding_or_none(doc)
+        else:
+            self.containers, self.content = plain
 
     def change(self) -> str | None:
         """None when the document is unchanged, else what changed, in one line."""
-        now = _containers(self.doc)
+        plain = _plain_snapshot(self.doc)
+        now = _containers(self.doc) if plain is None else plain[0]
         for position, (before, after) in enumerate(zip(self.containers, now, strict=False)):
             if before is not after:
                 now_shown = _show(_encoding_or_none(after))
                 return f"container #{position} (depth-first) is another object: {now_shown}"
         if len(now) != len(self.containers):
             return f"the document holds {len(now)} lists and dicts, not {len(self.containers)}"
-        content = _encoding_or_none(self.doc)
+        content = _encoding_or_none(self.doc) if plain is None else plain[1]
         if not same(self.content, content):
             return f"the document became {_show(content)}"
         return None
+
+
+def _plain_snapshot(doc: Any) -> tuple[list[Any], Any] | None:
+    """``(_containers(doc), encode(doc))`` in one walk, for a plain JSON document in which no
+    list or dict appears twice (see ``_plain_copy``); None for any other."""
+    found: list[Any] = []
+    try:
+        content = _plain_copy(doc, 0, [ENCODE_BUDGET], found)
+    except _NotPlain:
+        return None
+    if len({id(container) for container in found}) != len(found):
+        return None
+    return found, content
 
 
 def _containers(doc: Any) -> list[Any]:

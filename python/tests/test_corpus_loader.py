@@ -87,3 +87,26 @@ def test_the_codecs_fast_path_gives_the_general_answer(value: Any, monkeypatch: 
     monkeypatch.setattr(corpus, "_plain_copy", not_plain)
     assert corpus.same(encoded, corpus.encode(value))
     assert corpus.same(corpus.encode(decoded), corpus.encode(corpus.decode(encoded)))
+
+
+def test_the_snapshot_of_a_plain_document_sees_every_change() -> None:
+    doc: dict[str, Any] = {"a": [1, {"b": 2.5}], "c": {"d": None}}
+    snapshot = corpus.Snapshot(doc)
+    assert snapshot.containers == corpus._containers(doc)
+    assert all(x is y for x, y in zip(snapshot.containers, corpus._containers(doc), strict=True))
+    assert snapshot.change() is None
+    doc["a"][1] = {"b": 2.5}
+    assert "container #2 (depth-first) is another object" in (snapshot.change() or "")
+    doc = {"a": [1, True]}
+    snapshot = corpus.Snapshot(doc)
+    doc["a"][1] = 1
+    assert "the document became" in (snapshot.change() or "")
+    doc = {"a": [1], "b": {"x": 1}}
+    snapshot = corpus.Snapshot(doc)
+    doc["b"] = (1,)
+    assert "lists and dicts" in (snapshot.change() or "")
+    # A list held twice is listed once, as the general walk lists it.
+    shared: list[Any] = [1]
+    doc = {"a": shared, "b": shared}
+    assert corpus._plain_snapshot(doc) is None
+    assert corpus.Snapshot(doc).containers == [doc, shared]
