@@ -328,6 +328,10 @@ class _Opening:
 def decode(raw: Any) -> Any:
     """Turn corpus JSON into the Python value it stands for; CorpusError when it is malformed."""
     try:
+        return _plain_copy(raw, 0, [ENCODE_BUDGET])
+    except _NotPlain:
+        pass
+    try:
         return _decode(raw, [])
     except CorpusError:
         raise
@@ -461,6 +465,69 @@ def _decode_nest(body: Any) -> Any:
     return value
 
 
+class _NotPlain(Exception):
+    """The value is not plain JSON: ``encode`` and ``decode`` take their general path."""
+
+
+# Deeper values take the general path, so that a plain copy never holds a ``$nest`` run (of
+# ``NEST_MIN`` levels), a cycle or more than a few frames of recursion.
+_PLAIN_DEPTH = NEST_MIN // 2
+_TAG_SET = frozenset(TAGS)
+_BIG = 2**53
+
+
+def _plain_copy(value: Any, depth: int, budget: list[int], found: list[Any] | None = None) -> Any:
+    """A copy of a value made of exact dicts (str keys, not a one-key tag), lists, strs, bools,
+    None, ints within 2**53 and finite floats, no deeper than ``_PLAIN_DEPTH``, with at most
+    ``budget[0]`` nodes: such a value is its own encoding and its own decoding, so both
+    functions copy it here, several times faster than their general walks (which a mutation
+    fuzz run calls for every case). Raises _NotPlain for any other value. With ``found``, it also
+    lists every list and dict in depth-first pre-order, as ``_containers`` does."""
+    kind = type(value)
+    if kind is not list and kind is not dict:
+        if _plain_scalar(value):
+            return value
+        raise _NotPlain
+    if depth >= _PLAIN_DEPTH:
+        raise _NotPlain
+    budget[0] -= len(value)
+    if budget[0] < 0:
+        raise _NotPlain
+    if found is not None:
+        found.append(value)
+    # Scalars are checked inline: most nodes are scalars, and a call each would double the cost.
+    if kind is list:
+        items = []
+        for item in value:
+            of = type(item)
+            if of is str or item is None or of is bool or (of is int and -_BIG <= item <= _BIG):
+                items.append(item)
+            else:
+                items.append(_plain_copy(item, depth + 1, budget, found))
+        return items
+    if len(value) == 1 and next(iter(value)) in _TAG_SET:
+        raise _NotPlain
+    mapping = {}
+    for key, item in value.items():
+        if type(key) is not str:
+            raise _NotPlain
+        of = type(item)
+        if of is str or item is None or of is bool or (of is int and -_BIG <= item <= _BIG):
+            mapping[key] = item
+        else:
+            mapping[key] = _plain_copy(item, depth + 1, budget, found)
+    return mapping
+
+
+def _plain_scalar(value: Any) -> bool:
+    kind = type(value)
+    if kind is int:
+        return bool(-_BIG <= value <= _BIG)
+    if kind is float:
+        return math.isfinite(value)
+    return kind is str or kind is bool or value is None
+
+
 # Encoding walks an explicit stack of frames, one per container being written (or one per run
 # of containers written as a ``$nest``).
 _CONTAINER = object()
@@ -494,6 +561,10 @@ def encode(value: Any) -> Any:
 
     Raises EncodeError when the value has more than ``ENCODE_BUDGET`` nodes.
     """
+    try:
+        return _plain_copy(value, 0, [ENCODE_BUDGET])
+    except _NotPlain:
+        pass
     scalar = _encode_scalar(value)
     if scalar is not _CONTAINER:
         return scalar
@@ -734,11 +805,13 @@ def same(expected: Any, actual: Any) -> bool:
         if isinstance(want, dict):
             if list(want) != list(got):
                 return False
-            pending.extend((want[key], got[key]) for key in want)
+            if not _same_items(zip(want.values(), got.values(), strict=True), pending):
+                return False
         elif isinstance(want, list):
             if len(want) != len(got):
                 return False
-            pending.extend(zip(want, got, strict=True))
+            if not _same_items(zip(want, got, strict=True), pending):
+                return False
         elif isinstance(want, float):
             if math.isnan(want) or math.isnan(got):
                 if not (math.isnan(want) and math.isnan(got)):
@@ -747,6 +820,20 @@ def same(expected: Any, actual: Any) -> bool:
                 return False
         elif want != got:
             return False
+    return True
+
+
+def _same_items(pairs: Iterator[tuple[Any, Any]], pending: list[tuple[Any, Any]]) -> bool:
+    """``same`` on the items of two containers: False when a pair of strs, ints, bools or
+    Nones differs; the other pairs (containers, floats, anything else) go to ``pending``. A
+    large list of scalars is compared here without a trip through ``pending`` per item."""
+    for want, got in pairs:
+        kind = type(want)
+        if kind is str or kind is int or kind is bool or want is None:
+            if kind is not type(got) or want != got:
+                return False
+        else:
+            pending.append((want, got))
     return True
 
 
@@ -948,22 +1035,40 @@ class Snapshot:
 
     def __init__(self, doc: Any) -> None:
         self.doc = doc
-        self.containers = _containers(doc)
-        self.content = _encoding_or_none(doc)
+        plain = _plain_snapshot(doc)
+        if plain is None:
+            self.containers = _containers(doc)
+            self.content = _encoding_or_none(doc)
+        else:
+            self.containers, self.content = plain
 
     def change(self) -> str | None:
         """None when the document is unchanged, else what changed, in one line."""
-        now = _containers(self.doc)
+        plain = _plain_snapshot(self.doc)
+        now = _containers(self.doc) if plain is None else plain[0]
         for position, (before, after) in enumerate(zip(self.containers, now, strict=False)):
             if before is not after:
                 now_shown = _show(_encoding_or_none(after))
                 return f"container #{position} (depth-first) is another object: {now_shown}"
         if len(now) != len(self.containers):
             return f"the document holds {len(now)} lists and dicts, not {len(self.containers)}"
-        content = _encoding_or_none(self.doc)
+        content = _encoding_or_none(self.doc) if plain is None else plain[1]
         if not same(self.content, content):
             return f"the document became {_show(content)}"
         return None
+
+
+def _plain_snapshot(doc: Any) -> tuple[list[Any], Any] | None:
+    """``(_containers(doc), encode(doc))`` in one walk, for a plain JSON document in which no
+    list or dict appears twice (see ``_plain_copy``); None for any other."""
+    found: list[Any] = []
+    try:
+        content = _plain_copy(doc, 0, [ENCODE_BUDGET], found)
+    except _NotPlain:
+        return None
+    if len({id(container) for container in found}) != len(found):
+        return None
+    return found, content
 
 
 def _containers(doc: Any) -> list[Any]:
@@ -971,15 +1076,16 @@ def _containers(doc: Any) -> list[Any]:
     built-in types' own methods."""
     found: list[Any] = []
     seen: set[int] = set()
-    stack = [doc]
+    # Only containers go on the stack: a list of a million numbers is one comprehension.
+    stack = [doc] if isinstance(doc, (list, dict)) else []
     while stack:
         value = stack.pop()
-        if not isinstance(value, (list, dict)) or id(value) in seen:
+        if id(value) in seen:
             continue
         seen.add(id(value))
         found.append(value)
         children = list.copy(value) if isinstance(value, list) else list(dict.values(value))
-        stack.extend(reversed(children))
+        stack.extend(reversed([child for child in children if isinstance(child, (list, dict))]))
     return found
 
 

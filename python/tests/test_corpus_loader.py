@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
+import corpus
 import pytest
 from corpus import CorpusError, load_corpus
 
@@ -48,3 +50,63 @@ def test_malformed_fixture_gives_its_error(name: str, tmp_path: Path) -> None:
 
 def test_the_valid_fixture_loads() -> None:
     assert len(load_corpus(FIXTURES / "valid")) > 0
+
+
+def _chain(depth: int, key: str = "a") -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = {key: value}
+    return value
+
+
+# Plain JSON, and values a step away from it that the codec's fast path must hand over.
+CODEC_VALUES: list[Any] = [
+    None,
+    {"a": [1, 2.5, -0.0, True, None, "x"], "b": {"c": {}}, "": []},
+    [[], [[1]], {"$": 1, "$x": 2}],
+    {"$tuple": [1]},
+    {"k": 2**53, "l": -(2**53), "m": 2**53 + 1},
+    [float("nan"), float("inf")],
+    {1: "int key"},
+    ((1, 2), {3}, frozenset({4}), b"x"),
+    _chain(40),
+    _chain(70),
+    [_chain(70, "b")],
+    list(range(100)),
+]
+
+
+@pytest.mark.parametrize("value", CODEC_VALUES, ids=range(len(CODEC_VALUES)))
+def test_the_codecs_fast_path_gives_the_general_answer(value: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    encoded, decoded = corpus.encode(value), corpus.decode(corpus.encode(value))
+    assert corpus.encode(value) is not value or not isinstance(value, (list, dict))
+
+    def not_plain(*_: Any) -> Any:
+        raise corpus._NotPlain
+
+    monkeypatch.setattr(corpus, "_plain_copy", not_plain)
+    assert corpus.same(encoded, corpus.encode(value))
+    assert corpus.same(corpus.encode(decoded), corpus.encode(corpus.decode(encoded)))
+
+
+def test_the_snapshot_of_a_plain_document_sees_every_change() -> None:
+    doc: dict[str, Any] = {"a": [1, {"b": 2.5}], "c": {"d": None}}
+    snapshot = corpus.Snapshot(doc)
+    assert snapshot.containers == corpus._containers(doc)
+    assert all(x is y for x, y in zip(snapshot.containers, corpus._containers(doc), strict=True))
+    assert snapshot.change() is None
+    doc["a"][1] = {"b": 2.5}
+    assert "container #2 (depth-first) is another object" in (snapshot.change() or "")
+    doc = {"a": [1, True]}
+    snapshot = corpus.Snapshot(doc)
+    doc["a"][1] = 1
+    assert "the document became" in (snapshot.change() or "")
+    doc = {"a": [1], "b": {"x": 1}}
+    snapshot = corpus.Snapshot(doc)
+    doc["b"] = (1,)
+    assert "lists and dicts" in (snapshot.change() or "")
+    # A list held twice is listed once, as the general walk lists it.
+    shared: list[Any] = [1]
+    doc = {"a": shared, "b": shared}
+    assert corpus._plain_snapshot(doc) is None
+    assert corpus.Snapshot(doc).containers == [doc, shared]

@@ -67,6 +67,39 @@ def test_each_request_gets_its_outcome_in_order() -> None:
         assert judge(case, reply["outcome"]) is None, case.id
 
 
+def test_a_group_is_answered_as_its_requests_each_on_its_own_copy() -> None:
+    doc = {"a": [{"id": 1, "v": "x"}, {"id": 2}], "b": {"c": 1.5}}
+    cases = [
+        {"id": "g.set", "op": "set", "path": "a[?.id==1].v", "args": {"value": 7}},
+        {"id": "g.get", "op": "get", "path": "a[?.id==1].v", "args": {}},
+        {"id": "g.unset", "op": "unset", "path": "b.c", "args": {}},
+        {"id": "g.exists", "op": "exists", "path": "b.c", "args": {"strict": True}},
+        {"id": "g.bad", "op": "walk", "path": "a", "args": {}},
+    ]
+    status, replies, _ = serve("python", [json.dumps({"doc": doc, "group": cases})])
+    _, alone, _ = serve("python", [json.dumps({**case, "doc": doc}) for case in cases])
+    assert status == 0
+    assert replies == alone
+    assert [reply["id"] for reply in replies[1:]] == [case["id"] for case in cases]
+    assert replies[2]["outcome"] == {"value": ["x"]}
+    assert replies[4]["outcome"] == {"value": True}
+    assert "unknown op 'walk'" in replies[5]["protocol_error"]
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('{"doc": {}, "group": {"id": "x"}}', "a group must be a list of JSON objects"),
+        ('{"doc": {}, "group": [1]}', "a group must be a list of JSON objects"),
+        ('{"group": []}', "a group needs 'doc'"),
+    ],
+)
+def test_a_malformed_group_gets_one_protocol_error(line: str, problem: str) -> None:
+    status, replies, _ = serve("python", [line, '{"doc": {"a": 1}, "group": []}'])
+    assert status == 0
+    assert replies[1:] == [{"id": None, "protocol_error": problem}]
+
+
 @pytest.mark.parametrize(
     ("line", "reply_id", "problem"),
     [

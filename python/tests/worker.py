@@ -18,17 +18,21 @@ every line:
 - Then for each request, a case in ``Case.to_json()`` form (``{"id", "op", "path", "doc",
   "args"}``, the document already resolved from ``doc_ref``), one reply:
   ``{"id": ..., "outcome": <corpus.run_case>}``.
+- A group of requests on one document, ``{"doc": <doc>, "group": [{"id", "op", "path",
+  "args"}, ...]}``, is answered as the requests it stands for, each with its own copy of the
+  document: one reply line per request, in order, each flushed as it is written (the caller
+  awaits each reply with a timeout, and a backend that kills the process, as 2.6.0 does with a
+  PanicException or a segfault, must not take the replies before it along). The document is
+  sent and parsed once.
 - A request that is not a JSON object with those fields, or whose tagged values do not
   decode, gets ``{"id": <its id or null>, "protocol_error": "<one line>"}`` and the worker
-  goes on.
+  goes on; a malformed group gets one such reply, with id null.
 - End of input or an empty line ends the worker with status 0.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib
-import importlib.metadata
 import io
 import json
 import sys
@@ -56,7 +60,7 @@ def load_api(api: str) -> tuple[Any, dict[str, Any]]:
         target = importlib.import_module(f"dictwalk.backends.{api}")
     else:
         raise ValueError(f"unknown api {api!r}; expected one of {', '.join(APIS)}")
-    version = getattr(package, "__version__", None) or importlib.metadata.version("dictwalk")
+    version = getattr(package, "__version__", None) or _installed_version(package)
     backend_name = getattr(package, "backend_name", None)
     ready = {
         "api": api,
@@ -65,6 +69,26 @@ def load_api(api: str) -> tuple[Any, dict[str, Any]]:
         "module": package.__file__,
     }
     return target, ready
+
+
+def _installed_version(package: Any) -> str:
+    """The version the installed distribution's metadata states, as ``importlib.metadata``
+    gives it. Read from the ``.dist-info`` beside the package when there is one: importing
+    ``importlib.metadata`` costs more than the rest of a start, and 2.6.0's worker is started
+    again after every crash."""
+    for info in sorted(Path(package.__file__).parent.parent.glob("dictwalk-*.dist-info")):
+        try:
+            with open(info / "METADATA", encoding="utf-8") as metadata:
+                for line in metadata:
+                    if line.startswith("Version:"):
+                        return line.partition(":")[2].strip()
+                    if not line.strip():
+                        break
+        except OSError:
+            continue
+    import importlib.metadata  # noqa: PLC0415 (the slow general way, only when needed)
+
+    return importlib.metadata.version("dictwalk")
 
 
 def serve(api: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
@@ -81,41 +105,68 @@ def serve(api: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         line = stdin.readline()
         if not line.strip():
             return 0
-        request, problem = _parse(line)
-        if problem is not None:
-            _reply(stdout, {"id": request.get("id") if request else None, "protocol_error": problem})
+        message, problem = _parse(line)
+        if problem is not None or message is None:
+            reply_id = message.get("id") if message else None
+            _reply(stdout, {"id": reply_id, "protocol_error": problem})
             continue
-        try:
-            outcome = run_case(target, request)
-        except CorpusError as exc:
-            _reply(stdout, {"id": request["id"], "protocol_error": _one_line(str(exc))})
+        if "group" not in message:
+            _answer(target, message, stdout)
             continue
-        _reply(stdout, {"id": request["id"], "outcome": outcome})
+        for request in message["group"]:
+            _answer(target, {**request, "doc": message["doc"]}, stdout)
+
+
+def _answer(target: Any, request: dict[str, Any], stdout: TextIO) -> None:
+    """Run one request and write its reply (an outcome, or what is wrong with the request)."""
+    problem = _check(request)
+    if problem is not None:
+        _reply(stdout, {"id": request.get("id"), "protocol_error": problem})
+        return
+    try:
+        outcome = run_case(target, request)
+    except CorpusError as exc:
+        _reply(stdout, {"id": request["id"], "protocol_error": _one_line(str(exc))})
+        return
+    _reply(stdout, {"id": request["id"], "outcome": outcome})
 
 
 def _parse(line: str) -> tuple[dict[str, Any] | None, str | None]:
-    """The request on ``line``, and what is wrong with it (None when it is well formed)."""
+    """The message on ``line`` (a request or a group), and what is wrong with it (None when it is
+    well formed); a group's requests are checked as they are answered."""
     if not line.isascii():
         try:
             line.encode("utf-8")
         except UnicodeEncodeError:  # bytes that were not UTF-8, kept by surrogateescape
             return None, "not UTF-8"
     try:
-        request = json.loads(line)
+        message = json.loads(line)
     except ValueError as exc:
         return None, f"not JSON: {exc}"
-    if not isinstance(request, dict):
+    if not isinstance(message, dict):
         return None, "a request must be a JSON object"
+    if "group" in message:
+        group = message["group"]
+        if not isinstance(group, list) or not all(isinstance(request, dict) for request in group):
+            return None, "a group must be a list of JSON objects"
+        if "doc" not in message:
+            return None, "a group needs 'doc'"
+        return message, None
+    return message, _check(message)
+
+
+def _check(request: dict[str, Any]) -> str | None:
+    """What is wrong with a request, or None when it is well formed."""
     for name, kind in _REQUEST_FIELDS.items():
         if not isinstance(request.get(name), kind):
-            return request, f"the request needs {name!r} ({kind.__name__})"
+            return f"the request needs {name!r} ({kind.__name__})"
     if "doc" not in request:
-        return request, "the request needs 'doc'"
+        return "the request needs 'doc'"
     if request["op"] not in OPERATIONS:
-        return request, f"unknown op {request['op']!r}; expected one of {', '.join(OPERATIONS)}"
+        return f"unknown op {request['op']!r}; expected one of {', '.join(OPERATIONS)}"
     if request["op"] in ("set", "run_filter") and "value" not in request["args"]:
-        return request, f"{request['op']} needs args.value"
-    return request, None
+        return f"{request['op']} needs args.value"
+    return None
 
 
 def _reply(stdout: TextIO, message: dict[str, Any]) -> None:
@@ -140,15 +191,23 @@ def _one_line(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--api", required=True, choices=APIS)
-    options = parser.parse_args(argv)
+    args = sys.argv[1:] if argv is None else argv
+    # The usual command line is read without argparse, whose import costs as much again as a
+    # start; anything else goes to argparse for its usage and errors.
+    if len(args) == 2 and args[0] == "--api" and args[1] in APIS:
+        api = args[1]
+    else:
+        import argparse  # noqa: PLC0415
+
+        parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+        parser.add_argument("--api", required=True, choices=APIS)
+        api = parser.parse_args(args).api
     # The protocol is UTF-8 whatever the locale says; a request that is not is answered, not fatal.
     if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(encoding="utf-8", errors="surrogateescape")
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(encoding="utf-8")
-    return serve(options.api, sys.stdin, sys.stdout, sys.stderr)
+    return serve(api, sys.stdin, sys.stdout, sys.stderr)
 
 
 if __name__ == "__main__":

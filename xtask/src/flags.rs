@@ -264,7 +264,8 @@ pub struct Parity {
     /// parity.json`, or the one an interrupted run set aside in `not-current/`) when it exists.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Where to write parity.json, parity.md and junit.xml, relative to the project root.
+    /// Where to write parity.json, parity.md and junit.xml (with --mutate, fuzz-mutate.json and
+    /// fuzz-mutate.md), relative to the project root.
     #[arg(long, value_name = "DIR", default_value = defaults::REPORTS_DIR)]
     pub reports_dir: PathBuf,
     /// Where the wheels are, relative to the project root.
@@ -294,8 +295,10 @@ pub struct Parity {
     /// spliced), each run as get, strict get, exists, set and unset on python, rust, core and
     /// legacy (the default backends here). python, rust and core must agree exactly; every
     /// difference from legacy (2.6.0) must be declared by a rule of `parity/rules.json`,
-    /// and the undeclared ones are shrunk into `parity/cases/legacy-regressions.json`. Exit 1
-    /// when some backend disagreed or some difference is undeclared.
+    /// and the undeclared ones are shrunk into `parity/cases/legacy-regressions.json`. Writes
+    /// `<reports-dir>/fuzz-mutate.json` and `fuzz-mutate.md`: the speed, each backend's counts,
+    /// the differences by kind with examples, the corpus declarations without a rule and the
+    /// cases written. Exit 1 when some backend disagreed or some difference is undeclared.
     #[arg(long, requires = "fuzz")]
     pub mutate: bool,
 }

@@ -15,7 +15,7 @@ use super::{
     worker::{Worker, WorkerSpec},
     RunOptions,
 };
-use crate::{status::Status, term};
+use crate::{report, status::Status, term};
 
 /// The backends fuzzing compares when `--backend` is not given.
 pub const DEFAULT_BACKENDS: [Backend; 3] = [Backend::Python, Backend::Rust, Backend::Core];
@@ -54,6 +54,11 @@ impl Oracle for WorkerOracle {
 
     fn run_all(&mut self, cases: &[Case]) -> Vec<Result<Outcome, String>> {
         self.run_batch(cases)
+    }
+
+    fn another(&self) -> Option<anyhow::Result<Box<dyn Oracle>>> {
+        let started = WorkerOracle::start(self.backend, self.spec.clone(), self.limits);
+        Some(started.map(|oracle| Box::new(oracle) as Box<dyn Oracle>))
     }
 
     fn run(&mut self, case: &Case) -> Result<Outcome, String> {
@@ -128,18 +133,7 @@ pub fn run(sh: &Shell, options: &RunOptions, cases: usize, seed: u64) -> anyhow:
     if backends.len() < 2 {
         bail!("--fuzz compares backends: give at least two with --backend (default: python,rust,core)");
     }
-    let limits = Limits::new(options.timeout);
-    let wheel_dir = root.join(&options.wheel_dir);
-    let mut oracles: Vec<Box<dyn Oracle>> = Vec::new();
-    for (backend, plan) in setup::plans(sh, &backends, &wheel_dir, options.build) {
-        match plan {
-            Plan::Core => oracles.push(Box::new(CoreOracle)),
-            Plan::Worker(spec) => {
-                oracles.push(Box::new(WorkerOracle::start(backend, *spec, limits)?));
-            }
-            Plan::CouldNotRun(why) => bail!("{backend} cannot run: {why}"),
-        }
-    }
+    let oracles = start(sh, options, &backends)?;
     let corpus_dir = root.join(&options.corpus);
     term::info(format_args!(
         "parity --fuzz: {cases} cases from seed {seed} on {}; disagreements go to {}",
@@ -185,18 +179,11 @@ pub fn run_mutate(
         .unwrap_or(&corpus_dir)
         .join(fuzz::rules::RULES);
     let rules = fuzz::rules::Rules::load(&rules_file)?;
-    let limits = Limits::new(options.timeout);
-    let wheel_dir = root.join(&options.wheel_dir);
-    let mut oracles: Vec<Box<dyn Oracle>> = Vec::new();
-    for (backend, plan) in setup::plans(sh, &backends, &wheel_dir, options.build) {
-        match plan {
-            Plan::Core => oracles.push(Box::new(CoreOracle)),
-            Plan::Worker(spec) => {
-                oracles.push(Box::new(WorkerOracle::start(backend, *spec, limits)?));
-            }
-            Plan::CouldNotRun(why) => bail!("{backend} cannot run: {why}"),
-        }
-    }
+    let corpus = fuzz::mutate::load_corpus(&corpus_dir)?;
+    // From here the run does the work its reports describe: the last ones go aside.
+    let reports_dir = root.join(&options.reports_dir);
+    report::set_aside(&reports_dir, &fuzz::report::FILES)?;
+    let oracles = start(sh, options, &backends)?;
     term::info(format_args!(
         "parity --fuzz --mutate: {paths} mutated paths from seed {seed} on {}; rules from {}",
         backends
@@ -208,16 +195,46 @@ pub fn run_mutate(
     ));
     let bar = progress_bar(paths as u64);
     let settings = fuzz::mutate::Settings::new(paths, seed);
-    let summary = fuzz::mutate::run(oracles, &rules, &settings, &corpus_dir, |done| {
+    let summary = fuzz::mutate::run(oracles, &rules, &settings, (&corpus, &corpus_dir), |done| {
         bar.set_position(done as u64);
     })?;
     bar.finish_and_clear();
     print!("{summary}");
+    let report = fuzz::report::Report::new(&summary, paths);
+    report::publish_json_and_markdown(
+        "parity --mutate",
+        &reports_dir,
+        [fuzz::report::JSON, fuzz::report::MARKDOWN],
+        &report,
+        &fuzz::report::MarkdownEmitter,
+        report::step_summary(sh.var_os("GITHUB_STEP_SUMMARY")).as_deref(),
+    )?;
     Ok(if summary.passed() {
         Status::Passed
     } else {
         Status::Failed
     })
+}
+
+/// Starts every backend's oracle, so that a backend that cannot run stops the run before it.
+fn start(
+    sh: &Shell,
+    options: &RunOptions,
+    backends: &[Backend],
+) -> anyhow::Result<Vec<Box<dyn Oracle>>> {
+    let limits = Limits::new(options.timeout);
+    let wheel_dir = sh.current_dir().join(&options.wheel_dir);
+    let mut oracles: Vec<Box<dyn Oracle>> = Vec::new();
+    for (backend, plan) in setup::plans(sh, backends, &wheel_dir, options.build) {
+        match plan {
+            Plan::Core => oracles.push(Box::new(CoreOracle)),
+            Plan::Worker(spec) => {
+                oracles.push(Box::new(WorkerOracle::start(backend, *spec, limits)?));
+            }
+            Plan::CouldNotRun(why) => bail!("{backend} cannot run: {why}"),
+        }
+    }
+    Ok(oracles)
 }
 
 fn progress_bar(total: u64) -> ProgressBar {

@@ -18,7 +18,8 @@ use std::{
 };
 
 use dictwalk_corpus::{Case, Outcome};
-use serde_json::Value;
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::exec::{self, Tail};
 // The parity reports cut their texts with it; it is `exec`'s, so that every long message is cut
@@ -255,7 +256,7 @@ impl Worker {
 
     /// Sends the case and waits up to `timeout` for its outcome.
     pub fn ask(&mut self, case: &Case, timeout: Duration) -> Result<Outcome, Failure> {
-        let request = match serde_json::to_string(&case.request()) {
+        let request = match serde_json::to_string(&Request::of(case)) {
             Ok(request) => request + "\n",
             Err(err) => {
                 return Err(Failure {
@@ -281,23 +282,33 @@ impl Worker {
 
     /// Sends every case at once and reads the outcomes in order, each awaited up to `timeout`:
     /// the worker answers the next request while this side reads the last answer, so a batch
-    /// costs no round trip per case. The answers stop after the first failure that needs a
-    /// restart (the worker is gone, and the requests after it with it); the caller sends the
-    /// rest again to a new worker.
+    /// costs no round trip per case. Consecutive cases on equal documents (a mutated path's
+    /// five operations) go as one group, whose document is written and parsed once; the worker
+    /// still answers each case on a line of its own. The answers stop after the first failure
+    /// that needs a restart (the worker is gone, and the requests after it with it); the caller
+    /// sends the rest again to a new worker.
     pub fn ask_all(&mut self, cases: &[Case], timeout: Duration) -> Vec<Result<Outcome, Failure>> {
         let mut sent = 0;
-        for case in cases {
-            let Ok(request) = serde_json::to_string(&case.request()) else {
+        for group in groups(cases) {
+            let line = match group {
+                [case] => serde_json::to_string(&Request::of(case)),
+                [first, ..] => serde_json::to_string(&Group {
+                    doc: &first.doc,
+                    group: group.iter().map(Request::member_of).collect(),
+                }),
+                [] => continue,
+            };
+            let Ok(line) = line else {
                 break;
             };
             let queued = self
                 .requests
                 .as_ref()
-                .is_some_and(|requests| requests.send(request + "\n").is_ok());
+                .is_some_and(|requests| requests.send(line + "\n").is_ok());
             if !queued {
                 break;
             }
-            sent += 1;
+            sent += group.len();
         }
         let mut answers = Vec::with_capacity(cases.len());
         for (i, case) in cases.iter().enumerate() {
@@ -485,6 +496,49 @@ impl Drop for Worker {
     }
 }
 
+/// A case as the worker reads it, borrowed: the form of `Case::request`, without copying the
+/// document; inside a group, without its document (the group's).
+#[derive(Serialize)]
+struct Request<'a> {
+    id: &'a str,
+    op: &'a str,
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    doc: Option<&'a Value>,
+    args: &'a Map<String, Value>,
+}
+
+impl<'a> Request<'a> {
+    fn of(case: &'a Case) -> Request<'a> {
+        Request {
+            id: &case.id,
+            op: case.op.name(),
+            path: &case.path,
+            doc: Some(&case.doc),
+            args: &case.args,
+        }
+    }
+
+    fn member_of(case: &'a Case) -> Request<'a> {
+        Request {
+            doc: None,
+            ..Request::of(case)
+        }
+    }
+}
+
+/// Cases on one document: `{"doc": ..., "group": [{"id", "op", "path", "args"}, ...]}`.
+#[derive(Serialize)]
+struct Group<'a> {
+    doc: &'a Value,
+    group: Vec<Request<'a>>,
+}
+
+/// The runs of consecutive cases whose documents are equal.
+fn groups(cases: &[Case]) -> impl Iterator<Item = &[Case]> {
+    cases.chunk_by(|a, b| a.doc == b.doc)
+}
+
 /// Feeds requests to the worker's stdin until the sender is dropped or the pipe breaks.
 fn writer(mut stdin: impl Write + Send + 'static) -> mpsc::Sender<String> {
     let (sender, receiver) = mpsc::channel::<String>();
@@ -555,6 +609,46 @@ fn quote(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn consecutive_cases_on_equal_documents_go_as_one_group() -> anyhow::Result<()> {
+        let case = |id: &str, doc: Value| Case {
+            id: id.into(),
+            file: "f.json".into(),
+            op: dictwalk_corpus::Op::Get,
+            path: "a".into(),
+            doc,
+            args: Map::new(),
+            expect: None,
+            diverges: std::collections::BTreeMap::new(),
+            note: None,
+        };
+        let cases = [
+            case("a", serde_json::json!({"a": 1})),
+            case("b", serde_json::json!({"a": 1})),
+            case("c", serde_json::json!({"a": 2})),
+            case("d", serde_json::json!({"a": 1})),
+        ];
+        let ids: Vec<Vec<&str>> = groups(&cases)
+            .map(|group| group.iter().map(|c| c.id.as_str()).collect())
+            .collect();
+        assert_eq!(ids, [vec!["a", "b"], vec!["c"], vec!["d"]]);
+        let line = serde_json::to_value(Group {
+            doc: &cases[0].doc,
+            group: cases[..2].iter().map(Request::member_of).collect(),
+        })?;
+        assert_eq!(
+            line,
+            serde_json::json!({"doc": {"a": 1}, "group": [
+                {"id": "a", "op": "get", "path": "a", "args": {}},
+                {"id": "b", "op": "get", "path": "a", "args": {}}]})
+        );
+        assert_eq!(
+            serde_json::to_value(Request::of(&cases[2]))?,
+            cases[2].request()
+        );
+        Ok(())
+    }
 
     #[test]
     fn ready_lines_are_parsed_and_checked() -> Result<(), String> {

@@ -2,12 +2,13 @@
 
 It speaks the worker protocol: a ready line, then one reply line per request line, until the
 input ends. It answers the tiny test corpora with just enough of dictwalk (get, exists and set
-of a top-level key), and misbehaves on purpose on the case ids it is given: ``--crash-on``
-exits 3 with a line on stderr, ``--hang-on`` sleeps, ``--lie-on`` answers a wrong value,
-``--garbage-on`` prints a line that is not JSON, ``--wrong-id-on`` answers for another id,
-``--protocol-error-on`` reports a protocol error, ``--mutate-on`` gives the right answer but
-reports that the read changed the document. ``*`` stands for every case. With
-``--no-ready`` it exits 2 at once, as the real worker does when dictwalk cannot be imported;
+of a top-level key; a group of requests on one document as the requests it stands for), and
+misbehaves on purpose on the case ids it is given: ``--crash-on`` exits 3 with a line on
+stderr, ``--hang-on`` sleeps, ``--lie-on`` answers a wrong value, ``--garbage-on`` prints a
+line that is not JSON, ``--wrong-id-on`` answers for another id, ``--protocol-error-on``
+reports a protocol error, ``--mutate-on`` gives the right answer but reports that the read
+changed the document. ``*`` stands for every case. With ``--no-ready`` it exits 2 at once, as
+the real worker does when dictwalk cannot be imported;
 ``--started FILE`` appends a line to FILE each time it starts.
 
 Standard library only; run by the host's python3.
@@ -20,6 +21,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 
@@ -64,31 +66,40 @@ def main() -> int:
     for line in sys.stdin:
         if not line.strip():
             return 0
-        request = json.loads(line)
-        case_id = request["id"]
-        if on(options.crash_on, case_id):
-            sys.stderr.write(f"fake worker: crashing on {case_id}\n")
-            sys.stderr.flush()
-            os._exit(3)
-        if on(options.hang_on, case_id):
-            time.sleep(3600)
-        if on(options.garbage_on, case_id):
-            sys.stdout.write("this is not JSON\n")
-            sys.stdout.flush()
-            continue
-        if on(options.wrong_id_on, case_id):
-            reply({"id": "someone.else", "outcome": {"value": 1}})
-            continue
-        if on(options.protocol_error_on, case_id):
-            reply({"id": case_id, "protocol_error": "cannot decode the document"})
-            continue
-        outcome = answer(request)
-        if on(options.lie_on, case_id):
-            outcome = {"value": "a lie"}
-        if on(options.mutate_on, case_id):
-            outcome["mutated"] = "the document became {}"
-        reply({"id": case_id, "outcome": outcome})
+        message = json.loads(line)
+        # A group of requests on one document is answered as the requests it stands for.
+        group = message.get("group")
+        requests = [{**request, "doc": message["doc"]} for request in group] if group else [message]
+        for request in requests:
+            serve(request, options, on)
     return 0
+
+
+def serve(request: dict[str, Any], options: argparse.Namespace, on: Callable[[list[str], str], bool]) -> None:
+    """Answer one request, or misbehave on it as the options say."""
+    case_id = request["id"]
+    if on(options.crash_on, case_id):
+        sys.stderr.write(f"fake worker: crashing on {case_id}\n")
+        sys.stderr.flush()
+        os._exit(3)
+    if on(options.hang_on, case_id):
+        time.sleep(3600)
+    if on(options.garbage_on, case_id):
+        sys.stdout.write("this is not JSON\n")
+        sys.stdout.flush()
+        return
+    if on(options.wrong_id_on, case_id):
+        reply({"id": "someone.else", "outcome": {"value": 1}})
+        return
+    if on(options.protocol_error_on, case_id):
+        reply({"id": case_id, "protocol_error": "cannot decode the document"})
+        return
+    outcome = answer(request)
+    if on(options.lie_on, case_id):
+        outcome = {"value": "a lie"}
+    if on(options.mutate_on, case_id):
+        outcome["mutated"] = "the document became {}"
+    reply({"id": case_id, "outcome": outcome})
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@
 mod generate;
 pub mod mutate;
 mod python;
+pub mod report;
 pub mod rules;
 mod run;
 mod shrink;
@@ -32,9 +33,22 @@ mod spec;
 #[cfg(test)]
 mod tests;
 
+use std::time::Duration;
+
 use dictwalk_corpus::{core, Backend, Case, Outcome};
 
 pub use self::run::{run, Settings};
+
+/// How many of `count` things a run of `elapsed` went through each second (0 when no time
+/// passed): the speed both fuzz summaries state.
+pub fn per_second(count: usize, elapsed: Duration) -> f64 {
+    let secs = elapsed.as_secs_f64();
+    if secs > 0.0 {
+        count as f64 / secs
+    } else {
+        0.0
+    }
+}
 
 /// A backend that runs one case at a time: the core in process, or a worker process.
 pub trait Oracle: Send {
@@ -49,6 +63,12 @@ pub trait Oracle: Send {
     fn run_all(&mut self, cases: &[Case]) -> Vec<Result<Outcome, String>> {
         cases.iter().map(|case| self.run(case)).collect()
     }
+
+    /// A second oracle of the same backend, for work run alongside this one's (a worker
+    /// process of its own); `None` when there can be no other. `Err` says why it did not start.
+    fn another(&self) -> Option<anyhow::Result<Box<dyn Oracle>>> {
+        None
+    }
 }
 
 /// dictwalk-core on serde_json, in process.
@@ -58,6 +78,10 @@ pub struct CoreOracle;
 impl Oracle for CoreOracle {
     fn backend(&self) -> Backend {
         Backend::Core
+    }
+
+    fn another(&self) -> Option<anyhow::Result<Box<dyn Oracle>>> {
+        Some(Ok(Box::new(CoreOracle)))
     }
 
     fn run(&mut self, case: &Case) -> Result<Outcome, String> {

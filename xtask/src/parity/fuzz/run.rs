@@ -18,7 +18,7 @@ use super::Oracle;
 
 /// The corpus file regression cases go to.
 pub const REGRESSIONS: &str = "regressions.json";
-const REGRESSIONS_DESCRIPTION: &str = "Regression cases found by differential fuzzing \
+pub(super) const REGRESSIONS_DESCRIPTION: &str = "Regression cases found by differential fuzzing \
      (cargo xtask parity --fuzz N --seed S): each is a disagreement between backends, shrunk to a \
      minimal case, with the reference backend's outcome as its expectation.";
 
@@ -73,12 +73,7 @@ pub struct FuzzSummary {
 impl FuzzSummary {
     /// Generated cases per second, shrinking included.
     pub fn cases_per_second(&self) -> f64 {
-        let secs = self.elapsed.as_secs_f64();
-        if secs > 0.0 {
-            self.generated as f64 / secs
-        } else {
-            0.0
-        }
+        super::per_second(self.generated, self.elapsed)
     }
 
     /// Whether every backend agreed with the reference on every case.
@@ -248,7 +243,7 @@ fn compare(expected: &Outcome, got: &Result<Outcome, String>) -> Option<Failure>
 
 /// Whether the core cannot take part in a case whose reference outcome is `expected` (a
 /// value JSON cannot express, an error only the Python API raises).
-fn core_skips(case: &Case, expected: &Outcome) -> bool {
+pub(super) fn core_skips(case: &Case, expected: &Outcome) -> bool {
     let mut judged = case.clone();
     judged.expect = Some(expected.to_expect());
     core::inapplicable(&judged).is_some()
@@ -428,6 +423,19 @@ pub(super) fn run_batch(
     oracles: &mut [Box<dyn Oracle>],
     cases: &[Case],
 ) -> anyhow::Result<BTreeMap<Backend, Vec<Result<Outcome, String>>>> {
+    run_batch_on(oracles, cases, |_| true)
+}
+
+/// [`run_batch`] on the oracles of the backends `wanted` chooses only.
+pub(super) fn run_batch_on(
+    oracles: &mut [Box<dyn Oracle>],
+    cases: &[Case],
+    wanted: impl Fn(Backend) -> bool,
+) -> anyhow::Result<BTreeMap<Backend, Vec<Result<Outcome, String>>>> {
+    let mut oracles: Vec<&mut Box<dyn Oracle>> = oracles
+        .iter_mut()
+        .filter(|oracle| wanted(oracle.backend()))
+        .collect();
     // Which share of the batch each oracle runs: its position among its backend's oracles.
     let mut group_sizes: BTreeMap<Backend, usize> = BTreeMap::new();
     for oracle in oracles.iter() {

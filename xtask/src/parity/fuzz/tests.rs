@@ -599,3 +599,131 @@ fn fuzz_core_skips_the_python_cases() {
     assert_eq!(summary.skipped.get(&Backend::Core), Some(&python));
     assert_eq!(summary.compared.get(&Backend::Core), Some(&(1000 - python)));
 }
+
+/// 2.6.0 as the core posing: every path with a predicate is a parse error.
+fn predicates_refused(case: &Case, outcome: Outcome) -> Result<Outcome, String> {
+    if case.path.contains("[?") {
+        Ok(Outcome::Error {
+            class: "DictWalkParseError".into(),
+            message: "refused".into(),
+            doc: None,
+        })
+    } else {
+        Ok(outcome)
+    }
+}
+
+/// A mutation run on python, rust and core (all the core) and 2.6.0 refusing predicates, of
+/// which rules declare the reads only; with `batch` paths per batch.
+fn mutate_run(batch: usize) -> anyhow::Result<(super::mutate::Summary, String)> {
+    use super::mutate::{run, Settings};
+    use super::rules::Rules;
+    let dir = tempfile::tempdir()?;
+    let corpus: Vec<Case> = [
+        (
+            "c.one",
+            "a[?.id==1].v",
+            json!({"a": [{"id": 1, "v": 2}, {"id": 3}]}),
+        ),
+        ("c.two", "a.b|$len", json!({"a": {"b": [1, 2, 3]}})),
+        ("c.three", "x[0].y", json!({"x": [{"y": "z"}]})),
+    ]
+    .into_iter()
+    .map(|(id, path, doc)| Case {
+        id: id.into(),
+        file: "t.json".into(),
+        op: Op::Get,
+        path: path.into(),
+        doc,
+        args: Map::new(),
+        expect: None,
+        diverges: [(Backend::Legacy, "refuses predicates".to_owned())]
+            .into_iter()
+            .collect(),
+        note: None,
+    })
+    .collect();
+    let rules = Rules::parse(
+        r#"{"schema_version": 1, "rules": [{"kind": "predicates refused", "spec": "0",
+            "reason": "r", "ours": ["value"], "legacy": "DictWalkParseError",
+            "path": "\\[\\?", "ops": ["get", "exists"]}]}"#,
+    )?;
+    let oracles: Vec<Box<dyn Oracle>> = vec![
+        Box::new(Posing {
+            backend: Backend::Python,
+            bug: honest,
+        }),
+        Box::new(Posing {
+            backend: Backend::Rust,
+            bug: honest,
+        }),
+        Box::new(CoreOracle),
+        Box::new(Posing {
+            backend: Backend::Legacy,
+            bug: predicates_refused,
+        }),
+    ];
+    let settings = Settings {
+        batch,
+        shrink_attempts: 20,
+        ..Settings::new(60, 7)
+    };
+    let summary = run(oracles, &rules, &settings, (&corpus, dir.path()), |_| {})?;
+    let written = std::fs::read_to_string(dir.path().join(super::mutate::LEGACY_REGRESSIONS))
+        .unwrap_or_default();
+    Ok((summary, written))
+}
+
+#[test]
+fn a_mutation_run_classes_every_answer_whatever_the_batches() -> anyhow::Result<()> {
+    let (summary, written) = mutate_run(7)?;
+    assert_eq!((summary.paths, summary.cases), (60, 300));
+    assert!(summary.disagreements.is_empty(), "{summary}");
+    let counts = |backend| {
+        summary
+            .per_backend
+            .get(&backend)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let rust = counts(Backend::Rust);
+    assert_eq!((rust.compared, rust.agreed), (300, 300));
+    let core = counts(Backend::Core);
+    assert_eq!(core.compared + core.skipped, 300);
+    let legacy = counts(Backend::Legacy);
+    assert_eq!(legacy.compared, 300);
+    assert_eq!(legacy.agreed + legacy.declared + legacy.differed, 300);
+    assert_eq!(legacy.agreed, summary.legacy_agreed);
+    assert!(legacy.declared > 0 && legacy.differed > 0, "{summary}");
+    // What the rule leaves out is undeclared: shrunk, at most three per kind, written.
+    assert!(
+        summary
+            .undeclared
+            .keys()
+            .any(|kind| kind.starts_with("set")),
+        "{summary}"
+    );
+    for (kind, found) in &summary.undeclared {
+        assert!(
+            !found.examples.is_empty() && found.examples.len() <= 3,
+            "{kind}"
+        );
+    }
+    assert!(!summary.written.is_empty());
+    for id in &summary.written {
+        assert!(written.contains(id.as_str()), "{id} was not written");
+    }
+    // The corpus's declarations were checked: the two with a predicate are covered.
+    assert_eq!(summary.checked_declarations, 3);
+    assert!(summary.uncovered.is_empty(), "{:?}", summary.uncovered);
+    // Pipelined batches of another size class every answer the same way.
+    let (other, _) = mutate_run(1000)?;
+    assert_eq!(other.per_backend, summary.per_backend);
+    assert_eq!(other.written, summary.written);
+    let count = |kinds: &BTreeMap<String, super::mutate::Kind>| -> Vec<(String, usize)> {
+        kinds.iter().map(|(k, v)| (k.clone(), v.count)).collect()
+    };
+    assert_eq!(count(&other.undeclared), count(&summary.undeclared));
+    assert_eq!(count(&other.declared), count(&summary.declared));
+    Ok(())
+}
