@@ -13,6 +13,7 @@ use crate::doc::Name;
 use crate::error::Error;
 use crate::filters::FilterDef;
 use crate::literal::Literal;
+use crate::stack;
 use crate::syntax::{self, Arg, BoolExpr, CmpOp, Mode, Rhs, Selector, TokenKind};
 
 /// A compiled path.
@@ -297,7 +298,7 @@ impl Compiler<'_> {
     }
 
     fn pred(&self, predicate: syntax::Predicate) -> Pred {
-        self.nested().pred_parts(predicate)
+        stack::deeper(|| self.nested().pred_parts(predicate))
     }
 
     fn pred_parts(&self, predicate: syntax::Predicate) -> Pred {
@@ -363,6 +364,10 @@ impl Compiler<'_> {
     }
 
     fn bool_prog(&self, expr: BoolExpr) -> BoolProg {
+        stack::deeper(|| self.bool_prog_here(expr))
+    }
+
+    fn bool_prog_here(&self, expr: BoolExpr) -> BoolProg {
         match expr {
             BoolExpr::Pipeline(pipeline) => BoolProg::Pipe(self.pipe(pipeline)),
             BoolExpr::Not(inner) => BoolProg::Not(Box::new(self.nested().bool_prog(*inner))),

@@ -15,16 +15,17 @@ use crate::error::Error;
 use crate::filters::{self, FilterDef};
 use crate::literal::{self, Literal};
 use crate::pyfmt;
+use crate::stack;
 
 /// The root token and the prefix of root references.
 pub const ROOT: &str = "$$root";
 
-/// How deeply brackets, parentheses and braces may nest in a path (spec 2.1), measured by one
-/// linear scan before parsing ([`nesting`], as parser.py's `nesting`); a deeper path is a
-/// parse error that says so, on both backends alike. Parsing and evaluating recurse once per
-/// level, and this keeps even an unoptimized build within a 2 MiB thread stack with room to
-/// spare (an unoptimized build takes about 16 KiB of stack per level).
-pub const MAX_NESTING: usize = 64;
+/// How deeply brackets, parentheses and braces may nest in a path (spec 2.1: at least 1,000),
+/// measured by one linear scan before parsing ([`nesting`], as parser.py's `nesting`); a deeper
+/// path is a parse error that says so, on both backends alike. Parsing, compiling and
+/// evaluating recurse once per level, each level through [`crate::stack::deeper`], so that the
+/// limit holds on any thread's stack and in an unoptimized build.
+pub const MAX_NESTING: usize = 1000;
 
 const FILTER_ERROR: &str = "Failed to parse filter token.";
 const ROOT_REF_ERROR: &str =
@@ -326,6 +327,17 @@ impl Cx<'_> {
     }
 
     fn path(&self, text: &str, offset: usize, read: bool, depth: usize) -> Result<Path, Error> {
+        // Each level of nesting comes back here (a predicate's relative path, a `$$root` reference).
+        stack::deeper(|| self.path_here(text, offset, read, depth))
+    }
+
+    fn path_here(
+        &self,
+        text: &str,
+        offset: usize,
+        read: bool,
+        depth: usize,
+    ) -> Result<Path, Error> {
         if depth > MAX_NESTING {
             return Err(Error::too_deep(self.outer));
         }
@@ -822,7 +834,7 @@ impl BoolParser<'_, '_> {
             if self.depth > MAX_NESTING {
                 return Err(Error::too_deep(self.cx.outer));
             }
-            let inner = self.or()?;
+            let inner = stack::deeper(|| self.or())?;
             self.depth -= 1;
             if !self.eat(")") {
                 return Err(self.fail("Missing ')' in boolean path filter expression."));
@@ -1311,9 +1323,10 @@ mod tests {
         let nested = |n: usize| format!("a{}==1{}", "[?.a".repeat(n), "]".repeat(n));
         assert!(parse(&nested(MAX_NESTING)).is_ok());
         let too_deep = parse(&nested(MAX_NESTING + 1)).err();
-        assert!(too_deep.as_ref().is_some_and(|e| !e.is_too_deep()
-            && e.to_string()
-                .starts_with("The path nests brackets deeper than 64 levels.")));
+        let message = format!("The path nests brackets deeper than {MAX_NESTING} levels.");
+        assert!(too_deep
+            .as_ref()
+            .is_some_and(|e| !e.is_too_deep() && e.to_string().starts_with(&message)));
         let parens = format!("a[?.n==!{}$odd{}]", "(".repeat(10_000), ")".repeat(10_000));
         assert!(parse(&parens).is_err_and(|e| e.message.contains("nests brackets")));
         let bangs = format!("a[?.n=={}$odd]", "!".repeat(100_001));

@@ -46,7 +46,7 @@ ROOT = "$$root"
 # The deepest nesting of brackets, parentheses and braces a path may have (spec 2.1); deeper
 # is a parse error. The native backend has the same limit (syntax.rs, MAX_NESTING), which its
 # recursion on a thread's stack sets.
-MAX_NESTING = 64
+MAX_NESTING = 1000
 _FILTER_ERROR = "Failed to parse filter token."
 _ROOT_REF_ERROR = (
     "Invalid '$$root' value expression. Expected '$$root', '$$root.<path>', or '$$root|$filter'."
