@@ -852,9 +852,13 @@ def _parse_path(text: str, *, read: bool, outer: str, jumps: _Jumps | None = Non
     if len(raw_tokens) > 1 and raw_tokens[0] == "" and _selector_like(raw_tokens[1]):
         raw_tokens = [ROOT + raw_tokens[1], *raw_tokens[2:]]
         starts = [starts[1] - len(ROOT), *starts[2:]]
+    # A list comprehension, not a generator given to tuple(): a generator is resumed from C,
+    # which costs C stack at every level of a nested path (a thread with a small stack overflows).
     tokens = tuple(
-        _parse_token(raw, i == 0, read=read, path=outer, jumps=jumps, base=starts[i])
-        for i, raw in enumerate(raw_tokens)
+        [
+            _parse_token(raw, i == 0, read=read, path=outer, jumps=jumps, base=starts[i])
+            for i, raw in enumerate(raw_tokens)
+        ]
     )
     return Path(text, tokens, transform)
 
