@@ -44,9 +44,10 @@ __all__ = [
 ]
 
 ROOT = "$$root"
-# The deepest nesting of brackets, parentheses and braces a path may have (spec 2.1); deeper
-# is a parse error. The native backend has the same limit (syntax.rs, MAX_NESTING), which its
-# recursion on a thread's stack sets.
+# The deepest nesting of brackets, parentheses and braces a path may have (spec 2.1: at least
+# 1,000 levels); deeper is a parse error. The native backend has the same limit (syntax.rs,
+# MAX_NESTING). Parsing recurses a few frames per level within a raised recursion limit
+# (`_parse_cached`), and reading it within the public functions' retry (`_deeper`).
 MAX_NESTING = 1000
 _FILTER_ERROR = "Failed to parse filter token."
 _ROOT_REF_ERROR = (
