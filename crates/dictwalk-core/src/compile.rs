@@ -41,12 +41,12 @@ impl Program {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Step {
     /// The token's text when it is not just its key (a `Get` token is its key: not copied).
-    text: Option<String>,
+    text: Option<syntax::Text>,
     pub(crate) kind: StepKind,
 }
 
 impl Step {
-    fn new(raw: String, kind: StepKind) -> Step {
+    fn new(raw: syntax::Text, kind: StepKind) -> Step {
         let text = match &kind {
             StepKind::Get(key) if **key == *raw => None,
             _ => Some(raw),
@@ -196,7 +196,7 @@ fn compile_nested(
     let path = syntax::parse_path_nested(text, mode, custom, depth)?;
     let cx = Compiler { custom, depth };
     Ok(Program {
-        text: Arc::from(path.text),
+        text: Arc::from(&*path.text),
         mode,
         steps: path
             .tokens
@@ -661,7 +661,7 @@ mod tests {
                 depth: 0,
             };
             Some(Program {
-                text: Arc::from(path.text),
+                text: Arc::from(&*path.text),
                 mode,
                 steps: path
                     .tokens

@@ -12,6 +12,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::error::Error;
 use crate::filters::{self, FilterDef};
@@ -46,11 +47,66 @@ pub enum Mode {
     Write,
 }
 
+/// A piece of a path's text: a range of the whole path, shared, or a string of its own.
+///
+/// Each level of a deeply nested path holds nearly the whole text again (a predicate's text,
+/// its relative path's, the token around it); copied at every level, that made parsing a
+/// path of n levels take O(n x length) time and memory. A long path's pieces share it.
+#[derive(Clone)]
+pub struct Text(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Shared(Arc<str>, Range<usize>),
+    Own(Box<str>),
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match &self.0 {
+            Repr::Shared(whole, range) => whole.get(range.clone()).unwrap_or(""),
+            Repr::Own(text) => text,
+        }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Text {
+        Text(Repr::Own(text.into()))
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        Text(Repr::Own(text.into_boxed_str()))
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        **self == **other
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
 /// A parsed path: its tokens and its output transform.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Path {
     /// The text of this path (for a predicate's relative path, the part after the dot).
-    pub text: String,
+    pub text: Text,
     /// The tokens; empty for the root path `.`.
     pub tokens: Vec<Token>,
     /// The output transform after the first top-level `|$`.
@@ -63,7 +119,7 @@ pub struct Path {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Token {
     /// The token's text as written (a `.[..]` root selector reads `$$root[..]`, as in parser.py).
-    pub raw: String,
+    pub raw: Text,
     /// What the token does.
     pub kind: TokenKind,
     /// Where the token is.
@@ -130,7 +186,7 @@ pub struct Index {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Predicate {
     /// The text between `[?` and `]`.
-    pub text: String,
+    pub text: Text,
     /// The left-hand side.
     pub lhs: Lhs,
     /// The first top-level comparison operator.
@@ -293,6 +349,7 @@ fn parse_jumping(
         outer: text,
         custom,
         jumps: jumping.then(|| Jumps::new(text)),
+        whole: jumping.then(|| Arc::from(text)),
     };
     cx.path(text, 0, mode == Mode::Read, depth)
 }
@@ -330,6 +387,7 @@ pub fn parse_pipeline(
         outer,
         custom,
         jumps: None,
+        whole: None,
     }
     .pipeline(text, 0)
 }
@@ -340,9 +398,23 @@ struct Cx<'a> {
     outer: &'a str,
     custom: &'a dyn Fn(&str) -> bool,
     jumps: Option<Jumps<'a>>,
+    /// A long path's text, which the tree's pieces share (see [`Text`]).
+    whole: Option<Arc<str>>,
 }
 
 impl Cx<'_> {
+    /// The piece `text` of the path, which starts at `offset` in it: shared when the path is.
+    fn text(&self, text: &str, offset: usize) -> Text {
+        match &self.whole {
+            Some(whole) => {
+                let range = offset..offset + text.len();
+                debug_assert_eq!(whole.get(range.clone()), Some(text));
+                Text(Repr::Shared(Arc::clone(whole), range))
+            }
+            None => Text::from(text),
+        }
+    }
+
     /// What a scan of the text at `offset` in the path needs to jump over bracket groups.
     fn skip(&self, offset: usize) -> Skip<'_> {
         self.jumps.as_ref().map(|jumps| (jumps, offset))
@@ -387,7 +459,7 @@ impl Cx<'_> {
         // "." is the root in read paths; a write path "." is two empty keys, as in 2.6.0.
         if base == "." && read {
             return Ok(Path {
-                text: text.to_owned(),
+                text: self.text(text, offset),
                 tokens: Vec::new(),
                 transform,
                 span,
@@ -423,7 +495,7 @@ impl Cx<'_> {
             tokens.push(self.token(piece, index == 0, read, depth)?);
         }
         Ok(Path {
-            text: text.to_owned(),
+            text: self.text(text, offset),
             tokens,
             transform,
             span,
@@ -434,8 +506,13 @@ impl Cx<'_> {
         let raw: &str = &piece.raw;
         let span = piece.span.clone();
         let made = |kind| {
+            let raw = match &piece.raw {
+                std::borrow::Cow::Borrowed(text) => self.text(text, span.start),
+                // A `.[..]` merged into `$$root[..]` is not in the text.
+                std::borrow::Cow::Owned(text) => Text::from(text.as_str()),
+            };
             Ok(Token {
-                raw: raw.to_owned(),
+                raw,
                 kind,
                 span: span.clone(),
             })
@@ -598,7 +675,7 @@ impl Cx<'_> {
             None => None,
         };
         Ok(Predicate {
-            text: text.to_owned(),
+            text: self.text(text, offset),
             lhs,
             op,
             rhs,
