@@ -1018,8 +1018,8 @@ enum Way {
     Strict = 2,
 }
 
-/// Counts one step of a scan, in tests only: the test of linearity counts steps, not time
-/// (the tree keeps each level's text, and allocating those copies is the time of a deep parse).
+/// Counts one step of a scan, in tests only: the test of linearity counts steps, which a busy
+/// machine does not change, rather than time.
 #[cfg(test)]
 fn tally() {
     tests::SCANNED.with(|steps| steps.set(steps.get() + 1));
