@@ -41,7 +41,8 @@ impl Program {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Step {
     /// The token's text when it is not just its key (a `Get` token is its key: not copied).
-    text: Option<syntax::Text>,
+    /// Boxed: a step of plain keys stays as small as it was with a `String` here.
+    text: Option<Box<syntax::Text>>,
     pub(crate) kind: StepKind,
 }
 
@@ -49,7 +50,7 @@ impl Step {
     fn new(raw: syntax::Text, kind: StepKind) -> Step {
         let text = match &kind {
             StepKind::Get(key) if **key == *raw => None,
-            _ => Some(raw),
+            _ => Some(Box::new(raw)),
         };
         Step { text, kind }
     }
