@@ -13,6 +13,7 @@ use crate::doc::Name;
 use crate::error::Error;
 use crate::filters::FilterDef;
 use crate::literal::Literal;
+use crate::stack;
 use crate::syntax::{self, Arg, BoolExpr, CmpOp, Mode, Rhs, Selector, TokenKind};
 
 /// A compiled path.
@@ -40,15 +41,16 @@ impl Program {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Step {
     /// The token's text when it is not just its key (a `Get` token is its key: not copied).
-    text: Option<String>,
+    /// Boxed: a step of plain keys stays as small as it was with a `String` here.
+    text: Option<Box<syntax::Text>>,
     pub(crate) kind: StepKind,
 }
 
 impl Step {
-    fn new(raw: String, kind: StepKind) -> Step {
+    fn new(raw: syntax::Text, kind: StepKind) -> Step {
         let text = match &kind {
             StepKind::Get(key) if **key == *raw => None,
-            _ => Some(raw),
+            _ => Some(Box::new(raw)),
         };
         Step { text, kind }
     }
@@ -195,7 +197,7 @@ fn compile_nested(
     let path = syntax::parse_path_nested(text, mode, custom, depth)?;
     let cx = Compiler { custom, depth };
     Ok(Program {
-        text: Arc::from(path.text),
+        text: Arc::from(&*path.text),
         mode,
         steps: path
             .tokens
@@ -297,7 +299,7 @@ impl Compiler<'_> {
     }
 
     fn pred(&self, predicate: syntax::Predicate) -> Pred {
-        self.nested().pred_parts(predicate)
+        stack::deeper(|| self.nested().pred_parts(predicate))
     }
 
     fn pred_parts(&self, predicate: syntax::Predicate) -> Pred {
@@ -363,6 +365,10 @@ impl Compiler<'_> {
     }
 
     fn bool_prog(&self, expr: BoolExpr) -> BoolProg {
+        stack::deeper(|| self.bool_prog_here(expr))
+    }
+
+    fn bool_prog_here(&self, expr: BoolExpr) -> BoolProg {
         match expr {
             BoolExpr::Pipeline(pipeline) => BoolProg::Pipe(self.pipe(pipeline)),
             BoolExpr::Not(inner) => BoolProg::Not(Box::new(self.nested().bool_prog(*inner))),
@@ -656,7 +662,7 @@ mod tests {
                 depth: 0,
             };
             Some(Program {
-                text: Arc::from(path.text),
+                text: Arc::from(&*path.text),
                 mode,
                 steps: path
                     .tokens

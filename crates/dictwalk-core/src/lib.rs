@@ -6,7 +6,8 @@
 //! `error` (errors as data). `json` implements `Document` for `serde_json::Value` and offers
 //! the convenient API; `filters` holds the built-in filter table and their implementations
 //! on JSON values; `pyfmt` renders values the way Python's `str()`/`repr()` do, which the
-//! path language's comparisons need.
+//! path language's comparisons need; `stack` lets the recursive stages go as deep as a path
+//! may nest on any thread.
 //!
 //! ```
 //! use dictwalk_core::json::{self, GetOptions, SetOptions};
@@ -27,6 +28,7 @@ pub mod filters;
 pub mod json;
 pub mod literal;
 pub mod pyfmt;
+pub mod stack;
 pub mod syntax;
 
 pub use error::{Error, ErrorKind, EvalError};

@@ -9,22 +9,26 @@
 //! this file reproduce each one exactly, including two Python details that matter for odd
 //! input: `$` also matches before a trailing newline, and `\d` is any Unicode decimal digit.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::error::Error;
 use crate::filters::{self, FilterDef};
 use crate::literal::{self, Literal};
 use crate::pyfmt;
+use crate::stack;
 
 /// The root token and the prefix of root references.
 pub const ROOT: &str = "$$root";
 
-/// How deeply brackets, parentheses and braces may nest in a path (spec 2.1), measured by one
-/// linear scan before parsing ([`nesting`], as parser.py's `nesting`); a deeper path is a
-/// parse error that says so, on both backends alike. Parsing and evaluating recurse once per
-/// level, and this keeps even an unoptimized build within a 2 MiB thread stack with room to
-/// spare (an unoptimized build takes about 16 KiB of stack per level).
-pub const MAX_NESTING: usize = 64;
+/// How deeply brackets, parentheses and braces may nest in a path (spec 2.1: at least 1,000),
+/// measured by one linear scan before parsing ([`nesting`], as parser.py's `nesting`); a deeper
+/// path is a parse error that says so, on both backends alike. Parsing, compiling and
+/// evaluating recurse once per level, each level through [`crate::stack::deeper`], so that the
+/// limit holds on any thread's stack and in an unoptimized build.
+pub const MAX_NESTING: usize = 1000;
 
 const FILTER_ERROR: &str = "Failed to parse filter token.";
 const ROOT_REF_ERROR: &str =
@@ -43,11 +47,66 @@ pub enum Mode {
     Write,
 }
 
+/// A piece of a path's text: a range of the whole path, shared, or a string of its own.
+///
+/// Each level of a deeply nested path holds nearly the whole text again (a predicate's text,
+/// its relative path's, the token around it); copied at every level, that made parsing a
+/// path of n levels take O(n x length) time and memory. A long path's pieces share it.
+#[derive(Clone)]
+pub struct Text(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Shared(Arc<str>, Range<usize>),
+    Own(Box<str>),
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match &self.0 {
+            Repr::Shared(whole, range) => whole.get(range.clone()).unwrap_or(""),
+            Repr::Own(text) => text,
+        }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Text {
+        Text(Repr::Own(text.into()))
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        Text(Repr::Own(text.into_boxed_str()))
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        **self == **other
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
 /// A parsed path: its tokens and its output transform.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Path {
     /// The text of this path (for a predicate's relative path, the part after the dot).
-    pub text: String,
+    pub text: Text,
     /// The tokens; empty for the root path `.`.
     pub tokens: Vec<Token>,
     /// The output transform after the first top-level `|$`.
@@ -60,7 +119,7 @@ pub struct Path {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Token {
     /// The token's text as written (a `.[..]` root selector reads `$$root[..]`, as in parser.py).
-    pub raw: String,
+    pub raw: Text,
     /// What the token does.
     pub kind: TokenKind,
     /// Where the token is.
@@ -127,7 +186,7 @@ pub struct Index {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Predicate {
     /// The text between `[?` and `]`.
-    pub text: String,
+    pub text: Text,
     /// The left-hand side.
     pub lhs: Lhs,
     /// The first top-level comparison operator.
@@ -275,9 +334,22 @@ pub(crate) fn parse_path_nested(
             format!("The path nests brackets deeper than {MAX_NESTING} levels."),
         ));
     }
+    parse_jumping(text, mode, custom, depth, text.len() > JUMP_AFTER)
+}
+
+/// Parses `text`, with the table of bracket groups when `jumping` (a test compares both).
+fn parse_jumping(
+    text: &str,
+    mode: Mode,
+    custom: &dyn Fn(&str) -> bool,
+    depth: usize,
+    jumping: bool,
+) -> Result<Path, Error> {
     let cx = Cx {
         outer: text,
         custom,
+        jumps: jumping.then(|| Jumps::new(text)),
+        whole: jumping.then(|| Arc::from(text)),
     };
     cx.path(text, 0, mode == Mode::Read, depth)
 }
@@ -311,21 +383,59 @@ pub fn parse_pipeline(
             &repr
         }
     };
-    Cx { outer, custom }.pipeline(text, 0)
+    Cx {
+        outer,
+        custom,
+        jumps: None,
+        whole: None,
+    }
+    .pipeline(text, 0)
 }
 
-/// The parsing context: the whole path (which every error names) and the custom filters.
+/// The parsing context: the whole path (which every error names), the custom filters, and
+/// for a long path the table of where its bracket groups close.
 struct Cx<'a> {
     outer: &'a str,
     custom: &'a dyn Fn(&str) -> bool,
+    jumps: Option<Jumps<'a>>,
+    /// A long path's text, which the tree's pieces share (see [`Text`]).
+    whole: Option<Arc<str>>,
 }
 
 impl Cx<'_> {
+    /// The piece `text` of the path, which starts at `offset` in it: shared when the path is.
+    fn text(&self, text: &str, offset: usize) -> Text {
+        match &self.whole {
+            Some(whole) => {
+                let range = offset..offset + text.len();
+                debug_assert_eq!(whole.get(range.clone()), Some(text));
+                Text(Repr::Shared(Arc::clone(whole), range))
+            }
+            None => Text::from(text),
+        }
+    }
+
+    /// What a scan of the text at `offset` in the path needs to jump over bracket groups.
+    fn skip(&self, offset: usize) -> Skip<'_> {
+        self.jumps.as_ref().map(|jumps| (jumps, offset))
+    }
+
     fn error(&self, token: Option<&str>, message: impl Into<String>, span: Range<usize>) -> Error {
         Error::parse(self.outer, token, message).with_span(span)
     }
 
     fn path(&self, text: &str, offset: usize, read: bool, depth: usize) -> Result<Path, Error> {
+        // Each level of nesting comes back here (a predicate's relative path, a `$$root` reference).
+        stack::deeper(|| self.path_here(text, offset, read, depth))
+    }
+
+    fn path_here(
+        &self,
+        text: &str,
+        offset: usize,
+        read: bool,
+        depth: usize,
+    ) -> Result<Path, Error> {
         if depth > MAX_NESTING {
             return Err(Error::too_deep(self.outer));
         }
@@ -335,7 +445,7 @@ impl Cx<'_> {
         }
         // Write paths have no output transform: `set(d, "a|$f", v)` writes the key "a|$f".
         let (base, transform_range) = if read {
-            split_transform(text)
+            split_transform(text, self.skip(offset))
         } else {
             (text, None)
         };
@@ -349,13 +459,13 @@ impl Cx<'_> {
         // "." is the root in read paths; a write path "." is two empty keys, as in 2.6.0.
         if base == "." && read {
             return Ok(Path {
-                text: text.to_owned(),
+                text: self.text(text, offset),
                 tokens: Vec::new(),
                 transform,
                 span,
             });
         }
-        let mut pieces: Vec<Piece> = split_top_level(base, b'.', false, b"[")
+        let mut pieces: Vec<Piece> = split_top_level(base, b'.', false, b"[", self.skip(offset))
             .into_iter()
             .map(|range| Piece {
                 raw: slice(base, range.clone()).into(),
@@ -385,7 +495,7 @@ impl Cx<'_> {
             tokens.push(self.token(piece, index == 0, read, depth)?);
         }
         Ok(Path {
-            text: text.to_owned(),
+            text: self.text(text, offset),
             tokens,
             transform,
             span,
@@ -396,8 +506,13 @@ impl Cx<'_> {
         let raw: &str = &piece.raw;
         let span = piece.span.clone();
         let made = |kind| {
+            let raw = match &piece.raw {
+                std::borrow::Cow::Borrowed(text) => self.text(text, span.start),
+                // A `.[..]` merged into `$$root[..]` is not in the text.
+                std::borrow::Cow::Owned(text) => Text::from(text.as_str()),
+            };
             Ok(Token {
-                raw: raw.to_owned(),
+                raw,
                 kind,
                 span: span.clone(),
             })
@@ -544,7 +659,7 @@ impl Cx<'_> {
         token: &str,
     ) -> Result<Predicate, Error> {
         let span = offset..offset + text.len();
-        let (lhs_range, op, rhs_range) = match find_operator(text) {
+        let (lhs_range, op, rhs_range) = match find_operator(text, self.skip(offset)) {
             Some((at, op)) => {
                 let len = op.symbol().len();
                 (0..at, Some(op), Some(at + len..text.len()))
@@ -565,7 +680,7 @@ impl Cx<'_> {
         let empty_rhs = rhs_range
             .as_ref()
             .is_some_and(|range| py_strip(slice(text, range.clone())).1.is_empty());
-        if !balanced(lhs_text) || empty_rhs {
+        if !balanced(lhs_text, self.skip(lhs_offset)) || empty_rhs {
             return Err(self.error(Some(token), FILTER_ERROR, span));
         }
         let lhs = self.lhs(lhs_text, lhs_offset, depth)?;
@@ -577,7 +692,7 @@ impl Cx<'_> {
             None => None,
         };
         Ok(Predicate {
-            text: text.to_owned(),
+            text: self.text(text, offset),
             lhs,
             op,
             rhs,
@@ -595,7 +710,7 @@ impl Cx<'_> {
             ));
         }
         let after_dot = slice(text, 1..text.len());
-        let (body, pipe_range) = split_transform(after_dot);
+        let (body, pipe_range) = split_transform(after_dot, self.skip(offset + 1));
         let pipeline = match pipe_range {
             Some(range) => {
                 Some(self.pipeline(slice(after_dot, range.clone()), offset + 1 + range.start)?)
@@ -675,14 +790,14 @@ impl Cx<'_> {
 
     fn pipeline(&self, text: &str, offset: usize) -> Result<Pipeline, Error> {
         let mut calls = Vec::new();
-        for range in split_top_level(text, b'|', true, b"[({") {
+        for range in split_top_level(text, b'|', true, b"[({", self.skip(offset)) {
             let segment = slice(text, range.clone());
             let span = offset + range.start..offset + range.end;
             let Some(Segment {
                 name,
                 args: arg_text,
                 maps,
-            }) = match_segment(segment)
+            }) = match_segment(segment, self.skip(span.start))
             else {
                 return Err(self.error((!segment.is_empty()).then_some(segment), PIPE_ERROR, span));
             };
@@ -695,13 +810,17 @@ impl Cx<'_> {
                 ));
             }
             let args = match arg_text {
-                Some((at, arg_text)) => parse_args(arg_text, span.start + at).ok_or_else(|| {
-                    self.error(
-                        Some(segment),
-                        "Invalid path filter arguments: an argument is empty.",
-                        span.clone(),
-                    )
-                })?,
+                Some((at, arg_text)) => {
+                    parse_args(arg_text, span.start + at, self.skip(span.start + at)).ok_or_else(
+                        || {
+                            self.error(
+                                Some(segment),
+                                "Invalid path filter arguments: an argument is empty.",
+                                span.clone(),
+                            )
+                        },
+                    )?
+                }
                 None => Vec::new(),
             };
             for arg in &args {
@@ -762,11 +881,11 @@ fn is_root_form(rest: &str) -> bool {
 }
 
 /// The arguments; None when one is empty (`$between(0, )`): a malformed list (spec 2.1).
-fn parse_args(text: &str, offset: usize) -> Option<Vec<Arg>> {
+fn parse_args(text: &str, offset: usize, skip: Skip<'_>) -> Option<Vec<Arg>> {
     if py_strip(text).1.is_empty() {
         return Some(Vec::new());
     }
-    split_top_level(text, b',', true, b"[({")
+    split_top_level(text, b',', true, b"[({", skip)
         .into_iter()
         .map(|range| {
             let (start, part) = py_strip(slice(text, range.clone()));
@@ -877,7 +996,7 @@ impl BoolParser<'_, '_> {
             if self.depth > MAX_NESTING {
                 return Err(Error::too_deep(self.cx.outer));
             }
-            let inner = self.or()?;
+            let inner = stack::deeper(|| self.or())?;
             self.depth -= 1;
             if !self.eat(")") {
                 return Err(self.fail("Missing ')' in boolean path filter expression."));
@@ -941,11 +1060,147 @@ fn closer(open: u8) -> u8 {
     }
 }
 
+/// The ways the parser scans text for brackets, as parser.py's `_ONE`, `_SPLIT`, `_STRICT`.
+#[derive(Clone, Copy)]
+enum Way {
+    /// `[]` only, no quotes; a `]` closes the last `[` and an unmatched one is text.
+    One = 0,
+    /// `[]`, `()`, `{}` as a stack of kinds, quotes with backslash escapes inside and outside
+    /// them; a closing bracket closes only the kind on top, any other is text.
+    Split = 1,
+    /// The same kinds, quotes and escapes (a backslash outside quotes escapes the next
+    /// character too, as in 2.6.0: `[?.a\]==1]` is the key `a\]`, `$add(\))` adds `\)`); a
+    /// closing bracket of the wrong kind is an error.
+    Strict = 2,
+}
+
+/// Counts one step of a scan, in tests only: the test of linearity counts steps, which a busy
+/// machine does not change, rather than time.
+#[cfg(test)]
+fn tally() {
+    tests::SCANNED.with(|steps| steps.set(steps.get() + 1));
+}
+
+#[cfg(not(test))]
+#[inline(always)]
+fn tally() {}
+
+/// A path longer than this is parsed with a table of where its bracket groups close
+/// ([`Jumps`]); a shorter one costs too little to need it (parser.py's `_JUMP_AFTER`).
+const JUMP_AFTER: usize = 128;
+
+/// Where each bracket group of one path's text closes, found once per way of scanning
+/// (parser.py's `_Jumps`). Without it a path of n nested predicates is scanned again at each
+/// of its n levels, and parsing takes time quadratic in its length (spec 2.1 wants it linear).
+/// A scan that meets an opening bracket asks [`Jumps::end`] where the group closes and jumps
+/// there. Whether and where a group closes depends only on the text from its opening bracket
+/// on, so one table serves the scans of every level, each passing where its text starts.
+struct Jumps<'a> {
+    text: &'a [u8],
+    ends: [RefCell<HashMap<usize, Option<usize>>>; 3],
+}
+
+/// A table of bracket groups and where the scanned text starts in its path; None to scan
+/// every bracket.
+type Skip<'j> = Option<(&'j Jumps<'j>, usize)>;
+
+impl<'a> Jumps<'a> {
+    fn new(text: &'a str) -> Jumps<'a> {
+        Jumps {
+            text: text.as_bytes(),
+            ends: Default::default(),
+        }
+    }
+
+    /// The index in the path of the bracket that closes the one at `at`; None when the group
+    /// is not closed (for [`Way::Strict`] also when a bracket of another kind closes first).
+    fn end(&self, way: Way, at: usize) -> Option<usize> {
+        let known = self.ends[way as usize].borrow().get(&at).copied();
+        match known {
+            Some(end) => end,
+            None => {
+                self.scan(way, at);
+                self.ends[way as usize].borrow().get(&at).copied().flatten()
+            }
+        }
+    }
+
+    /// Scans the group opened at `at`, noting where it and every group in it closes.
+    fn scan(&self, way: Way, at: usize) {
+        let mut ends = self.ends[way as usize].borrow_mut();
+        let quotes = !matches!(way, Way::One);
+        let mut opened: Vec<usize> = Vec::new();
+        let mut quote: Option<u8> = None;
+        let mut i = at;
+        while let Some(&ch) = self.text.get(i) {
+            tally();
+            if let Some(open) = quote {
+                if ch == b'\\' {
+                    i += 2;
+                    continue;
+                }
+                if ch == open {
+                    quote = None;
+                }
+            } else if quotes && (ch == b'\'' || ch == b'"') {
+                quote = Some(ch);
+            } else if !matches!(way, Way::One) && ch == b'\\' {
+                i += 2;
+                continue;
+            } else if ch == b'[' || (quotes && matches!(ch, b'(' | b'{')) {
+                match ends.get(&i).copied() {
+                    Some(Some(end)) if i != at => {
+                        i = end + 1;
+                        continue;
+                    }
+                    Some(None) if i != at => break,
+                    _ => opened.push(i),
+                }
+            } else if matches!(ch, b']' | b')' | b'}') {
+                if let Some(&start) = opened.last() {
+                    let closes = self.text.get(start).map(|&open| closer(open)) == Some(ch);
+                    if closes {
+                        opened.pop();
+                        ends.insert(start, Some(i));
+                        if opened.is_empty() {
+                            return;
+                        }
+                    } else if matches!(way, Way::Strict) {
+                        break;
+                    }
+                }
+            }
+            i += 1;
+        }
+        for start in opened {
+            ends.insert(start, None);
+        }
+    }
+}
+
+/// Where the group opened at `i` of a scanned text closes in that text: `Ok(Some(end))`, or
+/// `Ok(None)` when it does not close within the text; `Err(())` without a table (scan it).
+fn jump(skip: Skip<'_>, way: Way, i: usize, len: usize) -> Result<Option<usize>, ()> {
+    let (jumps, base) = skip.ok_or(())?;
+    Ok(jumps
+        .end(way, base + i)
+        .and_then(|end| end.checked_sub(base))
+        .filter(|&end| end < len))
+}
+
 /// Splits `text` on `sep` where it stands outside brackets (and quotes, if asked). As in
 /// parser.py, the `brackets` are a stack of separate kinds: a closing bracket closes only the
 /// kind on top (spec 2.1: a `)` never closes a `[`); with quotes, a backslash outside them
-/// also keeps the next character from splitting, as 2.6.0 reads it.
-fn split_top_level(text: &str, sep: u8, quotes: bool, brackets: &[u8]) -> Vec<Range<usize>> {
+/// also keeps the next character from splitting, as 2.6.0 reads it. With quotes that is the
+/// [`Way::Split`] way of scanning, without them (and `brackets` `[`) [`Way::One`].
+fn split_top_level(
+    text: &str,
+    sep: u8,
+    quotes: bool,
+    brackets: &[u8],
+    skip: Skip<'_>,
+) -> Vec<Range<usize>> {
+    let way = if quotes { Way::Split } else { Way::One };
     let bytes = text.as_bytes();
     let mut parts = Vec::new();
     let mut stack: Vec<u8> = Vec::new();
@@ -953,6 +1208,7 @@ fn split_top_level(text: &str, sep: u8, quotes: bool, brackets: &[u8]) -> Vec<Ra
     let mut start = 0;
     let mut i = 0;
     while let Some(&ch) = bytes.get(i) {
+        tally();
         if let Some(open) = quote {
             if ch == b'\\' {
                 i += 2;
@@ -967,7 +1223,15 @@ fn split_top_level(text: &str, sep: u8, quotes: bool, brackets: &[u8]) -> Vec<Ra
             i += 2;
             continue;
         } else if brackets.contains(&ch) {
-            stack.push(closer(ch));
+            match jump(skip, way, i, bytes.len()) {
+                Ok(Some(end)) => {
+                    i = end + 1;
+                    continue;
+                }
+                // The rest of the text is inside the group.
+                Ok(None) => break,
+                Err(()) => stack.push(closer(ch)),
+            }
         } else if stack.last() == Some(&ch) {
             stack.pop();
         } else if stack.is_empty() && ch == sep {
@@ -981,12 +1245,26 @@ fn split_top_level(text: &str, sep: u8, quotes: bool, brackets: &[u8]) -> Vec<Ra
 }
 
 /// Whether every bracket, parenthesis, brace and quote in `text` is closed, in order.
-fn balanced(text: &str) -> bool {
+fn balanced(text: &str, skip: Skip<'_>) -> bool {
+    scan_strict(text, 0, true, skip).is_some()
+}
+
+/// The index of the bracket that closes the one at `text[at]`, quotes and escapes honoured;
+/// None when it is not closed or a bracket of another kind closes first.
+fn closing(text: &str, at: usize, skip: Skip<'_>) -> Option<usize> {
+    scan_strict(text, at, false, skip)
+}
+
+/// The [`Way::Strict`] scan from `at`: without `whole`, where the group opened at `at`
+/// closes; with it, `text.len()` when every bracket and quote from `at` on is closed, in
+/// order. None otherwise.
+fn scan_strict(text: &str, at: usize, whole: bool, skip: Skip<'_>) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut stack: Vec<u8> = Vec::new();
     let mut quote: Option<u8> = None;
-    let mut i = 0;
+    let mut i = at;
     while let Some(&ch) = bytes.get(i) {
+        tally();
         if let Some(open) = quote {
             if ch == b'\\' {
                 i += 1;
@@ -996,72 +1274,71 @@ fn balanced(text: &str) -> bool {
         } else if ch == b'\'' || ch == b'"' {
             quote = Some(ch);
         } else if ch == b'\\' {
-            // Outside quotes too a backslash escapes the next character, as in 2.6.0; one
-            // with nothing after it escapes the predicate's closing bracket (`[?.\]`).
+            // A backslash escapes the next character; one with nothing after it escapes the
+            // closing bracket the text was cut at (`[?.\]` is not closed).
             if i + 1 == bytes.len() {
-                return false;
+                return None;
             }
             i += 1;
         } else if matches!(ch, b'[' | b'(' | b'{') {
-            stack.push(closer(ch));
-        } else if matches!(ch, b']' | b')' | b'}') && stack.pop() != Some(ch) {
-            return false;
-        }
-        i += 1;
-    }
-    quote.is_none() && stack.is_empty()
-}
-
-/// The index of the bracket that closes the one at `text[at]`, quotes and escapes honoured;
-/// None when it is not closed or a bracket of another kind closes first.
-fn closing(text: &str, at: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut stack: Vec<u8> = Vec::new();
-    let mut quote: Option<u8> = None;
-    let mut i = at;
-    while let Some(&ch) = bytes.get(i) {
-        if let Some(open) = quote {
-            if ch == b'\\' {
-                i += 1;
-            } else if ch == open {
-                quote = None;
+            match jump(
+                if stack.is_empty() { skip } else { None },
+                Way::Strict,
+                i,
+                bytes.len(),
+            ) {
+                Ok(Some(end)) if whole => i = end,
+                Ok(Some(end)) => return Some(end),
+                Ok(None) => return None,
+                Err(()) => stack.push(closer(ch)),
             }
-        } else if ch == b'\'' || ch == b'"' {
-            quote = Some(ch);
-        } else if matches!(ch, b'[' | b'(' | b'{') {
-            stack.push(closer(ch));
         } else if matches!(ch, b']' | b')' | b'}') {
             if stack.pop() != Some(ch) {
                 return None;
             }
-            if stack.is_empty() {
+            if stack.is_empty() && !whole {
                 return Some(i);
             }
         }
         i += 1;
     }
-    None
+    (whole && quote.is_none() && stack.is_empty()).then_some(bytes.len())
 }
 
 /// Splits off the output transform at the first top-level `|` followed by `$`; aware of
-/// `[]` depth but not of quotes (spec section 2).
-fn split_transform(text: &str) -> (&str, Option<Range<usize>>) {
+/// `[]` depth but not of quotes (spec section 2; the [`Way::One`] way of scanning).
+fn split_transform<'t>(text: &'t str, skip: Skip<'_>) -> (&'t str, Option<Range<usize>>) {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
-    for (i, &ch) in bytes.iter().enumerate() {
+    let mut i = 0;
+    while let Some(&ch) = bytes.get(i) {
+        tally();
         if ch == b'[' {
-            depth += 1;
+            match jump(
+                if depth == 0 { skip } else { None },
+                Way::One,
+                i,
+                bytes.len(),
+            ) {
+                Ok(Some(end)) => {
+                    i = end + 1;
+                    continue;
+                }
+                Ok(None) => break,
+                Err(()) => depth += 1,
+            }
         } else if ch == b']' && depth > 0 {
             depth -= 1;
         } else if ch == b'|' && depth == 0 && bytes.get(i + 1) == Some(&b'$') {
             return (slice(text, 0..i), Some(i + 1..text.len()));
         }
+        i += 1;
     }
     (text, None)
 }
 
 /// The first top-level comparison operator, outside quotes (with backslash escapes) and brackets.
-fn find_operator(text: &str) -> Option<(usize, CmpOp)> {
+fn find_operator(text: &str, skip: Skip<'_>) -> Option<(usize, CmpOp)> {
     const OPERATORS: [CmpOp; 6] = [
         CmpOp::Eq,
         CmpOp::Ne,
@@ -1075,6 +1352,7 @@ fn find_operator(text: &str) -> Option<(usize, CmpOp)> {
     let mut quote: Option<u8> = None;
     let mut i = 0;
     while let Some(&ch) = bytes.get(i) {
+        tally();
         if let Some(open) = quote {
             if ch == b'\\' {
                 i += 2;
@@ -1091,7 +1369,14 @@ fn find_operator(text: &str) -> Option<(usize, CmpOp)> {
             i += 2;
             continue;
         } else if matches!(ch, b'[' | b'(' | b'{') {
-            stack.push(closer(ch));
+            match jump(skip, Way::Split, i, bytes.len()) {
+                Ok(Some(end)) => {
+                    i = end + 1;
+                    continue;
+                }
+                Ok(None) => return None,
+                Err(()) => stack.push(closer(ch)),
+            }
         } else if stack.last() == Some(&ch) {
             stack.pop();
         } else if stack.is_empty() {
@@ -1130,21 +1415,37 @@ fn match_map(raw: &str) -> Option<&str> {
     subject(raw).strip_suffix("[]")
 }
 
+/// Where the run of `-?\d*` that ends `body` starts. Matching the bracket forms from the
+/// token's end (not with `rfind('[')`, which reads back through every `]` of the nested
+/// levels) keeps a token's match from growing with the predicate inside it.
+fn bound_start(body: &str) -> usize {
+    let digits = body.trim_end_matches(|c| py_digit(c).is_some());
+    digits.strip_suffix('-').unwrap_or(digits).len()
+}
+
 /// `^(.+)\[(-?\d+)\]$`: the key and index digits of `key[i]` (greedy key: the last `[`).
 fn match_index(raw: &str) -> Option<(&str, &str)> {
     let body = subject(raw).strip_suffix(']')?;
-    let open = body.rfind('[')?;
-    let (key, inner) = (slice(body, 0..open), slice(body, open + 1..body.len()));
+    let start = bound_start(body);
+    let (key, inner) = (
+        slice(body, 0..start).strip_suffix('[')?,
+        slice(body, start..body.len()),
+    );
     (!key.is_empty() && is_int(inner)).then_some((key, inner))
 }
 
 /// `^(.+)\[(-?\d*):(-?\d*)\]$`: the key and bound texts of `key[a:b]`.
 fn match_slice(raw: &str) -> Option<(&str, &str, &str)> {
     let body = subject(raw).strip_suffix(']')?;
-    let open = body.rfind('[')?;
-    let (key, inner) = (slice(body, 0..open), slice(body, open + 1..body.len()));
-    let (start, stop) = inner.split_once(':')?;
-    (!key.is_empty() && is_bound(start) && is_bound(stop)).then_some((key, start, stop))
+    let stop_at = bound_start(body);
+    let before = slice(body, 0..stop_at).strip_suffix(':')?;
+    let start_at = bound_start(before);
+    let key = slice(before, 0..start_at).strip_suffix('[')?;
+    let (start, stop) = (
+        slice(before, start_at..before.len()),
+        slice(body, stop_at..body.len()),
+    );
+    (!key.is_empty()).then_some((key, start, stop))
 }
 
 /// `^(.+?)\[\?(.*)\]$`: the key, the predicate's offset in `raw`, and the predicate text
@@ -1173,12 +1474,13 @@ fn selector_full(text: &str) -> bool {
     let Some(inner) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) else {
         return false;
     };
+    // `?` first: the other forms are short, a predicate may be long.
     inner.is_empty()
+        || inner.starts_with('?')
         || is_int(inner)
         || inner
             .split_once(':')
             .is_some_and(|(a, b)| is_bound(a) && is_bound(b))
-        || inner.starts_with('?')
 }
 
 /// A pipeline segment's parts: the name, the argument text with its offset in the segment,
@@ -1190,7 +1492,7 @@ struct Segment<'a> {
 }
 
 /// `$name`, `$name(args)`, each with an optional `[]` (parser.py's `_match_segment`).
-fn match_segment(segment: &str) -> Option<Segment<'_>> {
+fn match_segment<'s>(segment: &'s str, skip: Skip<'_>) -> Option<Segment<'s>> {
     let text = subject(segment);
     let rest = text.strip_prefix('$')?;
     let name_len = rest
@@ -1216,7 +1518,9 @@ fn match_segment(segment: &str) -> Option<Segment<'_>> {
     }
     // Spec 2.1: the argument list's parenthesis closes at its end (`$add(2)$mul(3)` and
     // `$mul(()` are not segments).
-    if !tail.starts_with('(') || closing(tail, 0) != Some(tail.len() - 1) {
+    // The tail starts after `$name`.
+    let tail_skip = skip.map(|(jumps, base)| (jumps, base + 1 + name_len));
+    if !tail.starts_with('(') || closing(tail, 0, tail_skip) != Some(tail.len() - 1) {
         return None;
     }
     Some(Segment {
@@ -1371,19 +1675,88 @@ mod tests {
         let nested = |n: usize| format!("a{}==1{}", "[?.a".repeat(n), "]".repeat(n));
         assert!(parse(&nested(MAX_NESTING)).is_ok());
         let too_deep = parse(&nested(MAX_NESTING + 1)).err();
-        assert!(too_deep.as_ref().is_some_and(|e| !e.is_too_deep()
-            && e.to_string()
-                .starts_with("The path nests brackets deeper than 64 levels.")));
+        let message = format!("The path nests brackets deeper than {MAX_NESTING} levels.");
+        assert!(too_deep
+            .as_ref()
+            .is_some_and(|e| !e.is_too_deep() && e.to_string().starts_with(&message)));
         let parens = format!("a[?.n==!{}$odd{}]", "(".repeat(10_000), ")".repeat(10_000));
         assert!(parse(&parens).is_err_and(|e| e.message.contains("nests brackets")));
         let bangs = format!("a[?.n=={}$odd]", "!".repeat(100_001));
         assert!(parse(&bangs).is_ok());
     }
 
+    /// Every path of the corpus, and every prefix and suffix of those with brackets in them.
+    fn corpus_paths() -> Vec<String> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../parity/cases");
+        let mut paths = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            let file: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            for case in file["cases"].as_array().into_iter().flatten() {
+                if let (Some(path), false) = (case["path"].as_str(), case["op"] == "run_filter") {
+                    paths.insert(path.to_owned());
+                }
+            }
+        }
+        let mut variants = paths.clone();
+        for path in &paths {
+            if path.chars().count() <= 120 && path.contains(['[', '(', '{']) {
+                for (at, _) in path.char_indices().skip(1) {
+                    variants.insert(path[..at].to_owned());
+                    variants.insert(path[at..].to_owned());
+                }
+            }
+        }
+        variants.into_iter().collect()
+    }
+
+    #[test]
+    fn the_table_of_bracket_groups_changes_no_parse() {
+        let paths = corpus_paths();
+        assert!(paths.len() > 1000, "{}", paths.len());
+        for path in &paths {
+            for mode in [Mode::Read, Mode::Write] {
+                let scanned = parse_jumping(path, mode, &|_| false, 0, false);
+                let jumped = parse_jumping(path, mode, &|_| false, 0, true);
+                assert_eq!(scanned, jumped, "{path:?} {mode:?}");
+            }
+        }
+    }
+
+    thread_local! {
+        /// The steps of every scan on this thread (see `tally`).
+        pub(super) static SCANNED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// The scanning steps of a parse of each nesting form, at the limit: a few per character
+    /// of the path (it was about as many per character as the path has levels).
+    #[test]
+    fn parsing_is_linear_in_the_path_length() {
+        let forms: [fn(usize) -> String; 4] = [
+            |n| format!("a{}==1{}", "[?.a".repeat(n), "]".repeat(n)),
+            |n| format!("a{}|$len>0{}.b", "[?.a".repeat(n), "]".repeat(n)),
+            |n| format!("a[?.a=={}$odd{}]", "!(".repeat(n - 1), ")".repeat(n - 1)),
+            |n| format!("a[?.a=={}$odd]", "!".repeat(n)),
+        ];
+        for form in forms {
+            for levels in [MAX_NESTING / 2, MAX_NESTING] {
+                let path = form(levels);
+                SCANNED.with(|steps| steps.set(0));
+                assert!(parse(&path).is_ok(), "{path}");
+                let steps = SCANNED.with(std::cell::Cell::get);
+                assert!(
+                    steps < 8 * path.len(),
+                    "{steps} steps for {} bytes",
+                    path.len()
+                );
+            }
+        }
+    }
+
     #[test]
     fn brackets_close_only_their_own_kind() {
         let parts = |text: &str| -> Vec<String> {
-            split_top_level(text, b'.', false, b"[")
+            split_top_level(text, b'.', false, b"[", None)
                 .into_iter()
                 .map(|r| slice(text, r).to_owned())
                 .collect()
@@ -1393,8 +1766,9 @@ mod tests {
             ["a[?.v|$mul(2)>$$root.x]", "y"]
         );
         assert_eq!(parts("a[?.t==(].id"), ["a[?.t==(]", "id"]);
+        let balanced = |text| balanced(text, None);
         assert!(balanced("a[(x)]'q'") && !balanced("a)") && !balanced("\"") && !balanced("[)"));
-        assert_eq!(closing("(a[)])x", 0), None);
-        assert_eq!(closing("(a[')'])x", 0), Some(7));
+        assert_eq!(closing("(a[)])x", 0, None), None);
+        assert_eq!(closing("(a[')'])x", 0, None), Some(7));
     }
 }

@@ -137,3 +137,85 @@ fn deep_paths_are_refused_or_read() {
     );
     assert!(json::get(&doc, &references, GetOptions::default()).is_err());
 }
+
+/// `{"a": [item]}` where the item is `{"a": [item'], "k": k}`, `levels` items deep: what
+/// `levels` nested predicates `a[?.a[?.a...]]` walk all the way down.
+fn nested_items(levels: usize) -> Value {
+    // Built by hand: `json!` would serialize the item it wraps, recursively.
+    let wrap = |a: Value, k: usize| {
+        let mut map = serde_json::Map::new();
+        map.insert("a".to_owned(), a);
+        map.insert("k".to_owned(), Value::from(k));
+        Value::Object(map)
+    };
+    let mut item = wrap(json!(1), 0);
+    for k in 1..levels {
+        item = wrap(Value::Array(vec![item]), k);
+    }
+    let mut doc = serde_json::Map::new();
+    doc.insert("a".to_owned(), Value::Array(vec![item]));
+    Value::Object(doc)
+}
+
+/// Every kind of path nesting at the limit, parsed, compiled and evaluated over data as deep,
+/// on a thread whose stack is far smaller than the recursion needs (as a Python thread's may
+/// be): each level continues on a new stack segment when the old one runs low.
+fn nesting_at_the_limit() {
+    let levels = MAX_NESTING;
+    let predicates = format!("a{}==1{}.k", "[?.a".repeat(levels), "]".repeat(levels));
+    let doc = nested_items(levels);
+    let found = json::get(&doc, &predicates, GetOptions::default());
+    assert_eq!(found.ok(), Some(json!([levels - 1])));
+    assert_eq!(json::exists(&doc, &predicates, true).ok(), Some(true));
+    let mut written = nested_items(levels);
+    assert!(json::set(&mut written, &predicates, json!(-1), SetOptions::default()).is_ok());
+    assert_eq!(
+        json::get(&written, "a.k", GetOptions::default()).ok(),
+        Some(json!([-1]))
+    );
+    assert!(json::unset(&mut written, &predicates, true).is_ok());
+    assert_eq!(
+        json::get(&written, "a.k", GetOptions::default()).ok(),
+        Some(json!([]))
+    );
+    dispose(written);
+    dispose(doc);
+    let items = json!({"a": [{"a": 1}, {"a": 2}]});
+    // `!(` twice per level: the predicate's bracket is one level, so levels - 1 parentheses.
+    let parens = |n: usize| format!("a[?.a=={}$odd{}]", "!(".repeat(n), ")".repeat(n));
+    let odd_last = json::get(&items, &parens(levels - 1), GetOptions::default());
+    assert_eq!(odd_last.ok(), Some(json!([{"a": 2}])));
+    assert!(is_nesting_error(&json::get(
+        &items,
+        &parens(levels),
+        GetOptions::default()
+    )));
+    let bangs = format!("a[?.a=={}$odd]", "!".repeat(levels));
+    assert_eq!(
+        json::get(&items, &bangs, GetOptions::default()).ok(),
+        Some(json!([{"a": 1}]))
+    );
+    let past = format!(
+        "a{}==1{}.k",
+        "[?.a".repeat(levels + 1),
+        "]".repeat(levels + 1)
+    );
+    assert!(is_nesting_error(&json::get(
+        &nested_items(3),
+        &past,
+        GetOptions::default()
+    )));
+}
+
+#[test]
+fn nesting_at_the_limit_on_a_small_thread_stack() {
+    let small = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(nesting_at_the_limit);
+    assert!(small.is_ok_and(|thread| thread.join().is_ok()));
+}
+
+#[test]
+fn nesting_at_the_limit_on_the_test_thread() {
+    nesting_at_the_limit();
+}

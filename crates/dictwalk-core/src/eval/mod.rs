@@ -21,6 +21,7 @@ use std::sync::Arc;
 use crate::compile::{self, ArgProg, Program, ProgramCache};
 use crate::doc::Document;
 use crate::error::{Error, EvalError};
+use crate::stack;
 use crate::syntax::{Mode, MAX_NESTING};
 
 /// What one engine lends to every evaluation: its custom filters and its program cache.
@@ -288,7 +289,7 @@ impl<'a, D: Document> Env<'a, D> {
             return Err(too_deep());
         }
         self.nesting.set(level);
-        let result = f();
+        let result = stack::deeper(f);
         self.nesting.set(level - 1);
         result
     }

@@ -8,6 +8,7 @@ use crate::doc::{CompareError, Document, Kind, Order};
 use crate::error::Error;
 use crate::literal;
 use crate::pyfmt;
+use crate::stack;
 use crate::syntax::CmpOp;
 
 type Failed<D> = Fail<<D as Document>::Foreign>;
@@ -96,6 +97,18 @@ pub(crate) fn matches<'a: 'i, 'i, D: Document>(
     raw: &str,
     prepared: &mut Prepared<D>,
 ) -> Result<bool, Failed<D>> {
+    // A relative path tested as a flag (each outer level of `a[?.b[?.c==1]]`) needs only to
+    // know whether it selected something: the items it selected are not copied into a list,
+    // which for a tree would copy the whole depth below them (past `MAX_DEPTH`, an error).
+    if let (Test::Flag, None, LhsPath::Path(steps)) = (&pred.test, &pred.lhs_pipe, &pred.lhs) {
+        return match read::walk(env, read::Cur::One(Cow::Borrowed(item)), steps) {
+            Ok(read::Cur::Many(items)) => Ok(!items.is_empty()),
+            Ok(read::Cur::One(value)) => Ok(flag(value.as_ref())),
+            // What does not resolve is None, which is false.
+            Err(Fail::Soft(_)) => Ok(false),
+            Err(other) => Err(other),
+        };
+    }
     // Nested predicates recurse through `lhs_value`; the test itself is kept out of this frame.
     let lhs = match lhs_value(env, item, pred) {
         Ok(lhs) => lhs,
@@ -211,10 +224,11 @@ fn bool_value<D: Document>(
 ) -> Result<bool, Failed<D>> {
     Ok(match expr {
         BoolProg::Pipe(pipe) => pipeline::apply(env, pipe, Cow::Borrowed(value))?.truthy(),
-        BoolProg::Not(inner) => !bool_value(env, inner, value)?,
+        // Parentheses nest these (`!(!($odd))`) as deeply as a path may nest.
+        BoolProg::Not(inner) => !stack::deeper(|| bool_value(env, inner, value))?,
         BoolProg::And(operands) => {
             for operand in operands {
-                if !bool_value(env, operand, value)? {
+                if !stack::deeper(|| bool_value(env, operand, value))? {
                     return Ok(false);
                 }
             }
@@ -222,7 +236,7 @@ fn bool_value<D: Document>(
         }
         BoolProg::Or(operands) => {
             for operand in operands {
-                if bool_value(env, operand, value)? {
+                if stack::deeper(|| bool_value(env, operand, value))? {
                     return Ok(true);
                 }
             }

@@ -26,6 +26,7 @@ use regex::{Captures, Regex};
 use serde_json::Value;
 
 use super::py::{err, type_error, type_name, Res};
+use super::FilterError;
 use crate::pyfmt::py_str;
 
 thread_local! {
@@ -70,7 +71,7 @@ fn python_pattern(pattern: &Value, search: bool) -> Res<Regex> {
             ))
         }
     };
-    compile(&translate(text, search))
+    compile(&translate(text, search)?)
 }
 
 /// Python's `\s`: `str.isspace()` characters, which include U+001C..U+001F.
@@ -86,7 +87,7 @@ const WORD: &str = r"\p{L}\p{N}_";
 /// For a search that only asks whether there is a match (`search`), `$` outside `(?m)` also
 /// becomes Python's "end, or before a final newline" (`\n?\z`: the newline it may take does
 /// not change the answer).
-fn translate(pattern: &str, search: bool) -> String {
+fn translate(pattern: &str, search: bool) -> Res<String> {
     let chars: Vec<char> = pattern.chars().collect();
     let multiline = pattern
         .strip_prefix("(?")
@@ -96,8 +97,6 @@ fn translate(pattern: &str, search: bool) -> String {
         });
     let mut out = String::with_capacity(pattern.len() + 8);
     let mut index = 0;
-    let mut in_class = false;
-    let mut class_start = 0;
     while let Some(&ch) = chars.get(index) {
         index += 1;
         if ch == '\\' {
@@ -106,49 +105,21 @@ fn translate(pattern: &str, search: bool) -> String {
                 break;
             };
             index += 1;
-            match (escape, in_class) {
-                ('Z', false) => out.push_str(r"\z"),
-                ('s', false) => out.push_str(&format!("[{SPACE}]")),
-                ('S', false) => out.push_str(&format!("[^{SPACE}]")),
-                ('w', false) => out.push_str(&format!("[{WORD}]")),
-                ('W', false) => out.push_str(&format!("[^{WORD}]")),
-                ('s', true) => out.push_str(SPACE),
-                ('S', true) => out.push_str(&format!("[^{SPACE}]")),
-                ('w', true) => out.push_str(WORD),
-                ('W', true) => out.push_str(&format!("[^{WORD}]")),
-                (other, _) => {
+            match escape {
+                'Z' => out.push_str(r"\z"),
+                's' => out.push_str(&format!("[{SPACE}]")),
+                'S' => out.push_str(&format!("[^{SPACE}]")),
+                'w' => out.push_str(&format!("[{WORD}]")),
+                'W' => out.push_str(&format!("[^{WORD}]")),
+                other => {
                     out.push('\\');
                     out.push(other);
                 }
             }
             continue;
         }
-        if in_class {
-            match ch {
-                ']' if index - 1 > class_start => {
-                    in_class = false;
-                    out.push(']');
-                }
-                // Set operators and nested classes are literals in Python.
-                '[' | '&' | '~' => {
-                    out.push('\\');
-                    out.push(ch);
-                }
-                _ => out.push(ch),
-            }
-            continue;
-        }
         match ch {
-            '[' => {
-                in_class = true;
-                out.push('[');
-                if chars.get(index) == Some(&'^') {
-                    out.push('^');
-                    index += 1;
-                }
-                // A `]` right after the opening is a literal in both syntaxes.
-                class_start = index;
-            }
+            '[' => index = class(&chars, index - 1, &mut out)?,
             '{' => {
                 let mut probe = index;
                 let digits = |from: &mut usize| {
@@ -186,7 +157,185 @@ fn translate(pattern: &str, search: bool) -> String {
             _ => out.push(ch),
         }
     }
-    out
+    Ok(out)
+}
+
+/// One item of a character class as Python's `re` reads it (sre_parse): a code point, a
+/// class escape (`\d`, `\w`, ...), or an escape this translation leaves to the regex crate.
+enum Item {
+    /// A code point, and the item's text (what Python's messages show: `\x` for `\x41`).
+    Char(u32, String),
+    /// `\d`, `\D`, `\s`, `\S`, `\w`, `\W`, and their translation.
+    Class(String, String),
+    /// Any other escape (`\N{...}`, a malformed one), as written.
+    Other(String, String),
+}
+
+impl Item {
+    fn shown(&self) -> &str {
+        match self {
+            Item::Char(_, shown) | Item::Class(shown, _) | Item::Other(shown, _) => shown,
+        }
+    }
+}
+
+/// `re.error`'s text: the message, the position, and the line and column when the pattern
+/// has more than one line.
+fn re_error(chars: &[char], message: &str, position: usize) -> FilterError {
+    let before = chars.get(..position).unwrap_or(chars);
+    let mut text = format!("{message} at position {position}");
+    if chars.contains(&'\n') {
+        let line = before.iter().filter(|&&c| c == '\n').count() + 1;
+        let column = position
+            - before
+                .iter()
+                .rposition(|&c| c == '\n')
+                .map_or(0, |at| at + 1)
+            + 1;
+        text.push_str(&format!(" (line {line}, column {column})"));
+    }
+    err("error", text)
+}
+
+/// Reads the class item at `chars[at]` (not `]`): the item and the index after it.
+fn class_item(chars: &[char], at: usize) -> Option<(Item, usize)> {
+    let ch = *chars.get(at)?;
+    if ch != '\\' {
+        return Some((Item::Char(u32::from(ch), ch.to_string()), at + 1));
+    }
+    let escape = *chars.get(at + 1)?;
+    let shown = format!("\\{escape}");
+    let simple = match escape {
+        'a' => Some(7),
+        'b' => Some(8),
+        'f' => Some(12),
+        'n' => Some(10),
+        'r' => Some(13),
+        't' => Some(9),
+        'v' => Some(11),
+        _ => None,
+    };
+    if let Some(code) = simple {
+        return Some((Item::Char(code, shown), at + 2));
+    }
+    let class = match escape {
+        'd' => Some(r"\d".to_owned()),
+        'D' => Some(r"\D".to_owned()),
+        's' => Some(SPACE.to_owned()),
+        'S' => Some(format!("[^{SPACE}]")),
+        'w' => Some(WORD.to_owned()),
+        'W' => Some(format!("[^{WORD}]")),
+        _ => None,
+    };
+    if let Some(class) = class {
+        return Some((Item::Class(shown, class), at + 2));
+    }
+    let hex = |len: usize| -> Option<(Item, usize)> {
+        let digits: String = chars.get(at + 2..at + 2 + len)?.iter().collect();
+        let code = u32::from_str_radix(&digits, 16).ok()?;
+        (digits.len() == len && char::from_u32(code).is_some())
+            .then(|| (Item::Char(code, shown.clone()), at + 2 + len))
+    };
+    let other = || Item::Other(shown.clone(), format!("\\{escape}"));
+    match escape {
+        'x' => hex(2).or_else(|| Some((other(), at + 2))),
+        'u' => hex(4).or_else(|| Some((other(), at + 2))),
+        'U' => hex(8).or_else(|| Some((other(), at + 2))),
+        '0'..='7' => {
+            let digits: String = chars
+                .get(at + 1..)?
+                .iter()
+                .take(3)
+                .take_while(|c| c.is_digit(8))
+                .collect();
+            let code = u32::from_str_radix(&digits, 8).ok()?;
+            let next = at + 1 + digits.chars().count();
+            Some(if code <= 0o377 {
+                (Item::Char(code, shown), next)
+            } else {
+                (other(), at + 2)
+            })
+        }
+        // `\N{name}`, `\8`, unknown letters: the regex crate judges (and usually refuses) them.
+        _ if escape.is_ascii_alphanumeric() => Some((other(), at + 2)),
+        _ => Some((Item::Char(u32::from(escape), shown), at + 2)),
+    }
+}
+
+/// A code point as a class member the regex crate reads literally whatever surrounds it (a
+/// `-`, `&`, `~` or `[` means nothing more in Python).
+fn class_char(code: u32) -> String {
+    format!("\\x{{{code:X}}}")
+}
+
+/// Translates the character class opened at `chars[open]` the way Python's `re` reads it,
+/// into `out`, and returns the index after its `]`. A range whose bounds are out of order or
+/// include a class escape is Python's error (`bad character range z-a at position 1`), as is
+/// a class that is not closed; in the regex crate `[0--9]` would be a set difference.
+fn class(chars: &[char], open: usize, out: &mut String) -> Res<usize> {
+    let mut index = open + 1;
+    out.push('[');
+    if chars.get(index) == Some(&'^') {
+        out.push('^');
+        index += 1;
+    }
+    let mut empty = true;
+    loop {
+        let Some(&ch) = chars.get(index) else {
+            return Err(re_error(chars, "unterminated character set", open));
+        };
+        if ch == ']' && !empty {
+            out.push(']');
+            return Ok(index + 1);
+        }
+        empty = false;
+        let Some((first, after)) = class_item(chars, index) else {
+            return Err(re_error(chars, "unterminated character set", open));
+        };
+        let range_end = (chars.get(after) == Some(&'-'))
+            .then(|| {
+                chars
+                    .get(after + 1)
+                    .filter(|&&c| c != ']')
+                    .map(|_| after + 1)
+            })
+            .flatten();
+        let Some(second_at) = range_end else {
+            push_item(out, &first);
+            index = after;
+            continue;
+        };
+        let Some((second, next)) = class_item(chars, second_at) else {
+            return Err(re_error(chars, "unterminated character set", open));
+        };
+        let bad = || {
+            let (this, that) = (first.shown(), second.shown());
+            let message = format!("bad character range {this}-{that}");
+            // Python counts back from the end of the range by the length of what it shows.
+            let shown = this.chars().count() + 1 + that.chars().count();
+            re_error(chars, &message, next.saturating_sub(shown))
+        };
+        match (&first, &second) {
+            (Item::Char(low, _), Item::Char(high, _)) if high < low => return Err(bad()),
+            (Item::Char(low, _), Item::Char(high, _)) => {
+                out.push_str(&format!("{}-{}", class_char(*low), class_char(*high)));
+            }
+            (Item::Class(..), _) | (_, Item::Class(..)) => return Err(bad()),
+            _ => {
+                push_item(out, &first);
+                out.push('-');
+                push_item(out, &second);
+            }
+        }
+        index = next;
+    }
+}
+
+fn push_item(out: &mut String, item: &Item) {
+    match item {
+        Item::Char(code, _) => out.push_str(&class_char(*code)),
+        Item::Class(_, class) | Item::Other(_, class) => out.push_str(class),
+    }
 }
 
 /// `$matches(pattern)`: `re.search(pattern, str(value)) is not None`.
@@ -417,5 +566,42 @@ mod tests {
         assert_eq!(sub("a", r"\n\.", "a"), Some(json!("\n\\.")));
         assert!(sub("(a)", r"\2", "a").is_none());
         assert!(sub("a", r"\q", "a").is_none());
+    }
+
+    fn error_text(pattern: &str) -> Option<String> {
+        regex_replace(&json!("x"), &json!(pattern), &json!("y"))
+            .err()
+            .map(|error| format!("{}: {}", error.kind, error.message))
+    }
+
+    #[test]
+    fn classes_are_read_as_python_reads_them() {
+        // Python's `re` refuses a range out of order or with a class escape at either end.
+        let bad = |pattern: &str, range: &str, at: usize| {
+            let wanted = format!("error: bad character range {range} at position {at}");
+            assert_eq!(error_text(pattern), Some(wanted), "{pattern}");
+        };
+        bad("[0--9]", "0--", 1);
+        bad("[9-0]", "9-0", 1);
+        bad("x[z-a]", "z-a", 2);
+        bad(r"[a-\d]", r"a-\d", 1);
+        bad(r"[\w-z]", r"\w-z", 1);
+        bad(r"[\x39-\x30]", r"\x-\x", 5);
+        assert_eq!(
+            error_text("a\n[b"),
+            Some("error: unterminated character set at position 2 (line 2, column 1)".into())
+        );
+        // What it accepts, it reads as Python: `-`, `&`, `~` and `[` are plain members.
+        assert_eq!(sub("[--0]", "_", "a-/0"), Some(json!("a___")));
+        assert_eq!(sub("[!--]", "_", "!,-."), Some(json!("___.")));
+        assert_eq!(sub("[0-]", "_", "0-1"), Some(json!("__1")));
+        assert_eq!(sub("[]a]", "_", "]ab"), Some(json!("__b")));
+        assert_eq!(sub("[^]a]", "_", "]ab"), Some(json!("]a_")));
+        assert_eq!(sub("[a&&b~~[]", "_", "a&b~[c"), Some(json!("_____c")));
+        assert_eq!(sub(r"[\d\s]", "_", "1 x"), Some(json!("__x")));
+        assert_eq!(
+            sub(r"[\b\n\x41-\x43]", "_", "\u{8}\nBD"),
+            Some(json!("___D"))
+        );
     }
 }

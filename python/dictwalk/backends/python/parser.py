@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -43,10 +44,11 @@ __all__ = [
 ]
 
 ROOT = "$$root"
-# The deepest nesting of brackets, parentheses and braces a path may have (spec 2.1); deeper
-# is a parse error. The native backend has the same limit (syntax.rs, MAX_NESTING), which its
-# recursion on a thread's stack sets.
-MAX_NESTING = 64
+# The deepest nesting of brackets, parentheses and braces a path may have (spec 2.1: at least
+# 1,000 levels); deeper is a parse error. The native backend has the same limit (syntax.rs,
+# MAX_NESTING). Parsing recurses a few frames per level within a raised recursion limit
+# (`_parse_cached`), and reading it within the public functions' retry (`_deeper`).
+MAX_NESTING = 1000
 _FILTER_ERROR = "Failed to parse filter token."
 _ROOT_REF_ERROR = (
     "Invalid '$$root' value expression. Expected '$$root', '$$root.<path>', or '$$root|$filter'."
@@ -202,12 +204,109 @@ class Path:
 _OPEN = {"[": "]", "(": ")", "{": "}"}
 _CLOSE = {"]", ")", "}"}
 
+# The ways the parser scans text for brackets (each scanner below names its own):
+# _ONE: ``[]`` only, no quotes; a ``]`` closes the last ``[`` and an unmatched one is text.
+# _SPLIT: ``[]``, ``()`` and ``{}`` as a stack of kinds, quotes with backslash escapes inside and
+#   outside them; a closing bracket closes only the kind on top, any other is text.
+# _STRICT: the same kinds, quotes and escapes (a backslash outside quotes escapes the next
+#   character too, as in 2.6.0: ``[?.a\]==1]`` is the key ``a\]``, ``$add(\))`` adds ``\)``),
+#   and a closing bracket of the wrong kind is an error.
+_ONE, _SPLIT, _STRICT = 0, 1, 2
 
-def _split_top_level(text: str, sep: str, *, quotes: bool, brackets: str = "[({") -> list[str]:
+# A path longer than this is parsed with a table of where its bracket groups close (`_Jumps`),
+# so that each scan skips the groups nested in its text instead of reading them again at
+# every level; a shorter one costs too little to need it.
+_JUMP_AFTER = 128
+# A path longer than this may nest deeply enough to need its nesting measured (against the
+# limit, and for the recursion it takes); a shorter one cannot.
+_LONG = 128
+# Python frames the parser takes per level of nesting (five for a nested predicate), with room.
+_PARSE_FRAMES = 8
+
+
+class _Jumps:
+    """Where each bracket group of one path's text closes, found once per way of scanning.
+
+    Without it a path of n nested predicates is scanned again at each of its n levels, and
+    parsing takes time quadratic in its length (spec 2.1 wants it linear). A scan that meets
+    an opening bracket asks `end` for where the group closes and jumps there. Whether and where
+    a group closes depends only on the text from its opening bracket on (whatever is outside
+    it, the scan is outside quotes when it opens), so one table serves the scans of every
+    level, each of which passes where its text starts in the whole path (``base``).
+    """
+
+    __slots__ = ("_ends", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._ends: tuple[dict[int, int], dict[int, int], dict[int, int]] = ({}, {}, {})
+
+    def end(self, way: int, at: int) -> int:
+        """The index in the path of the bracket that closes the one at ``at``; -1 when the
+        group is not closed (for _STRICT also when a bracket of another kind closes first)."""
+        ends = self._ends[way]
+        found = ends.get(at)
+        if found is None:
+            self._scan(way, at, ends)
+            found = ends[at]
+        return found
+
+    def _scan(self, way: int, at: int, ends: dict[int, int]) -> None:
+        """Scan the group opened at ``at``, noting where it and every group in it closes."""
+        text = self.text
+        opened: list[int] = []
+        quote: str | None = None
+        quotes = way != _ONE
+        i = at
+        while i < len(text):
+            ch = text[i]
+            if quote is not None:
+                if ch == "\\":
+                    i += 2
+                    continue
+                if ch == quote:
+                    quote = None
+            elif quotes and ch in "'\"":
+                quote = ch
+            elif way != _ONE and ch == "\\":
+                i += 2
+                continue
+            elif ch == "[" or (quotes and ch in "({"):
+                known = ends.get(i)
+                if known is not None and i != at:
+                    if known < 0:
+                        break
+                    i = known + 1
+                    continue
+                opened.append(i)
+            elif ch in _CLOSE and opened:
+                if _OPEN[text[opened[-1]]] == ch:
+                    ends[opened.pop()] = i
+                    if not opened:
+                        return
+                elif way == _STRICT:
+                    break
+            elif way == _STRICT and ch in _CLOSE:
+                break
+            i += 1
+        for start in opened:
+            ends[start] = -1
+
+
+def _split_top_level(
+    text: str,
+    sep: str,
+    *,
+    quotes: bool,
+    brackets: str = "[({",
+    jumps: _Jumps | None = None,
+    base: int = 0,
+) -> list[str]:
     """Split ``text`` on ``sep`` where it stands outside brackets (and quotes, if asked).
 
     The brackets are a stack of separate kinds: a closing bracket closes only the kind on top
-    (spec 2.1: a ``)`` never closes a ``[``), and one that closes nothing is plain text.
+    (spec 2.1: a ``)`` never closes a ``[``), and one that closes nothing is plain text. With
+    quotes that is the _SPLIT way of scanning, without them (and ``brackets="["``) _ONE.
     """
     parts: list[str] = []
     stack: list[str] = []
@@ -229,6 +328,12 @@ def _split_top_level(text: str, sep: str, *, quotes: bool, brackets: str = "[({"
             i += 2
             continue
         elif ch in brackets:
+            if jumps is not None:
+                end = jumps.end(_SPLIT if quotes else _ONE, base + i) - base
+                if end < 0 or end >= len(text):
+                    break  # the rest of the text is inside the group
+                i = end + 1
+                continue
             stack.append(_OPEN[ch])
         elif stack and ch == stack[-1]:
             stack.pop()
@@ -242,37 +347,13 @@ def _split_top_level(text: str, sep: str, *, quotes: bool, brackets: str = "[({"
     return parts
 
 
-def _balanced(text: str) -> bool:
-    """Whether every bracket, parenthesis, brace and quote in ``text`` is closed, in order."""
-    stack: list[str] = []
-    quote: str | None = None
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if quote is not None:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "\\":
-            # Outside quotes too a backslash escapes the next character, as in 2.6.0; one with
-            # nothing after it escapes the predicate's closing bracket (``[?.\]``).
-            if i + 1 == len(text):
-                return False
-            i += 1
-        elif ch in _OPEN:
-            stack.append(_OPEN[ch])
-        elif ch in _CLOSE and (not stack or stack.pop() != ch):
-            return False
-        i += 1
-    return quote is None and not stack
-
-
-def _closing(text: str, at: int) -> int | None:
+def _closing(
+    text: str, at: int, *, whole: bool = False, jumps: _Jumps | None = None, base: int = 0
+) -> int | None:
     """The index of the bracket that closes the one at ``text[at]``, quotes and escapes
-    honoured; None when it is not closed or a bracket of another kind closes first."""
+    honoured; None when it is not closed or a bracket of another kind closes first (the
+    _STRICT way of scanning). With ``whole``, instead: ``len(text)`` when every bracket,
+    parenthesis, brace and quote from ``at`` on is closed, in order, else None."""
     stack: list[str] = []
     quote: str | None = None
     i = at
@@ -285,15 +366,34 @@ def _closing(text: str, at: int) -> int | None:
                 quote = None
         elif ch in "'\"":
             quote = ch
-        elif ch in _OPEN:
-            stack.append(_OPEN[ch])
-        elif ch in _CLOSE:
-            if stack.pop() != ch:
+        elif ch == "\\":
+            # A backslash escapes the next character; one with nothing after it escapes the
+            # closing bracket the text was cut at (``[?.\]`` is not closed).
+            if i + 1 == len(text):
                 return None
-            if not stack:
+            i += 1
+        elif ch in _OPEN:
+            if jumps is not None and not stack:
+                end = jumps.end(_STRICT, base + i) - base
+                if end < 0 or end >= len(text):
+                    return None
+                if not whole:
+                    return end
+                i = end
+            else:
+                stack.append(_OPEN[ch])
+        elif ch in _CLOSE:
+            if not stack or stack.pop() != ch:
+                return None
+            if not stack and not whole:
                 return i
         i += 1
-    return None
+    return len(text) if whole and quote is None and not stack else None
+
+
+def _balanced(text: str, jumps: _Jumps | None = None, base: int = 0) -> bool:
+    """Whether every bracket, parenthesis, brace and quote in ``text`` is closed, in order."""
+    return _closing(text, 0, whole=True, jumps=jumps, base=base) is not None
 
 
 def nesting(text: str) -> int:
@@ -309,20 +409,39 @@ def nesting(text: str) -> int:
     return deepest
 
 
-def _split_transform(text: str) -> tuple[str, str | None]:
+def _split_transform(text: str, jumps: _Jumps | None = None, base: int = 0) -> tuple[str, str | None]:
     """Split off the output transform at the first top-level ``|`` followed by ``$``.
 
-    Bracket-depth aware (only ``[]``) and not quote-aware, as spec section 2 says.
+    Bracket-depth aware (only ``[]``, the _ONE way of scanning) and not quote-aware, as spec
+    section 2 says.
     """
     depth = 0
-    for i, ch in enumerate(text):
+    i = 0
+    while i < len(text):
+        ch = text[i]
         if ch == "[":
+            if jumps is not None and depth == 0:
+                end = jumps.end(_ONE, base + i) - base
+                if end < 0 or end >= len(text):
+                    break
+                i = end + 1
+                continue
             depth += 1
         elif ch == "]" and depth > 0:
             depth -= 1
         elif ch == "|" and depth == 0 and text.startswith("$", i + 1):
             return text[:i], text[i + 1 :]
+        i += 1
     return text, None
+
+
+def _offsets(parts: list[str], base: int, sep: str) -> list[int]:
+    """Where each of the ``parts`` of a split text starts, the text starting at ``base``."""
+    offsets = []
+    for part in parts:
+        offsets.append(base)
+        base += len(part) + len(sep)
+    return offsets
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,7 +451,9 @@ def _split_transform(text: str) -> tuple[str, str | None]:
 _SEGMENT_NAME = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
-def _match_segment(seg: str) -> tuple[str, str | None, bool] | None:
+def _match_segment(
+    seg: str, jumps: _Jumps | None = None, base: int = 0
+) -> tuple[str, str | None, bool] | None:
     """``$name``, ``$name(args)``, each with an optional ``[]``: the name, the argument text
     and whether the step maps; None when ``seg`` is not one (spec 2.1: the argument list's
     parenthesis must close at its end, so ``$add(2)$mul(3)`` and ``$mul(()`` are not)."""
@@ -347,29 +468,35 @@ def _match_segment(seg: str) -> tuple[str, str | None, bool] | None:
         rest = rest[:-2]
     if rest == "":
         return name, None, maps
-    if not rest.startswith("(") or _closing(rest, 0) != len(rest) - 1:
+    if not rest.startswith("(") or _closing(rest, 0, jumps=jumps, base=base + match.end()) != len(rest) - 1:
         return None
     return name, rest[1:-1], maps
 
 
-def parse_pipeline(text: str, path: str | None = None) -> Pipeline:
-    """Parse ``$f|$g(args)[]``; unknown filters and wrong arities are parse errors (spec 9.1)."""
+def parse_pipeline(
+    text: str, path: str | None = None, jumps: _Jumps | None = None, base: int = 0
+) -> Pipeline:
+    """Parse ``$f|$g(args)[]``; unknown filters and wrong arities are parse errors (spec 9.1).
+
+    Inside a path, ``jumps`` and ``base`` are the path's table of bracket groups and where
+    ``text`` starts in it (see `_Jumps`)."""
     if not isinstance(text, str):
         raise DictWalkParseError(
             repr(text), None, f"A filter pipeline must be a str, not {type(text).__name__}."
         )
     where = path if path is not None else repr(text)
-    segments = _split_top_level(text, "|", quotes=True)
+    segments = _split_top_level(text, "|", quotes=True, jumps=jumps, base=base)
     steps = []
-    for seg in segments:
-        match = _match_segment(seg)
+    for seg, at in zip(segments, _offsets(segments, base, "|"), strict=True):
+        match = _match_segment(seg, jumps, at)
         if match is None:
             raise DictWalkParseError(where, seg or None, _PIPE_ERROR)
         name, arg_text, maps = match
         spec = filters.lookup(name)
         if spec is None:
             raise DictWalkParseError(where, seg, f"Unknown path filter '${name}'.")
-        args = _parse_args(arg_text, where, seg) if arg_text is not None else ()
+        # The arguments start after ``$name(``.
+        args = _parse_args(arg_text, where, seg, jumps, at + len(name) + 2) if arg_text is not None else ()
         if not spec.accepts(len(args)):
             raise DictWalkParseError(where, seg, f"{_arity_text(spec)}, got {len(args)}.")
         steps.append(FilterCall(name, args, spec, maps))
@@ -387,10 +514,10 @@ def _arity_text(spec: filters.FilterSpec) -> str:
     return f"Path filter '${spec.name}' takes {wanted} argument(s)"
 
 
-def _parse_args(text: str, path: str, seg: str) -> tuple[Any, ...]:
+def _parse_args(text: str, path: str, seg: str, jumps: _Jumps | None, base: int) -> tuple[Any, ...]:
     if not text.strip():
         return ()
-    parts = [part.strip() for part in _split_top_level(text, ",", quotes=True)]
+    parts = [part.strip() for part in _split_top_level(text, ",", quotes=True, jumps=jumps, base=base)]
     # An empty argument (``$between(0, )``) is a malformed list (spec 2.1), not a missing value.
     if "" in parts:
         raise DictWalkParseError(path, seg, "Invalid path filter arguments: an argument is empty.")
@@ -421,8 +548,9 @@ def _literal(text: str) -> Any:
 _OPERATORS = ("==", "!=", ">=", "<=", ">", "<")
 
 
-def _find_operator(text: str) -> tuple[int, str] | None:
-    """The first top-level comparison operator, outside quotes and brackets."""
+def _find_operator(text: str, jumps: _Jumps | None = None, base: int = 0) -> tuple[int, str] | None:
+    """The first top-level comparison operator, outside quotes and brackets (the _SPLIT way
+    of scanning)."""
     stack: list[str] = []
     quote: str | None = None
     i = 0
@@ -442,6 +570,12 @@ def _find_operator(text: str) -> tuple[int, str] | None:
             i += 2
             continue
         elif ch in _OPEN:
+            if jumps is not None:
+                end = jumps.end(_SPLIT, base + i) - base
+                if end < 0 or end >= len(text):
+                    return None
+                i = end + 1
+                continue
             stack.append(_OPEN[ch])
         elif stack and ch == stack[-1]:
             stack.pop()
@@ -453,13 +587,14 @@ def _find_operator(text: str) -> tuple[int, str] | None:
     return None
 
 
-def _parse_predicate(text: str, path: str, token: str) -> Predicate:
-    found = _find_operator(text)
+def _parse_predicate(text: str, path: str, token: str, jumps: _Jumps | None, base: int) -> Predicate:
+    found = _find_operator(text, jumps, base)
     if found is None:
         lhs_text, op, rhs_text = text, None, None
     else:
         at, op = found
         lhs_text, rhs_text = text[:at], text[at + len(op) :]
+    lhs_base = base + len(lhs_text) - len(lhs_text.lstrip())
     lhs_text = lhs_text.strip()
     if not lhs_text.startswith("."):
         raise DictWalkParseError(
@@ -468,25 +603,27 @@ def _parse_predicate(text: str, path: str, token: str) -> Predicate:
             "Predicate field expressions must start with '.' (for example: '[?.id==1]' or '[?.|$len>3]').",
         )
     # Spec 2.1: the left side's brackets and quotes balance, and an operator has a right side.
-    if not _balanced(lhs_text) or (rhs_text is not None and not rhs_text.strip()):
+    if not _balanced(lhs_text, jumps, lhs_base) or (rhs_text is not None and not rhs_text.strip()):
         raise DictWalkParseError(path, token, _FILTER_ERROR)
-    lhs = _parse_lhs(lhs_text, path)
-    rhs = None if rhs_text is None else _parse_rhs(rhs_text.strip(), path)
-    return Predicate(text, lhs, op, rhs)
+    lhs = _parse_lhs(lhs_text, path, jumps, lhs_base)
+    if rhs_text is None:
+        return Predicate(text, lhs, op, None)
+    rhs_base = base + len(text) - len(rhs_text) + len(rhs_text) - len(rhs_text.lstrip())
+    return Predicate(text, lhs, op, _parse_rhs(rhs_text.strip(), path, jumps, rhs_base))
 
 
-def _parse_lhs(text: str, path: str) -> RelPath:
+def _parse_lhs(text: str, path: str, jumps: _Jumps | None, base: int) -> RelPath:
     if text.startswith(".|") and not text.startswith(".|$"):
         raise DictWalkParseError(path, text, f"Invalid left-hand predicate expression '{text}'.")
-    body, pipe = _split_transform(text[1:])
-    pipeline = parse_pipeline(pipe, path) if pipe is not None else None
+    body, pipe = _split_transform(text[1:], jumps, base + 1)
+    pipeline = parse_pipeline(pipe, path, jumps, base + 2 + len(body)) if pipe is not None else None
     if body == "":
         return RelPath(None, pipeline)
     if body == ".":
         # Relative to the item, ``..`` is the key "" twice (as a write path reads "."), not
         # the item itself: 2.6.0 reads it so.
         return RelPath(Path(body, (Get("", ""), Get("", "")), None), pipeline)
-    relative = _parse_path(body, read=True, outer=path)
+    relative = _parse_path(body, read=True, outer=path, jumps=jumps, base=base + 1)
     if len(relative.tokens) == 1 and isinstance(relative.tokens[0], (Wildcard, DeepWildcard)):
         # ``.*`` and ``.**`` are keys, as every ``.key`` is (spec 4, as in 2.6.0).
         relative = Path(relative.text, (Get(body, body),), relative.transform)
@@ -498,22 +635,24 @@ def _parse_lhs(text: str, path: str) -> RelPath:
     return RelPath(relative, pipeline)
 
 
-def _parse_rhs(text: str, path: str) -> Literal | Pipeline | RootRef | BoolExpr:
+def _parse_rhs(
+    text: str, path: str, jumps: _Jumps | None, base: int
+) -> Literal | Pipeline | RootRef | BoolExpr:
     if any(mark in text for mark in ("&&", "||", "!")):
         return _BoolParser(text, path).parse()
     if text.startswith(ROOT):
-        return _root_ref(text, path)
+        return _root_ref(text, path, jumps, base)
     if text.startswith("$"):
-        return parse_pipeline(text, path)
+        return parse_pipeline(text, path, jumps, base)
     return Literal(_literal(text), text)
 
 
-def _root_ref(text: str, path: str) -> RootRef:
+def _root_ref(text: str, path: str, jumps: _Jumps | None, base: int) -> RootRef:
     """A predicate's ``$$root`` right side: ``$$root``, ``$$root.<path>`` or ``$$root|$f``
     (spec 2.1), parsed now so that a malformed one is a parse error before any data is read."""
     if not _is_root_form(text):
         raise DictWalkParseError(path, text, _ROOT_REF_ERROR)
-    _parse_path(text, read=True, outer=path)
+    _parse_path(text, read=True, outer=path, jumps=jumps, base=base)
     return RootRef(text)
 
 
@@ -618,14 +757,73 @@ class _BoolParser:
 # Paths
 # ---------------------------------------------------------------------------------------------
 
-# The key may be empty: a token `[]` maps the key "" (spec 1.1, as in 2.6.0).
-_MAP = re.compile(r"^(.*)\[\]$", re.DOTALL)
-_INDEX = re.compile(r"^(.+)\[(-?\d+)\]$", re.DOTALL)
-_SLICE = re.compile(r"^(.+)\[(-?\d*):(-?\d*)\]$", re.DOTALL)
-_FILTER = re.compile(r"^(.+?)\[\?(.*)\]$", re.DOTALL)
-_SELECTOR = re.compile(r"^(?:\[\]|\[-?\d+\]|\[-?\d*:-?\d*\]|\[\?.*\])$", re.DOTALL)
-# What reads as an attempt at a root selector; one that is not a valid selector is an error.
-_SELECTOR_LIKE = re.compile(r"^\[.*\]$", re.DOTALL)
+# The token forms of spec 2 are regular expressions in their first statement (2.6.0's):
+#   Map ``^(.*)\[\]$`` (the key may be empty: ``[]`` maps the key "", spec 1.1),
+#   Index ``^(.+)\[(-?\d+)\]$``, Slice ``^(.+)\[(-?\d*):(-?\d*)\]$``,
+#   Filter ``^(.+?)\[\?(.*)\]$``, root selector ``^(?:\[\]|\[-?\d+\]|\[-?\d*:-?\d*\]|\[\?.*\])$``,
+#   and ``^\[.*\]$`` for what reads as an attempt at one, all with ``re.DOTALL``.
+# Each is matched below by looking at the token's ends only, which gives the same groups (the
+# part after the key is fixed by the end of the token), in time that does not grow with the
+# predicate inside: matched by ``re``, the patterns read the whole token, which the token of
+# every nested level holds again. ``$`` also matches before one trailing newline (`_subject`)
+# and ``\d`` is any Unicode decimal digit (``str.isdecimal``).
+_BOUND = re.compile(r"-?\d*")
+
+
+def _subject(raw: str) -> str:
+    """What a ``^...$`` pattern sees of ``raw``: none of them can match a trailing newline."""
+    return raw[:-1] if raw.endswith("\n") else raw
+
+
+def _digits_before(body: str, end: int) -> int:
+    r"""Where the run of ``-?\d*`` that ends at ``body[end]`` (excluded) starts."""
+    i = end
+    while i > 0 and body[i - 1].isdecimal():
+        i -= 1
+    if i > 0 and body[i - 1] == "-":
+        i -= 1
+    return i
+
+
+def _match_index(body: str) -> tuple[str, str] | None:
+    r"""``^(.+)\[(-?\d+)\]$`` on a ``body`` ending in ``]``: the key and the index text."""
+    last = len(body) - 1
+    start = _digits_before(body, last)
+    digits = body[start:last]
+    if digits in ("", "-") or start < 2 or body[start - 1] != "[":
+        return None
+    return body[: start - 1], digits
+
+
+def _match_slice(body: str) -> tuple[str, str, str] | None:
+    r"""``^(.+)\[(-?\d*):(-?\d*)\]$`` on a ``body`` ending in ``]``: the key and both bounds."""
+    last = len(body) - 1
+    colon = _digits_before(body, last) - 1
+    if colon < 0 or body[colon] != ":":
+        return None
+    start = _digits_before(body, colon)
+    if start < 2 or body[start - 1] != "[":
+        return None
+    return body[: start - 1], body[start:colon], body[colon + 1 : last]
+
+
+def _selector_like(raw: str) -> bool:
+    r"""``^\[.*\]$``: what reads as an attempt at a root selector."""
+    body = _subject(raw)
+    return len(body) >= 2 and body[0] == "[" and body[-1] == "]"
+
+
+def _selector_full(text: str) -> bool:
+    r"""``^(?:\[\]|\[-?\d+\]|\[-?\d*:-?\d*\]|\[\?.*\])$``: a valid root selector."""
+    if not _selector_like(text):
+        return False
+    inner = _subject(text)[1:-1]
+    if inner == "" or inner[0] == "?":
+        return True
+    if inner.count(":") == 1:
+        low, high = inner.split(":")
+        return _BOUND.fullmatch(low) is not None and _BOUND.fullmatch(high) is not None
+    return inner not in ("", "-") and _BOUND.fullmatch(inner) is not None
 
 
 def parse_path(text: str, *, write: bool = False) -> Path:
@@ -642,34 +840,59 @@ def clear_cache() -> None:
 
 @lru_cache(maxsize=2048)
 def _parse_cached(text: str, write: bool) -> Path:
-    # A path nests no deeper than it has characters: only one longer than the limit needs the
-    # scan, which keeps it off the common short path (counting the brackets with str.count
-    # cost a first parse 1% more instructions).
-    if len(text) > MAX_NESTING and nesting(text) > MAX_NESTING:
+    # A path nests no deeper than it has characters: a short one needs neither the nesting scan
+    # nor the table of bracket groups, which keeps them off the common path (counting the
+    # brackets with str.count cost a first parse 1% more instructions).
+    jumps = _Jumps(text) if len(text) > _JUMP_AFTER else None
+    if len(text) <= _LONG:
+        return _parse_path(text, read=not write, outer=text, jumps=jumps)
+    levels = nesting(text)
+    if levels > MAX_NESTING:
         raise DictWalkParseError(text, None, f"The path nests brackets deeper than {MAX_NESTING} levels.")
-    return _parse_path(text, read=not write, outer=text)
+    # The parser recurses a few frames per level (`_PARSE_FRAMES`): a path nested up to the
+    # limit parses whatever the caller's recursion limit and depth.
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(old + levels * _PARSE_FRAMES)
+    try:
+        return _parse_path(text, read=not write, outer=text, jumps=jumps)
+    finally:
+        sys.setrecursionlimit(old)
 
 
-def _parse_path(text: str, *, read: bool, outer: str) -> Path:
+def _parse_path(text: str, *, read: bool, outer: str, jumps: _Jumps | None = None, base: int = 0) -> Path:
     if text == "":
         raise DictWalkParseError(outer, None, "Path cannot be empty.")
     # Write paths have no output transform: ``set(d, "a|$f", v)`` writes the key "a|$f".
-    base, transform_text = _split_transform(text) if read else (text, None)
-    if base == "":
+    body, transform_text = _split_transform(text, jumps, base) if read else (text, None)
+    if body == "":
         raise DictWalkParseError(outer, None, "Path cannot be empty.")
-    transform = parse_pipeline(transform_text, outer) if transform_text is not None else None
+    transform = None
+    if transform_text is not None:
+        transform = parse_pipeline(transform_text, outer, jumps, base + len(body) + 1)
     # "." is the root in read paths; a write path "." is two empty keys, as in 2.6.0.
-    if base == "." and read:
+    if body == "." and read:
         return Path(text, (), transform)
-    raw_tokens = _split_top_level(base, ".", quotes=False, brackets="[")
-    # A leading empty token followed by a bracket selector is the root selector ``.[..]``.
-    if len(raw_tokens) > 1 and raw_tokens[0] == "" and _SELECTOR_LIKE.match(raw_tokens[1]):
+    raw_tokens = _split_top_level(body, ".", quotes=False, brackets="[", jumps=jumps, base=base)
+    starts = _offsets(raw_tokens, base, ".")
+    # A leading empty token followed by a bracket selector is the root selector ``.[..]``,
+    # read as ``$$root[..]`` (whose bracket is where the selector's is in the text).
+    if len(raw_tokens) > 1 and raw_tokens[0] == "" and _selector_like(raw_tokens[1]):
         raw_tokens = [ROOT + raw_tokens[1], *raw_tokens[2:]]
-    tokens = tuple(_parse_token(raw, i == 0, read=read, path=outer) for i, raw in enumerate(raw_tokens))
+        starts = [starts[1] - len(ROOT), *starts[2:]]
+    # A list comprehension, not a generator given to tuple(): a generator is resumed from C,
+    # which costs C stack at every level of a nested path (a thread with a small stack overflows).
+    tokens = tuple(
+        [
+            _parse_token(raw, i == 0, read=read, path=outer, jumps=jumps, base=starts[i])
+            for i, raw in enumerate(raw_tokens)
+        ]
+    )
     return Path(text, tokens, transform)
 
 
-def _parse_token(raw: str, first: bool, *, read: bool, path: str) -> Token:
+def _parse_token(
+    raw: str, first: bool, *, read: bool, path: str, jumps: _Jumps | None = None, base: int = 0
+) -> Token:
     # ``$$root[`` starts a root selector, malformed or not (spec 2.1: ``$$root[`` is an error).
     if raw.startswith(ROOT) and (raw == ROOT or raw.startswith(ROOT + "[")):
         if not first:
@@ -682,16 +905,18 @@ def _parse_token(raw: str, first: bool, *, read: bool, path: str) -> Token:
             if not read:
                 raise DictWalkParseError(path, raw, "The '$$root' token is only supported in read paths.")
             return Root()
-        if not _SELECTOR.match(raw[len(ROOT) :]):
+        if not _selector_full(raw[len(ROOT) :]):
             shown = "." + raw[len(ROOT) :] if path.startswith(".") else raw
             raise DictWalkParseError(path, shown, "Failed to parse root selector token.")
         inner = "_" + raw[len(ROOT) :]
-        match = _FILTER.match(inner) if raw.startswith(ROOT + "[?.") else None
-        if match:
+        inner_base = base + len(ROOT) - 1
+        if raw.startswith(ROOT + "[?."):
             # A root predicate runs to the last bracket, as in 2.6.0: `.[?.==[]` compares with "[".
-            selector: Token = Filter(match.group(1), _parse_predicate(match.group(2), path, inner), inner)
+            content = _subject(inner)[3:-1]
+            predicate = _parse_predicate(content, path, inner, jumps, inner_base + 3)
+            selector: Token = Filter("_", predicate, inner)
         else:
-            selector = _parse_token(inner, False, read=read, path=path)
+            selector = _parse_token(inner, False, read=read, path=path, jumps=jumps, base=inner_base)
         assert isinstance(selector, (Map, Index, Slice, Filter))
         if raw.startswith(ROOT + "[?") and not isinstance(selector, Filter):
             # Spec 2.1: ``.[?`` starts a predicate or is an error (``.[?[]``, ``.[?][]``).
@@ -702,23 +927,30 @@ def _parse_token(raw: str, first: bool, *, read: bool, path: str) -> Token:
         return Wildcard()
     if raw == "**":
         return DeepWildcard()
-    if match := _MAP.match(raw):
-        return Map(match.group(1), raw)
-    if match := _INDEX.match(raw):
-        if not match.group(2).isascii():  # spec 2.1: `\d` takes any digit, an index does not
-            raise DictWalkParseError(path, raw, "Failed to parse list index.")
-        return Index(match.group(1), int(match.group(2)), raw)
-    if match := _SLICE.match(raw):
-        start, stop = match.group(2), match.group(3)
-        if not (start + stop).isascii():
-            raise DictWalkParseError(path, raw, "Failed to parse list slice.")
-        return Slice(match.group(1), _bound(start), _bound(stop), raw)
-    if raw.startswith("[?"):
-        # Spec 2.1: a predicate with no key (the root's is `.[?..]`), as in 2.6.0, which reads
-        # `[?[]` as the key "[?" mapped first.
-        raise DictWalkParseError(path, raw, _FILTER_ERROR)
-    if match := _FILTER.match(raw):
-        return Filter(match.group(1), _parse_predicate(match.group(2), path, raw), raw)
+    body = _subject(raw)
+    if body.endswith("]"):
+        if body.endswith("[]"):
+            return Map(body[:-2], raw)  # the key may be empty: `[]` maps "" (spec 1.1, as in 2.6.0)
+        if index := _match_index(body):
+            key, digits = index
+            if not digits.isascii():  # spec 2.1: `\d` takes any digit, an index does not
+                raise DictWalkParseError(path, raw, "Failed to parse list index.")
+            return Index(key, int(digits), raw)
+        if bounds := _match_slice(body):
+            key, start, stop = bounds
+            if not (start + stop).isascii():
+                raise DictWalkParseError(path, raw, "Failed to parse list slice.")
+            return Slice(key, _bound(start), _bound(stop), raw)
+        if body.startswith("[?"):
+            # Spec 2.1: a predicate with no key (the root's is `.[?..]`), as in 2.6.0, which
+            # reads `[?[]` as the key "[?" mapped first.
+            raise DictWalkParseError(path, raw, _FILTER_ERROR)
+        # The first ``[?`` after at least one character of key.
+        opened = body.find("[?", 1)
+        if opened > 0:
+            content = body[opened + 2 : -1]
+            predicate = _parse_predicate(content, path, raw, jumps, base + opened + 2)
+            return Filter(body[:opened], predicate, raw)
     if "[?" in raw:
         # Spec 2.1: a token holding ``[?`` is a predicate or an error (unclosed, no key).
         raise DictWalkParseError(path, raw, _FILTER_ERROR)
