@@ -73,7 +73,7 @@ def test_each_request_gets_its_outcome_in_order() -> None:
         ("{not json", None, "not JSON"),
         ("[1, 2]", None, "a request must be a JSON object"),
         ('{"id": "x", "op": "get", "path": "a", "args": {}}', "x", "'doc'"),
-        ('{"id": "x", "op": "get", "doc": {}, "args": {}}', "x", "'path' (str)"),
+        ('{"id": "x", "op": "get", "doc": {}, "args": {}}', "x", "'path'"),
         ('{"op": "get", "path": "a", "doc": {}, "args": {}}', None, "'id' (str)"),
         ('{"id": "x", "op": "get", "path": "a", "doc": {}, "args": []}', "x", "'args' (dict)"),
         ('{"id": "x", "op": "walk", "path": "a", "doc": {}, "args": {}}', "x", "unknown op 'walk'"),

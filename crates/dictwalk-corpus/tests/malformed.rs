@@ -222,6 +222,7 @@ fn the_valid_fixture_loads_as_written() -> TestResult {
             class: "DictWalkParseError".into(),
             message: Some("a[".into()),
             doc: None,
+            details: serde_json::Map::new(),
         })
     );
     assert_eq!(

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from dictwalk.errors import DictWalkError
 
-__all__ = ["BUILTINS", "FilterSpec", "get_path_filter", "lookup", "register"]
+__all__ = ["BUILTINS", "FilterSpec", "custom", "get_path_filter", "lookup", "register"]
 
 
 @dataclass(frozen=True)
@@ -825,17 +825,20 @@ def filter_mode(value: Any) -> Any:
     """The most frequent item of a list or tuple, the first seen on a tie; None when empty."""
     if not _is_sequence(value):
         return value
+    # As in 2.6.0, an item counts the items equal to it by ``==`` alone, with no identity
+    # shortcut: a NaN equals nothing, counts 0 and is never the mode (``[nan, nan, 1.0]``
+    # gives 1.0, ``[nan]`` None).
     counts: list[list[Any]] = []  # [item, count] pairs: items may be unhashable
     for item in value:
         for entry in counts:
-            if entry[0] is item or entry[0] == item:
+            if entry[0] == item:
                 entry[1] += 1
                 break
         else:
-            counts.append([item, 1])
+            counts.append([item, 1 if item == item else 0])  # noqa: PLR0124 (NaN)
     best: list[Any] | None = None
     for entry in counts:
-        if best is None or entry[1] > best[1]:
+        if entry[1] > (0 if best is None else best[1]):
             best = entry
     return None if best is None else best[0]
 
@@ -993,6 +996,12 @@ BUILTINS: Mapping[str, FilterSpec] = MappingProxyType(_BUILTINS)
 def lookup(name: str) -> FilterSpec | None:
     """The built-in or custom filter called ``name``, or None."""
     return _BUILTINS.get(name) or _CUSTOM.get(name)
+
+
+def custom(name: str, spec: FilterSpec) -> FilterSpec:
+    """The custom filter ``$name`` as registered now; ``spec`` (what the path was parsed
+    with) when the name is no longer registered."""
+    return _CUSTOM.get(name, spec)
 
 
 def register(name: str, fn: Callable[..., Any]) -> None:

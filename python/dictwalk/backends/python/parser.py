@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from dictwalk.backends.python import filters
+from dictwalk.backends.python import arguments, filters
 from dictwalk.errors import DictWalkParseError
 
 __all__ = [
@@ -348,10 +348,6 @@ def _match_segment(seg: str) -> tuple[str, str | None, bool] | None:
 
 def parse_pipeline(text: str, path: str | None = None) -> Pipeline:
     """Parse ``$f|$g(args)[]``; unknown filters and wrong arities are parse errors (spec 9.1)."""
-    if not isinstance(text, str):
-        raise DictWalkParseError(
-            repr(text), None, f"A filter pipeline must be a str, not {type(text).__name__}."
-        )
     where = path if path is not None else repr(text)
     segments = _split_top_level(text, "|", quotes=True)
     steps = []
@@ -404,8 +400,23 @@ def _parse_value(text: str) -> Any:
 def _literal(text: str) -> Any:
     try:
         return ast.literal_eval(text)
+    except UnicodeEncodeError:
+        # A lone surrogate ('\ud800'), which Python's compiler cannot read but a str holds
+        # (spec 1.1): written as its escape, which means the same inside a string literal.
+        pass
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return text
+    try:
+        return ast.literal_eval(_SURROGATE.sub(_escape, text))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -622,7 +633,7 @@ _SELECTOR_LIKE = re.compile(r"^\[.*\]$", re.DOTALL)
 def parse_path(text: str, *, write: bool = False) -> Path:
     """Parse a whole path; ``write`` rejects the bare ``$$root`` token (spec section 2)."""
     if not isinstance(text, str):
-        raise DictWalkParseError(repr(text), None, f"Path must be a str, not {type(text).__name__}.")
+        raise arguments.not_str("path", text)
     return _parse_cached(text, write)
 
 
