@@ -644,7 +644,8 @@ def _open(container: Any, ident: int, on_path: Mapping[int, int], nests: _Nests,
     if isinstance(container, list):
         return _Frame(iter(container), _same_list, ident)
     if isinstance(container, dict):
-        if all(isinstance(key, str) for key in container) and not (
+        # A key JSON cannot hold (a str with a surrogate) makes the dict a $dict of pairs.
+        if all(isinstance(key, str) and (key.isascii() or _utf8(key)) for key in container) and not (
             len(container) == 1 and next(iter(container)) in TAGS
         ):
             keys = list(container)
