@@ -69,7 +69,7 @@ class DictWalk:
 
     def __init__(self, backend: ModuleType | None = None) -> None:
         # With no backend, the one ``dictwalk`` runs on (spec 1.1, as ``DictWalk()`` in 2.x).
-        self._backend = dictwalk._backend if backend is None else backend
+        self._backend: ModuleType = dictwalk._backend if backend is None else backend
 
     def backend_name(self) -> str:
         """Return the name of the backend this object runs on ("python" or "rust")."""
