@@ -163,6 +163,9 @@ WRONG_ARGUMENTS: list[tuple[str, Any, dict[str, Any]]] = [
     ("get_path_filter", (None,), {}),
     ("get_path_filter", (123,), {}),
     ("get_path_filter", ("no_such_filter",), {}),
+    ("get_path_filter", ("not a name",), {}),
+    ("get_path_filter", ("\ud800",), {}),
+    ("register_path_filter", ("\ud800", len), {}),
     ("get", ({}, "a"), {"strict": True, "default": 1}),
 ]
 

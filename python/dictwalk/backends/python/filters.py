@@ -1006,8 +1006,7 @@ def custom(name: str, spec: FilterSpec) -> FilterSpec:
 
 def register(name: str, fn: Callable[..., Any]) -> None:
     """Register (or replace) the custom filter ``$name``, called as ``fn(value, *args)``."""
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ValueError(f"invalid path filter name {name!r}: it must match [A-Za-z_][A-Za-z0-9_]*")
+    _check_name(name)
     if not callable(fn):
         raise ValueError(f"path filter '{name}' must be callable, not {type(fn).__name__}")
     if name in _BUILTINS:
@@ -1015,8 +1014,15 @@ def register(name: str, fn: Callable[..., Any]) -> None:
     _CUSTOM[name] = FilterSpec(name, fn, 0, None, builtin=False)
 
 
+def _check_name(name: str) -> None:
+    """Spec 1.1: a filter name that is a str but no name is a ValueError."""
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"invalid path filter name {name!r}: it must match [A-Za-z_][A-Za-z0-9_]*")
+
+
 def get_path_filter(name: str) -> Callable[..., Any]:
     """The callable behind ``$name``, built-in or custom."""
+    _check_name(name)
     spec = lookup(name)
     if spec is None:
         raise DictWalkError(f"unknown path filter '{name}'")
