@@ -203,6 +203,14 @@ pub fn literal_object<'py>(py: Python<'py>, literal: &Literal) -> PyResult<Bound
     })
 }
 
+/// The text of a str that UTF-8 cannot hold, with U+FFFD for each lone surrogate (rare: kept
+/// out of `as_str`'s way).
+#[cold]
+#[inline(never)]
+fn lossy<'a>(text: &Bound<'_, PyString>) -> Cow<'a, str> {
+    Cow::Owned(text.to_string_lossy().into_owned())
+}
+
 /// Whether a built-in filter's exception is soft in a path: any `Exception`, as the
 /// reference's `except Exception` (a `KeyboardInterrupt` or `SystemExit` is not).
 fn is_soft(py: Python<'_>, error: &PyErr) -> bool {
@@ -251,10 +259,7 @@ impl<'py> Document for Obj<'py> {
         // A str that UTF-8 cannot hold (a lone surrogate) reads with U+FFFD in its place, so
         // that the flag of `[?.s]` is false, as the reference's: no true word holds one. A
         // `set` value never gets here: the binding hands such a value to the reference.
-        Some(match text.to_cow() {
-            Ok(own) => own,
-            Err(_) => Cow::Owned(text.to_string_lossy().into_owned()),
-        })
+        Some(text.to_cow().unwrap_or_else(|_| lossy(text)))
     }
 
     fn identity(&self) -> Option<usize> {

@@ -21,7 +21,7 @@ use dictwalk_core::EvalError;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
 
 use crate::doc::{Obj, Registry};
 
@@ -209,8 +209,7 @@ fn set<'py>(
     // A str value that UTF-8 cannot hold (a `$$root` reference, a pipeline): the reference's.
     // A path that UTF-8 cannot hold fails to compile before anything is written: then the
     // call is the reference's (`unreadable`).
-    let value_unreadable = value.cast::<PyString>().is_ok_and(unreadable);
-    if !value_unreadable {
+    if !unreadable_value(&value) {
         let mut doc = Obj(data.clone());
         let result = run(py, |ctx| {
             with_program(ctx, path, Mode::Write, |program| {
@@ -346,6 +345,24 @@ fn not_a_str(path: &Bound<'_, PyAny>) -> PyErr {
 /// which gives the same answer by construction.
 fn unreadable(text: &Bound<'_, PyString>) -> bool {
     text.to_str().is_err()
+}
+
+/// Whether a `set` value is a str that UTF-8 cannot hold. The common exact types are answered
+/// by their type alone, without the subclass check's call into Python (`write.set` in
+/// `cargo xtask bench`).
+fn unreadable_value(value: &Bound<'_, PyAny>) -> bool {
+    if let Ok(text) = value.cast_exact::<PyString>() {
+        return unreadable(text);
+    }
+    if value.is_exact_instance_of::<PyInt>()
+        || value.is_exact_instance_of::<PyFloat>()
+        || value.is_exact_instance_of::<PyDict>()
+        || value.is_exact_instance_of::<PyList>()
+        || value.is_none()
+    {
+        return false;
+    }
+    value.cast::<PyString>().is_ok_and(unreadable)
 }
 
 /// The reference backend's function `name`: the one that answers a call this backend hands on.
