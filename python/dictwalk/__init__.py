@@ -62,13 +62,14 @@ def _select_backend(choice: str) -> ModuleType:
 
 
 class DictWalk:
-    """The dictwalk API, bound to one backend module."""
+    """The dictwalk API, bound to one backend module (by default the one ``DICTWALK_BACKEND`` chose)."""
 
     errors = errors
     backends = backends
 
-    def __init__(self, backend: ModuleType) -> None:
-        self._backend = backend
+    def __init__(self, backend: ModuleType | None = None) -> None:
+        # With no backend, the one ``dictwalk`` runs on (spec 1.1, as ``DictWalk()`` in 2.x).
+        self._backend: ModuleType = dictwalk._backend if backend is None else backend
 
     def backend_name(self) -> str:
         """Return the name of the backend this object runs on ("python" or "rust")."""

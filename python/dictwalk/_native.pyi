@@ -3,6 +3,16 @@
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+__all__ = [
+    "exists",
+    "get",
+    "get_path_filter",
+    "register_path_filter",
+    "run_filter_function",
+    "set",
+    "unset",
+]
+
 _TData = TypeVar("_TData")
 
 def get(data: Any, path: str, default: Any = None, *, strict: bool = False) -> Any:

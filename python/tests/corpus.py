@@ -34,6 +34,9 @@ compares JSON with JSON. A dict whose only key reads as a tag is encoded as ``$d
   raise RuntimeError: ``eq``, ``ne``, ``lt``, ``le``, ``gt``, ``ge``, ``hash``, ``str``,
   ``repr``, ``bool``. Its ``repr()``, unless listed, is ``Raising(eq, lt)``. Encoded back to
   the same tag without calling any of those methods.
+- ``{"$str": ["text", 55296, ...]}``: a str that UTF-8 cannot hold (a lone surrogate, spec
+  1.1): its runs of text and, as ints, the code points of its surrogates. ``encode`` writes
+  every such str this way.
 - ``{"$repr": "<text>"}``: output only, any other object, as its ``repr()`` (the class name
   when ``repr()`` raises).
 
@@ -77,11 +80,13 @@ than ``ENCODE_BUDGET`` nodes (``EncodeError``), which ``run_case`` records as an
 from __future__ import annotations
 
 import base64
+import copy
 import datetime as _dt
 import decimal
 import itertools
 import json
 import math
+import pickle
 import re
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterator, Mapping
@@ -116,7 +121,10 @@ _ARGS_BY_OP = {
     "unset": {"strict"},
     "run_filter": {"value"},
 }
-_EXPECT_FIELDS = {"value", "doc", "error", "message", "same"}
+_EXPECT_FIELDS = {"value", "doc", "error", "message", "same", "context", "cause", "pickles"}
+# What an error outcome tells of the exception beyond its class and message: the class names
+# of its __context__ and __cause__ (None when unset), and whether it survives pickle and copy.
+_DETAIL_FIELDS = ("context", "cause", "pickles")
 # The keys of expect that state an outcome; message and same only refine one.
 _OUTCOME_FIELDS = {"value", "doc", "error"}
 
@@ -153,6 +161,7 @@ TAGS = (
     "$defaultdict",
     "$dict_subclass",
     "$list_subclass",
+    "$str",
 )
 NEST_MIN = 64
 ENCODE_BUDGET = 2_000_000
@@ -302,17 +311,34 @@ def _corpus_grow(value: Any, target: Any) -> Any:
     return value
 
 
+# The API a case runs on, for ``_corpus_rebind``, which registers a filter itself.
+_running: list[Any] = []
+
+
+def _corpus_rebind(value: Any) -> Any:
+    """Adds 1, and registers ``$corpus_rebind`` again as a filter that adds 100: custom
+    filters are looked up when applied (spec 1.1), so a later step of the same pipeline adds 100."""
+    _running[-1].register_path_filter("corpus_rebind", _add_hundred)
+    return value + 1
+
+
+def _add_hundred(value: Any) -> Any:
+    return value + 100
+
+
 CUSTOM_FILTERS: dict[str, Callable[..., Any]] = {
     "corpus_clear": _corpus_clear,
     "corpus_drop": _corpus_drop,
     "corpus_grow": _corpus_grow,
+    "corpus_rebind": _corpus_rebind,
 }
 _CUSTOM_CALL = re.compile(r"\$(corpus_[A-Za-z0-9_]*)")
 
 
 def custom_filters_of(case: Mapping[str, Any]) -> list[str]:
     """The names of ``CUSTOM_FILTERS`` that a case's path or arguments call."""
-    text = case["path"] + json.dumps(case["args"])
+    path = case["path"]
+    text = (path if isinstance(path, str) else json.dumps(path)) + json.dumps(case["args"])
     return sorted({name for name in _CUSTOM_CALL.findall(text) if name in CUSTOM_FILTERS})
 
 
@@ -390,6 +416,12 @@ def _decode_tagged(tag: str, body: Any, levels: list[_Opening]) -> Any:
             mapping[_decode(key, levels)] = _decode(value, levels)
         levels.pop()
         return mapping
+    if tag == "$str":
+        if not isinstance(body, list) or not all(
+            isinstance(piece, str) or (type(piece) is int and 0 <= piece <= 0x10FFFF) for piece in body
+        ):
+            raise CorpusError("$str takes a list of strs and code points")
+        return "".join(piece if isinstance(piece, str) else chr(piece) for piece in body)
     if tag == "$nest":
         return _decode_nest(body)
     if tag == "$range":
@@ -477,8 +509,8 @@ _BIG = 2**53
 
 
 def _plain_copy(value: Any, depth: int, budget: list[int], found: list[Any] | None = None) -> Any:
-    """A copy of a value made of exact dicts (str keys, not a one-key tag), lists, strs, bools,
-    None, ints within 2**53 and finite floats, no deeper than ``_PLAIN_DEPTH``, with at most
+    """A copy of a value made of exact dicts (str keys, not a one-key tag), lists, strs that
+    UTF-8 can hold, bools, None, ints within 2**53 and finite floats, no deeper than ``_PLAIN_DEPTH``, with at most
     ``budget[0]`` nodes: such a value is its own encoding and its own decoding, so both
     functions copy it here, several times faster than their general walks (which a mutation
     fuzz run calls for every case). Raises _NotPlain for any other value. With ``found``, it also
@@ -500,7 +532,12 @@ def _plain_copy(value: Any, depth: int, budget: list[int], found: list[Any] | No
         items = []
         for item in value:
             of = type(item)
-            if of is str or item is None or of is bool or (of is int and -_BIG <= item <= _BIG):
+            if (
+                (of is str and item.isascii())
+                or item is None
+                or of is bool
+                or (of is int and -_BIG <= item <= _BIG)
+            ):
                 items.append(item)
             else:
                 items.append(_plain_copy(item, depth + 1, budget, found))
@@ -509,10 +546,15 @@ def _plain_copy(value: Any, depth: int, budget: list[int], found: list[Any] | No
         raise _NotPlain
     mapping = {}
     for key, item in value.items():
-        if type(key) is not str:
+        if type(key) is not str or not (key.isascii() or _utf8(key)):
             raise _NotPlain
         of = type(item)
-        if of is str or item is None or of is bool or (of is int and -_BIG <= item <= _BIG):
+        if (
+            (of is str and item.isascii())
+            or item is None
+            or of is bool
+            or (of is int and -_BIG <= item <= _BIG)
+        ):
             mapping[key] = item
         else:
             mapping[key] = _plain_copy(item, depth + 1, budget, found)
@@ -525,7 +567,9 @@ def _plain_scalar(value: Any) -> bool:
         return bool(-_BIG <= value <= _BIG)
     if kind is float:
         return math.isfinite(value)
-    return kind is str or kind is bool or value is None
+    if kind is str:
+        return bool(value.isascii() or _utf8(value))  # a lone surrogate is a $str
+    return kind is bool or value is None
 
 
 # Encoding walks an explicit stack of frames, one per container being written (or one per run
@@ -626,7 +670,9 @@ def _first(out: list[Any]) -> Any:
 
 def _encode_scalar(value: Any) -> Any:
     """The encoding of a value that holds no other values, or ``_CONTAINER``."""
-    if value is None or isinstance(value, (bool, str)):
+    if isinstance(value, str):
+        return value if value.isascii() or _utf8(value) else {"$str": _str_pieces(value)}
+    if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
         return value if -(2**53) <= value <= 2**53 else {"$int": str(value)}
@@ -649,6 +695,25 @@ def _encode_scalar(value: Any) -> Any:
     return {"$repr": text}
 
 
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _str_pieces(text: str) -> list[Any]:
+    """A str with surrogates as ``$str`` pieces: runs of text, and each surrogate's code point."""
+    pieces: list[Any] = []
+    for piece in re.split("([\ud800-\udfff])", text):
+        if len(piece) == 1 and "\ud800" <= piece <= "\udfff":
+            pieces.append(ord(piece))
+        elif piece:
+            pieces.append(piece)
+    return pieces
+
+
 def _open(container: Any, ident: int, on_path: Mapping[int, int], nests: _Nests, budget: int) -> _Frame:
     nest = _nest(container, ident, on_path, nests, budget)
     if nest is not None:
@@ -662,7 +727,8 @@ def _open(container: Any, ident: int, on_path: Mapping[int, int], nests: _Nests,
     if isinstance(container, list):
         return _Frame(iter(container), _same_list, ident)
     if isinstance(container, dict):
-        if all(isinstance(key, str) for key in container) and not (
+        # A key JSON cannot hold (a str with a surrogate) makes the dict a $dict of pairs.
+        if all(isinstance(key, str) and (key.isascii() or _utf8(key)) for key in container) and not (
             len(container) == 1 and next(iter(container)) in TAGS
         ):
             keys = list(container)
@@ -849,7 +915,7 @@ class Case:
     id: str
     file: str
     op: str
-    path: str
+    path: Any  # a str, or a tagged value (a path that is not a str, spec 1.1)
     doc: Any  # encoded JSON; decode a fresh copy per run since writes mutate
     args: Mapping[str, Any]  # encoded JSON
     expect: Mapping[str, Any]
@@ -915,9 +981,11 @@ def _load_case(name: str, index: int, entry: Any, docs: Mapping[str, Any]) -> Ca
     op = entry.get("op")
     if op not in OPERATIONS:
         raise CorpusError(f"{where}: op must be one of {', '.join(OPERATIONS)}, not {op!r}")
-    path = entry.get("path")
-    if not isinstance(path, str):
-        raise CorpusError(f"{where}: path must be a string")
+    if "path" not in entry:
+        raise CorpusError(f"{where}: missing path")
+    # A path is any value (spec 1.1: what is not a str is a TypeError): a str, or JSON or a
+    # tagged value that the codec decodes (a str JSON cannot hold is ``$str``).
+    path = entry["path"]
     if "doc" in entry and "doc_ref" in entry:
         raise CorpusError(f"{where}: give doc or doc_ref, not both")
     if "doc_ref" in entry:
@@ -946,6 +1014,14 @@ def _load_case(name: str, index: int, entry: Any, docs: Mapping[str, Any]) -> Ca
         raise CorpusError(f"{where}: expect.message must be a string")
     if "same" in expect and not isinstance(expect["same"], bool):
         raise CorpusError(f"{where}: expect.same must be true or false")
+    details = [name for name in _DETAIL_FIELDS if name in expect]
+    if details and "error" not in expect:
+        raise CorpusError(f"{where}: expect.{details[0]} needs an error")
+    for detail in ("context", "cause"):
+        if detail in expect and expect[detail] is not None and not isinstance(expect[detail], str):
+            raise CorpusError(f"{where}: expect.{detail} must be a class name or null")
+    if "pickles" in expect and not isinstance(expect["pickles"], bool):
+        raise CorpusError(f"{where}: expect.pickles must be true or false")
     if "error" in expect:
         if expect["error"] not in ERROR_CLASSES:
             raise CorpusError(f"{where}: unknown error class {expect['error']!r}")
@@ -984,7 +1060,7 @@ def run_case(api: Any, case: Mapping[str, Any]) -> dict[str, Any]:
     """
     doc = decode(case["doc"])
     args = {key: decode(value) for key, value in case["args"].items()}
-    op, path = case["op"], case["path"]
+    op, path = case["op"], decode(case["path"])
     customs = custom_filters_of(case)
     # Its own filters change the document on purpose: no read-mutation check then.
     snapshot = Snapshot(doc) if op in ("get", "exists") and not customs else None
@@ -999,6 +1075,7 @@ def run_case(api: Any, case: Mapping[str, Any]) -> dict[str, Any]:
 def _run(
     api: Any, op: str, path: str, doc: Any, args: dict[str, Any], *, customs: list[str]
 ) -> dict[str, Any]:
+    _running.append(api)
     try:
         for name in customs:
             api.register_path_filter(name, CUSTOM_FILTERS[name])
@@ -1014,14 +1091,39 @@ def _run(
         else:
             result = api.unset(doc, path, **args)
     except Exception as exc:  # the outcome records any exception, that is its purpose
-        error = {"error": type(exc).__name__, "message": _message(exc)}
+        error = {"error": type(exc).__name__, "message": _message(exc), **_details(exc)}
         return _encoded(error, doc) if op in ("set", "unset") else error
+    finally:
+        _running.pop()
     if op in ("set", "unset"):
         return _encoded({"same": result is doc}, doc)
     try:
         return {"value": encode(result)}
     except Exception as exc:  # EncodeError, MemoryError: still an answer, never a crash
         return _unencodable(exc)
+
+
+def _details(exc: BaseException) -> dict[str, Any]:
+    """The class names of ``exc``'s __context__ and __cause__, and whether a pickle round trip
+    and a copy keep its class, its str() and its .path, .token and .message (spec 1.1)."""
+    return {
+        "context": None if exc.__context__ is None else type(exc.__context__).__name__,
+        "cause": None if exc.__cause__ is None else type(exc.__cause__).__name__,
+        "pickles": _survives(exc, lambda e: pickle.loads(pickle.dumps(e))) and _survives(exc, copy.copy),
+    }
+
+
+def _survives(exc: BaseException, through: Callable[[BaseException], BaseException]) -> bool:
+    try:
+        again = through(exc)
+        fields = ("path", "token", "message")
+        return (
+            type(again) is type(exc)
+            and _message(again) == _message(exc)
+            and all(getattr(again, name, None) == getattr(exc, name, None) for name in fields)
+        )
+    except Exception:  # what cannot be pickled or copied does not survive
+        return False
 
 
 class Snapshot:
@@ -1128,6 +1230,9 @@ def judge(case: Case, outcome: Mapping[str, Any]) -> str | None:
         fragment = expect.get("message")
         if fragment is not None and fragment not in outcome.get("message", ""):
             return f"expected message containing {fragment!r}, got {outcome.get('message')!r}"
+        for name in _DETAIL_FIELDS:
+            if name in expect and outcome.get(name) != expect[name]:
+                return f"expected the error's {name} {expect[name]!r}, got {outcome.get(name)!r}"
         # A failed write leaves the document as it was (spec 9.7).
         if case.op in ("set", "unset"):
             before = expect["doc"] if "doc" in expect else encode(decode(case.doc))

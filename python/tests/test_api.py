@@ -7,6 +7,7 @@ self-referencing and very deep documents.
 
 from __future__ import annotations
 
+import importlib
 import os
 import pickle
 import re
@@ -98,6 +99,120 @@ def test_backends_carry_the_same_names_signatures_and_docstrings(name: str) -> N
         return [(parameter.name, parameter.kind, parameter.default) for parameter in parameters]
 
     assert shape(native) == shape(reference)
+
+
+def _public_functions(module: ModuleType) -> set[str]:
+    """The public functions a backend module defines or re-exports (not the modules and
+    helpers it imports)."""
+    return {
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and callable(value)
+        and not isinstance(value, type)
+        and getattr(value, "__module__", "").startswith(("dictwalk.backends", "dictwalk._native"))
+    }
+
+
+def test_reference_backend_exports_exactly_its_public_functions() -> None:
+    reference = dictwalk.backends.python
+    assert _public_functions(reference) == set(PUBLIC_FUNCTIONS)
+    assert set(reference.__all__) == {*PUBLIC_FUNCTIONS, "NAME"}
+
+
+@pytest.mark.skipif(not native_available(), reason="needs both backends")
+def test_backends_export_the_same_functions() -> None:
+    # A public function added to one backend only fails here: both must offer the same API.
+    native_module = importlib.import_module("dictwalk._native")
+    assert _public_functions(dictwalk.backends.rust) == _public_functions(dictwalk.backends.python)
+    assert set(native_module.__all__) == set(PUBLIC_FUNCTIONS)
+    assert {name for name in dir(native_module) if not name.startswith("_")} == set(PUBLIC_FUNCTIONS)
+
+
+class _Truthy:
+    def __bool__(self) -> bool:
+        raise RuntimeError("a flag's __bool__ must not be called")
+
+
+# Calls with a wrong argument (spec 1.1): the exception's class and message are the same on
+# both backends, and name the argument.
+WRONG_ARGUMENTS: list[tuple[str, Any, dict[str, Any]]] = [
+    ("get", ({}, None), {}),
+    ("get", ({}, 123), {}),
+    ("get", ({}, b"a.b"), {}),
+    ("get", ({}, "a"), {"strict": "yes"}),
+    ("get", ({}, "a"), {"strict": 0}),
+    ("get", ({}, "a"), {"strict": None}),
+    ("get", ({}, "a"), {"strict": _Truthy()}),
+    ("exists", ({}, None), {}),
+    ("exists", ({}, "a"), {"strict": 1}),
+    ("set", ({}, None, 1), {}),
+    ("set", ({}, "a", 1), {"strict": "no"}),
+    ("set", ({}, "a", 1), {"create_missing": None}),
+    ("set", ({}, "a", 1), {"create_filter_match": 1}),
+    ("set", ({}, "a", 1), {"overwrite_incompatible": "yes"}),
+    ("unset", ({}, None), {}),
+    ("unset", ({}, "a"), {"strict": []}),
+    ("run_filter_function", (None, 1), {}),
+    ("run_filter_function", (b"$int", 1), {}),
+    ("register_path_filter", (None, len), {}),
+    ("register_path_filter", (123, len), {}),
+    ("register_path_filter", ("not a name", len), {}),
+    ("register_path_filter", ("fine_name", 42), {}),
+    ("register_path_filter", ("double", len), {}),
+    ("get_path_filter", (None,), {}),
+    ("get_path_filter", (123,), {}),
+    ("get_path_filter", ("no_such_filter",), {}),
+    ("get_path_filter", ("not a name",), {}),
+    ("get_path_filter", ("\ud800",), {}),
+    ("register_path_filter", ("\ud800", len), {}),
+    ("get", ({}, "a"), {"strict": True, "default": 1}),
+]
+
+
+def _failure(function: Any, args: Any, kwargs: dict[str, Any]) -> tuple[str, str]:
+    try:
+        function(*args, **kwargs)
+    except Exception as exc:  # the class and message are what is compared
+        assert exc.__context__ is None and exc.__cause__ is None
+        return type(exc).__name__, str(exc)
+    raise AssertionError("the call did not fail")
+
+
+@pytest.mark.parametrize(("name", "args", "kwargs"), WRONG_ARGUMENTS)
+def test_wrong_arguments_fail_alike_on_every_backend(
+    backend: ModuleType, name: str, args: Any, kwargs: dict[str, Any]
+) -> None:
+    got = _failure(getattr(backend, name), args, kwargs)
+    expected = _failure(getattr(dictwalk.backends.python, name), args, kwargs)
+    assert got == expected
+    # Spec 1.1: a wrong type is a TypeError naming the argument.
+    if got[0] == "TypeError":
+        assert re.match(r"argument '\w+' must be (str|bool), not \w+$", got[1]), got
+
+
+def test_api_object_without_argument_runs_on_the_default_backend() -> None:
+    api = dictwalk.DictWalk()
+    assert api.backend_name() == dictwalk.backend_name()
+    assert api.get({"a": {"b": 1}}, "a.b") == 1
+
+
+def test_root_selector_map_returns_the_root_list_itself(backend: ModuleType) -> None:
+    data = [{"a": 1}, 2]
+    assert backend.get(data, ".[]") is data
+
+
+def test_custom_filter_exception_is_the_same_object(backend: ModuleType) -> None:
+    raised = Boom("mine")
+
+    def explode(value: Any) -> Any:
+        raise raised
+
+    name = f"explode_same_{backend.NAME}"
+    backend.register_path_filter(name, explode)
+    with pytest.raises(Boom) as caught:
+        backend.get({"a": [1]}, f"a[?.|${name}]")
+    assert caught.value is raised
 
 
 def test_version_matches_pyproject() -> None:

@@ -138,7 +138,13 @@ def test_an_exception_whose_str_raises_still_gives_an_outcome() -> None:
             raise KeyError(decode({"$raising": ["repr"]}))
 
     outcome = run_case(Failing(), {"id": "x", "op": "get", "path": "a", "doc": {}, "args": {}})
-    assert outcome == {"error": "KeyError", "message": "<KeyError whose str() raises>"}
+    assert outcome == {
+        "error": "KeyError",
+        "message": "<KeyError whose str() raises>",
+        "context": None,
+        "cause": None,
+        "pickles": False,
+    }
 
 
 def test_subclasses_are_built_and_read_through_their_storage() -> None:

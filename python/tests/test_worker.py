@@ -106,7 +106,7 @@ def test_a_malformed_group_gets_one_protocol_error(line: str, problem: str) -> N
         ("{not json", None, "not JSON"),
         ("[1, 2]", None, "a request must be a JSON object"),
         ('{"id": "x", "op": "get", "path": "a", "args": {}}', "x", "'doc'"),
-        ('{"id": "x", "op": "get", "doc": {}, "args": {}}', "x", "'path' (str)"),
+        ('{"id": "x", "op": "get", "doc": {}, "args": {}}', "x", "'path'"),
         ('{"op": "get", "path": "a", "doc": {}, "args": {}}', None, "'id' (str)"),
         ('{"id": "x", "op": "get", "path": "a", "doc": {}, "args": []}', "x", "'args' (dict)"),
         ('{"id": "x", "op": "walk", "path": "a", "doc": {}, "args": {}}', "x", "unknown op 'walk'"),
@@ -186,8 +186,11 @@ def test_worker_process_answers_each_line_as_it_comes(tmp_path: Path) -> None:
         assert exchange(None)["ready"]["api"] == "python"
         case = CASES["robust.mixed.run_filter.sort_by_equal_keys"]
         assert exchange(request(case)) == {"id": case.id, "outcome": run_case(reference, case.to_json())}
-        # A str result that UTF-8 cannot carry (a lone surrogate) still gets a reply.
+        # A str result that UTF-8 cannot carry (a lone surrogate) is a $str value.
         lone = {"id": "lone", "op": "run_filter", "path": "$string", "doc": None, "args": {"value": "\ud800"}}
+        assert exchange(json.dumps(lone)) == {"id": "lone", "outcome": {"value": {"$str": [55296]}}}
+        # An error message that UTF-8 cannot carry still gets a reply.
+        lone = {"id": "lone", "op": "get", "path": {"$str": [55296]}, "doc": {}, "args": {"strict": True}}
         answer = exchange(json.dumps(lone))
         assert answer["id"] == "lone" and answer["outcome"]["error"] == "EncodeError"
         # A request that is not UTF-8 is a protocol error, and the worker goes on.

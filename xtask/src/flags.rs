@@ -171,10 +171,11 @@ pub struct Test {
 /// Check formatting and lints of the Rust and Python code.
 ///
 /// Runs `cargo fmt --all --check`, `cargo clippy --workspace --all-targets -- -D warnings`,
-/// `ruff check python`, `ruff format --check python` and `mypy` (configured in pyproject.toml).
-/// Sets up `.venv` the same way `cargo xtask test` does (creates it, pip-installs
-/// `python/requirements-dev.txt` when that changed). Every check runs even when an earlier one
-/// failed.
+/// `ruff check python`, `ruff format --check python`, `mypy` (configured in pyproject.toml) and
+/// mypy's stubtest of `dictwalk._native` against `python/dictwalk/_native.pyi`, after building
+/// the native extension into `.venv` as `cargo xtask test` does. Sets up `.venv` the same way
+/// `cargo xtask test` does (creates it, pip-installs `python/requirements-dev.txt` when that
+/// changed). Every check runs even when an earlier one failed.
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_CODES)]
 pub struct Lint {

@@ -105,7 +105,7 @@ impl flags::Test {
         }
 
         match &venv {
-            Some(venv) if !self.no_lint => lint::check(sh, venv, false, &mut steps),
+            Some(venv) if !self.no_lint => lint::check(sh, venv, false, native, &mut steps),
             _ => steps.skip("lint", "--no-lint"),
         }
 

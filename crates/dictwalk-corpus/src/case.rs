@@ -131,6 +131,9 @@ pub enum Expect {
         class: String,
         message: Option<String>,
         doc: Option<Value>,
+        /// What the exception must tell beyond its class: `context`, `cause` (a class name or
+        /// null) and `pickles` (a bool), each checked when given (`corpus.py`'s `_details`).
+        details: Map<String, Value>,
     },
 }
 
@@ -152,6 +155,7 @@ impl Expect {
                 class,
                 message,
                 doc,
+                details,
             } => {
                 map.insert("error".into(), Value::String(class.clone()));
                 if let Some(message) = message {
@@ -160,6 +164,7 @@ impl Expect {
                 if let Some(doc) = doc {
                     map.insert("doc".into(), doc.clone());
                 }
+                map.extend(details.clone());
             }
         }
         Value::Object(map)
@@ -173,7 +178,11 @@ pub struct Case {
     /// The file's name, such as `filters.json`.
     pub file: String,
     pub op: Op,
+    /// The path; for one that is not a JSON str, its JSON text.
     pub path: String,
+    /// A path that is not a JSON str as written (`null`, `{"$bytes": ...}`, `{"$str": [...]}`
+    /// for a str JSON cannot hold), sent as it is: spec 1.1's wrong arguments.
+    pub path_value: Option<Value>,
     /// The encoded document (resolved from `doc_ref`); decode a fresh copy per run.
     pub doc: Value,
     /// The encoded arguments.
@@ -191,7 +200,11 @@ impl Case {
         let mut map = Map::new();
         map.insert("id".into(), Value::String(self.id.clone()));
         map.insert("op".into(), Value::String(self.op.name().into()));
-        map.insert("path".into(), Value::String(self.path.clone()));
+        let path = match &self.path_value {
+            Some(value) => value.clone(),
+            None => Value::String(self.path.clone()),
+        };
+        map.insert("path".into(), path);
         map.insert("doc".into(), self.doc.clone());
         map.insert("args".into(), Value::Object(self.args.clone()));
         Value::Object(map)
@@ -209,7 +222,10 @@ impl Case {
             Some(expect) => tagged(&expect.to_json()),
             None => false,
         };
-        !tagged(&self.doc) && !self.args.values().any(tagged) && !expect_tagged
+        self.path_value.is_none()
+            && !tagged(&self.doc)
+            && !self.args.values().any(tagged)
+            && !expect_tagged
     }
 
     /// A boolean flag of `args`, or its default.

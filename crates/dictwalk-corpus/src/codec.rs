@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 /// Every tag of the codec, in `python/tests/corpus.py`'s `_TAGS` order and spelling.
-pub const TAGS: [&str; 19] = [
+pub const TAGS: [&str; 20] = [
     "$tuple",
     "$set",
     "$frozenset",
@@ -28,6 +28,7 @@ pub const TAGS: [&str; 19] = [
     "$defaultdict",
     "$dict_subclass",
     "$list_subclass",
+    "$str",
 ];
 
 /// The names of the `default_factory` a `$defaultdict` may have (corpus.py's `FACTORY_NAMES`),

@@ -17,6 +17,22 @@ pub fn inapplicable(case: &Case) -> Option<&'static str> {
     {
         return Some("calls a custom filter, which only Python registers");
     }
+    let flags = [
+        "strict",
+        "create_missing",
+        "create_filter_match",
+        "overwrite_incompatible",
+    ];
+    if flags.iter().any(|flag| {
+        case.args
+            .get(*flag)
+            .is_some_and(|value| !value.is_boolean())
+    }) {
+        return Some("passes a flag that is not a bool, which only the Python API checks");
+    }
+    if matches!(&case.expect, Some(Expect::Error { details, .. }) if !details.is_empty()) {
+        return Some("checks a Python exception's context, cause or pickling");
+    }
     if matches!(case.expect, Some(Expect::Doc { same: false, .. })) {
         return Some("expects a write to return another object; the core writes in place");
     }
@@ -48,6 +64,7 @@ fn run_on(case: &Case, doc: &mut Value) -> Outcome {
         class: error.class_name().to_owned(),
         message: error.python_message(),
         doc,
+        details: serde_json::Map::new(),
     };
     let arg = |name: &str| args.get(name).cloned().unwrap_or(Value::Null);
     match case.op {

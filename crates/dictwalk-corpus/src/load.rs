@@ -18,7 +18,11 @@ const FILE_FIELDS: [&str; 4] = ["schema_version", "description", "docs", "cases"
 const CASE_FIELDS: [&str; 9] = [
     "id", "op", "path", "doc", "doc_ref", "args", "expect", "diverges", "note",
 ];
-const EXPECT_FIELDS: [&str; 5] = ["value", "doc", "error", "message", "same"];
+const EXPECT_FIELDS: [&str; 8] = [
+    "value", "doc", "error", "message", "same", "context", "cause", "pickles",
+];
+/// What an error expectation may check of the exception beyond its class and message.
+pub const DETAIL_FIELDS: [&str; 3] = ["context", "cause", "pickles"];
 /// The keys of `expect` that state an outcome; `message` and `same` only refine one.
 const OUTCOME_FIELDS: [&str; 3] = ["value", "doc", "error"];
 
@@ -209,8 +213,12 @@ fn load_case(
         let got = entry.get("op").map_or("None".to_owned(), py_repr);
         return fail(format!("op must be one of {}, not {got}", names.join(", ")));
     };
-    let Some(path) = entry.get("path").and_then(Value::as_str) else {
-        return fail("path must be a string".into());
+    // A path is any value (spec 1.1: what is not a str is a TypeError): a str, or JSON or a
+    // tagged value that the codec decodes (a str JSON cannot hold is `$str`).
+    let (path, path_value) = match entry.get("path") {
+        Some(Value::String(path)) => (path.clone(), None),
+        Some(other) => (other.to_string(), Some(other.clone())),
+        None => return fail("missing path".into()),
     };
     if entry.contains_key("doc") && entry.contains_key("doc_ref") {
         return fail("give doc or doc_ref, not both".into());
@@ -273,7 +281,8 @@ fn load_case(
         id,
         file: file.to_owned(),
         op,
-        path: path.to_owned(),
+        path,
+        path_value,
         doc,
         args: args.clone(),
         expect,
@@ -308,6 +317,26 @@ fn load_expect(op: Op, expect: &Map<String, Value>) -> Result<Expect, String> {
     if expect.get("same").is_some_and(|same| !same.is_boolean()) {
         return Err("expect.same must be true or false".into());
     }
+    let details: Map<String, Value> = DETAIL_FIELDS
+        .iter()
+        .filter_map(|name| Some(((*name).to_owned(), expect.get(*name)?.clone())))
+        .collect();
+    if let Some(name) = details.keys().next() {
+        if !expect.contains_key("error") {
+            return Err(format!("expect.{name} needs an error"));
+        }
+    }
+    for name in ["context", "cause"] {
+        if expect
+            .get(name)
+            .is_some_and(|class| !class.is_null() && !class.is_string())
+        {
+            return Err(format!("expect.{name} must be a class name or null"));
+        }
+    }
+    if expect.get("pickles").is_some_and(|flag| !flag.is_boolean()) {
+        return Err("expect.pickles must be true or false".into());
+    }
     if let Some(class) = expect.get("error") {
         let Some(class) = class.as_str().filter(|c| ERROR_CLASSES.contains(c)) else {
             return Err(format!("unknown error class {}", py_repr(class)));
@@ -322,6 +351,7 @@ fn load_expect(op: Op, expect: &Map<String, Value>) -> Result<Expect, String> {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             doc: expect.get("doc").cloned(),
+            details,
         });
     }
     if op.writes() {

@@ -16,6 +16,9 @@ pub enum Outcome {
         class: String,
         message: String,
         doc: Option<Value>,
+        /// `context`, `cause` and `pickles` as a Python worker reports them (`corpus.py`'s
+        /// `_details`); empty from the core.
+        details: Map<String, Value>,
     },
 }
 
@@ -25,7 +28,9 @@ impl Outcome {
         let Some(map) = raw.as_object() else {
             return Err(format!("outcome is not an object: {}", clip(raw)));
         };
-        let known = ["value", "doc", "same", "error", "message"];
+        let known = [
+            "value", "doc", "same", "error", "message", "context", "cause", "pickles",
+        ];
         if let Some(key) = map.keys().find(|key| !known.contains(&key.as_str())) {
             return Err(format!("outcome has an unknown field '{key}'"));
         }
@@ -40,6 +45,10 @@ impl Outcome {
                 class: class.to_owned(),
                 message,
                 doc: map.get("doc").cloned(),
+                details: crate::load::DETAIL_FIELDS
+                    .iter()
+                    .filter_map(|name| Some(((*name).to_owned(), map.get(*name)?.clone())))
+                    .collect(),
             });
         }
         if let Some(doc) = map.get("doc") {
@@ -73,12 +82,14 @@ impl Outcome {
                 class,
                 message,
                 doc,
+                details,
             } => {
                 map.insert("error".into(), Value::String(class.clone()));
                 map.insert("message".into(), Value::String(message.clone()));
                 if let Some(doc) = doc {
                     map.insert("doc".into(), doc.clone());
                 }
+                map.extend(details.clone());
             }
         }
         Value::Object(map)
@@ -96,6 +107,7 @@ impl Outcome {
                 class: class.clone(),
                 message: Some(message.clone()),
                 doc: None,
+                details: Map::new(),
             },
         }
     }
@@ -162,11 +174,13 @@ pub fn judge(case: &Case, outcome: &Outcome) -> Result<(), String> {
             class,
             message,
             doc,
+            details,
         } => {
             let Outcome::Error {
                 class: got,
                 message: got_message,
                 doc: got_doc,
+                details: got_details,
             } = outcome
             else {
                 return Err(format!("expected {class}, got {}", outcome.describe()));
@@ -179,6 +193,12 @@ pub fn judge(case: &Case, outcome: &Outcome) -> Result<(), String> {
                     return Err(format!(
                         "expected message containing {fragment:?}, got {got_message:?}"
                     ));
+                }
+            }
+            for (name, want) in details {
+                let found = got_details.get(name).unwrap_or(&Value::Null);
+                if found != want {
+                    return Err(format!("expected the error's {name} {want}, got {found}"));
                 }
             }
             // A failed write leaves the document as it was (spec 9.7).

@@ -170,6 +170,7 @@ fn direct(case: &Case) -> Direct {
             class: error.kind.to_owned(),
             message: error.message,
             doc: None,
+            details: serde_json::Map::new(),
         },
     };
     match judge(case, &outcome) {

@@ -123,7 +123,7 @@ fn a_missing_expectation_is_accepted_only_when_allowed() -> TestResult {
         ("[]", EXPECT_NOT_AN_OBJECT),
         (
             "{\"value\": 1, \"x\": 2}",
-            "expect may only hold doc, error, message, same, value",
+            "expect may only hold cause, context, doc, error, message, pickles, same, value",
         ),
     ] {
         let text = format!(
@@ -222,6 +222,7 @@ fn the_valid_fixture_loads_as_written() -> TestResult {
             class: "DictWalkParseError".into(),
             message: Some("a[".into()),
             doc: None,
+            details: serde_json::Map::new(),
         })
     );
     assert_eq!(

@@ -165,6 +165,7 @@ fn set_expectations_rewrites_only_the_named_lines() -> TestResult {
                 class: "DictWalkResolutionError".into(),
                 message: Some("it \"failed\"\n".into()),
                 doc: None,
+                details: serde_json::Map::new(),
             },
         ),
         (

@@ -203,6 +203,14 @@ pub fn literal_object<'py>(py: Python<'py>, literal: &Literal) -> PyResult<Bound
     })
 }
 
+/// The text of a str that UTF-8 cannot hold, with U+FFFD for each lone surrogate (rare: kept
+/// out of `as_str`'s way).
+#[cold]
+#[inline(never)]
+fn lossy<'a>(text: &Bound<'_, PyString>) -> Cow<'a, str> {
+    Cow::Owned(text.to_string_lossy().into_owned())
+}
+
 /// Whether a built-in filter's exception is soft in a path: any `Exception`, as the
 /// reference's `except Exception` (a `KeyboardInterrupt` or `SystemExit` is not).
 fn is_soft(py: Python<'_>, error: &PyErr) -> bool {
@@ -247,10 +255,11 @@ impl<'py> Document for Obj<'py> {
     }
 
     fn as_str(&self) -> Option<Cow<'_, str>> {
-        self.0
-            .cast::<PyString>()
-            .ok()
-            .and_then(|text| text.to_cow().ok())
+        let text = self.0.cast::<PyString>().ok()?;
+        // A str that UTF-8 cannot hold (a lone surrogate) reads with U+FFFD in its place, so
+        // that the flag of `[?.s]` is false, as the reference's: no true word holds one. A
+        // `set` value never gets here: the binding hands such a value to the reference.
+        Some(text.to_cow().unwrap_or_else(|_| lossy(text)))
     }
 
     fn identity(&self) -> Option<usize> {
@@ -458,9 +467,8 @@ impl<'py> Document for Obj<'py> {
     fn py_str_is(&self, text: &str) -> bool {
         // The str() of the exact builtin scalars is known without building it.
         if let Ok(string) = self.0.cast_exact::<PyString>() {
-            if let Ok(own) = string.to_str() {
-                return own == text;
-            }
+            // A str that UTF-8 cannot hold (a lone surrogate) equals no text of a path.
+            return string.to_str().is_ok_and(|own| own == text);
         } else if let Some(int) = small_int(&self.0) {
             let mut buffer = itoa_buffer();
             return format_int(&mut buffer, int) == text;

@@ -1,7 +1,7 @@
 //! The one place where engine errors become Python exceptions (`dictwalk.errors` classes).
 
 use dictwalk_core::{Error, ErrorKind, EvalError};
-use pyo3::exceptions::PyImportError;
+use pyo3::exceptions::{PyImportError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
@@ -45,4 +45,15 @@ pub fn eval_error(py: Python<'_>, error: EvalError<PyErr>) -> PyErr {
         EvalError::Path(error) => path_error(py, error),
         EvalError::Foreign(error) => error,
     }
+}
+
+/// The TypeError of an argument `name` that must be a `kind` (`str`, `bool`) and is `value`
+/// (spec 1.1). The reference raises the same message (`backends/python/arguments.py`).
+pub fn wrong_type(name: &str, kind: &str, value: &Bound<'_, PyAny>) -> PyErr {
+    let found = value
+        .get_type()
+        .name()
+        .map(|name| name.to_string())
+        .unwrap_or_else(|_| "object".to_owned());
+    PyTypeError::new_err(format!("argument '{name}' must be {kind}, not {found}"))
 }

@@ -21,7 +21,7 @@ use dictwalk_core::EvalError;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
 
 use crate::doc::{Obj, Registry};
 
@@ -130,88 +130,130 @@ fn run<'py, T>(
 
 /// Return the value at path in data, or default when it does not resolve.
 #[pyfunction]
-#[pyo3(signature = (data, path, default=None, *, strict=false))]
+#[pyo3(signature = (data, path, default=None, *, strict=Flag(false)))]
+#[pyo3(text_signature = "(data, path, default=None, *, strict=False)")]
 fn get<'py>(
     py: Python<'py>,
     data: Bound<'py, PyAny>,
     path: &Bound<'py, PyAny>,
     default: Option<Bound<'py, PyAny>>,
-    strict: bool,
+    strict: Flag<STRICT>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let path = path_str(path)?;
-    let default = Obj(default.unwrap_or_else(|| py.None().into_bound(py)));
-    run(py, |ctx| {
+    let doc = Obj(data);
+    let fallback = Obj(default.unwrap_or_else(|| py.None().into_bound(py)));
+    let default = fallback.clone();
+    let result = run(py, |ctx| {
         with_program(ctx, path, Mode::Read, |program| {
-            eval::get_compiled(ctx, &Obj(data), program, default, strict)
+            eval::get_compiled(ctx, &doc, program, default, strict.0)
         })
-    })
-    .map(|value| value.0)
+    });
+    match result {
+        Ok(value) => Ok(value.0),
+        Err(_) if unreadable(path) => {
+            reference(py, "get")?.call((doc.0, path, fallback.0), Some(&strict.kwargs(py)?))
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// Return True when path resolves in data (as a strict get would).
 #[pyfunction]
-#[pyo3(signature = (data, path, *, strict=false))]
+#[pyo3(signature = (data, path, *, strict=Flag(false)))]
+#[pyo3(text_signature = "(data, path, *, strict=False)")]
 fn exists<'py>(
     py: Python<'py>,
     data: Bound<'py, PyAny>,
     path: &Bound<'py, PyAny>,
-    strict: bool,
+    strict: Flag<STRICT>,
 ) -> PyResult<bool> {
     let path = path_str(path)?;
-    run(py, |ctx| {
+    let doc = Obj(data);
+    let result = run(py, |ctx| {
         with_program(ctx, path, Mode::Read, |program| {
-            eval::exists_compiled(ctx, &Obj(data), program, strict)
+            eval::exists_compiled(ctx, &doc, program, strict.0)
         })
-    })
+    });
+    match result {
+        Err(_) if unreadable(path) => reference(py, "exists")?
+            .call((doc.0, path), Some(&strict.kwargs(py)?))?
+            .extract(),
+        other => other,
+    }
 }
 
 /// Write value at path in data, in place, and return data.
 #[pyfunction]
-#[pyo3(signature = (data, path, value, *, strict=false, create_missing=true, create_filter_match=true, overwrite_incompatible=true))]
+#[pyo3(signature = (data, path, value, *, strict=Flag(false), create_missing=Flag(true), create_filter_match=Flag(true), overwrite_incompatible=Flag(true)))]
+#[pyo3(
+    text_signature = "(data, path, value, *, strict=False, create_missing=True, create_filter_match=True, overwrite_incompatible=True)"
+)]
 #[allow(clippy::too_many_arguments)] // reason: the Python signature has these keyword arguments
 fn set<'py>(
     py: Python<'py>,
     data: Bound<'py, PyAny>,
     path: &Bound<'py, PyAny>,
     value: Bound<'py, PyAny>,
-    strict: bool,
-    create_missing: bool,
-    create_filter_match: bool,
-    overwrite_incompatible: bool,
+    strict: Flag<STRICT>,
+    create_missing: Flag<CREATE_MISSING>,
+    create_filter_match: Flag<CREATE_FILTER_MATCH>,
+    overwrite_incompatible: Flag<OVERWRITE_INCOMPATIBLE>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let path = path_str(path)?;
     let options = SetOptions {
-        strict,
-        create_missing,
-        create_filter_match,
-        overwrite_incompatible,
+        strict: strict.0,
+        create_missing: create_missing.0,
+        create_filter_match: create_filter_match.0,
+        overwrite_incompatible: overwrite_incompatible.0,
     };
-    let mut doc = Obj(data.clone());
-    run(py, |ctx| {
-        with_program(ctx, path, Mode::Write, |program| {
-            eval::set_compiled(ctx, &mut doc, program, Obj(value), &options)
-        })
-    })?;
-    Ok(data)
+    // A str value that UTF-8 cannot hold (a `$$root` reference, a pipeline): the reference's.
+    // A path that UTF-8 cannot hold fails to compile before anything is written: then the
+    // call is the reference's (`unreadable`).
+    if !unreadable_value(&value) {
+        let mut doc = Obj(data.clone());
+        let result = run(py, |ctx| {
+            with_program(ctx, path, Mode::Write, |program| {
+                eval::set_compiled(ctx, &mut doc, program, Obj(value.clone()), &options)
+            })
+        });
+        match result {
+            Ok(()) => return Ok(data),
+            Err(_) if unreadable(path) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    let kwargs = strict.kwargs(py)?;
+    kwargs.set_item("create_missing", options.create_missing)?;
+    kwargs.set_item("create_filter_match", options.create_filter_match)?;
+    kwargs.set_item("overwrite_incompatible", options.overwrite_incompatible)?;
+    reference(py, "set")?.call((data, path, value), Some(&kwargs))
 }
 
 /// Remove what path selects in data, in place, and return data.
 #[pyfunction]
-#[pyo3(signature = (data, path, *, strict=false))]
+#[pyo3(signature = (data, path, *, strict=Flag(false)))]
+#[pyo3(text_signature = "(data, path, *, strict=False)")]
 fn unset<'py>(
     py: Python<'py>,
     data: Bound<'py, PyAny>,
     path: &Bound<'py, PyAny>,
-    strict: bool,
+    strict: Flag<STRICT>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let path = path_str(path)?;
     let mut doc = Obj(data.clone());
-    run(py, |ctx| {
+    let result = run(py, |ctx| {
         with_program(ctx, path, Mode::Write, |program| {
-            eval::unset_compiled(ctx, &mut doc, program, strict)
+            eval::unset_compiled(ctx, &mut doc, program, strict.0)
         })
-    })?;
-    Ok(data)
+    });
+    match result {
+        Ok(()) => Ok(data),
+        // Nothing was written: a path UTF-8 cannot hold fails to compile (`unreadable`).
+        Err(_) if unreadable(path) => {
+            reference(py, "unset")?.call((data, path), Some(&strict.kwargs(py)?))
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// Apply a filter pipeline such as "$add(2)|$string" to one value.
@@ -221,17 +263,13 @@ fn run_filter_function<'py>(
     path_filter: Bound<'py, PyAny>,
     value: Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let Ok(text) = path_filter.extract::<String>() else {
-        let message = format!(
-            "A filter pipeline must be a str, not {}.",
-            doc_type_name(&path_filter)
-        );
-        return Err(error::path_error(
-            py,
-            dictwalk_core::Error::parse(&repr(&path_filter), None, message),
-        ));
+    let Ok(pipeline) = path_filter.cast::<PyString>() else {
+        return Err(error::wrong_type("path_filter", "str", &path_filter));
     };
-    run(py, |ctx| eval::run_filter(ctx, &text, &Obj(value))).map(|value| value.0)
+    let Ok(text) = pipeline.to_str() else {
+        return reference(py, "run_filter_function")?.call1((pipeline, value));
+    };
+    run(py, |ctx| eval::run_filter(ctx, text, &Obj(value))).map(|value| value.0)
 }
 
 /// Register a custom filter $name, called as path_filter(value, *args).
@@ -241,6 +279,9 @@ fn register_path_filter(
     name: Bound<'_, PyAny>,
     path_filter: Bound<'_, PyAny>,
 ) -> PyResult<()> {
+    if name.cast::<PyString>().is_err() {
+        return Err(error::wrong_type("name", "str", &name));
+    }
     let text = name.extract::<String>().ok();
     let valid = text.as_deref().is_some_and(|text| {
         text.chars()
@@ -270,8 +311,11 @@ fn register_path_filter(
 
 /// The callable behind the filter $name (built-in or custom).
 #[pyfunction]
-fn get_path_filter<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-    if let Some(function) = custom_filters(py).get_item(name)? {
+fn get_path_filter<'py>(py: Python<'py>, name: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if name.cast::<PyString>().is_err() {
+        return Err(error::wrong_type("name", "str", &name));
+    }
+    if let Some(function) = custom_filters(py).get_item(&name)? {
         return Ok(function);
     }
     // Built-ins are the reference implementation's functions: one behaviour, one callable.
@@ -282,16 +326,93 @@ fn get_path_filter<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAn
 
 /// The path as a str object (its text is read when the path is compiled).
 fn path_str<'a, 'py>(path: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, PyString>> {
-    path.cast::<PyString>().map_err(|_| not_a_str(path))
+    path.cast::<PyString>()
+        .map_err(|_| error::wrong_type("path", "str", path))
 }
 
-/// The parse error of a path that is not a str.
+/// The error of a path whose text UTF-8 cannot hold; the public functions hand such a call to
+/// the reference before it is seen (`unreadable`).
 fn not_a_str(path: &Bound<'_, PyAny>) -> PyErr {
     let message = format!("Path must be a str, not {}.", doc_type_name(path));
     error::path_error(
         path.py(),
         dictwalk_core::Error::parse(&repr(path), None, message),
     )
+}
+
+/// Whether UTF-8 cannot hold this str: it has a lone surrogate (`'\ud800'`). Any str works
+/// (spec 1.1), and the engine reads text as UTF-8, so such a call is the reference backend's,
+/// which gives the same answer by construction.
+fn unreadable(text: &Bound<'_, PyString>) -> bool {
+    text.to_str().is_err()
+}
+
+/// Whether a `set` value is a str that UTF-8 cannot hold. The common exact types are answered
+/// by their type alone, without the subclass check's call into Python (`write.set` in
+/// `cargo xtask bench`).
+fn unreadable_value(value: &Bound<'_, PyAny>) -> bool {
+    if let Ok(text) = value.cast_exact::<PyString>() {
+        return unreadable(text);
+    }
+    if value.is_exact_instance_of::<PyInt>()
+        || value.is_exact_instance_of::<PyFloat>()
+        || value.is_exact_instance_of::<PyDict>()
+        || value.is_exact_instance_of::<PyList>()
+        || value.is_none()
+    {
+        return false;
+    }
+    value.cast::<PyString>().is_ok_and(unreadable)
+}
+
+/// The reference backend's function `name`: the one that answers a call this backend hands on.
+fn reference<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    py.import("dictwalk.backends.python")?.getattr(name)
+}
+
+/// Indexes of the flags in `FLAG_NAMES`, the const parameter of `Flag`.
+const STRICT: usize = 0;
+const CREATE_MISSING: usize = 1;
+const CREATE_FILTER_MATCH: usize = 2;
+const OVERWRITE_INCOMPATIBLE: usize = 3;
+const FLAG_NAMES: [&str; 4] = [
+    "strict",
+    "create_missing",
+    "create_filter_match",
+    "overwrite_incompatible",
+];
+
+/// A flag argument (`FLAG_NAMES[NAME]`): a `bool` and nothing else, no truthiness (spec 1.1);
+/// anything else is a TypeError naming the flag.
+#[derive(Clone, Copy)]
+struct Flag<const NAME: usize>(bool);
+
+impl<const NAME: usize> Flag<NAME> {
+    /// The flag's name (a const parameter beyond the table cannot be written: it is one of
+    /// the constants above).
+    const NAME: &'static str = if NAME < FLAG_NAMES.len() {
+        FLAG_NAMES[NAME]
+    } else {
+        "flag"
+    };
+
+    /// `{name: value}`, the keyword argument that hands the flag on to the reference.
+    fn kwargs<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item(Self::NAME, self.0)?;
+        Ok(kwargs)
+    }
+}
+
+impl<const NAME: usize> FromPyObject<'_, '_> for Flag<NAME> {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'_, '_, PyAny>) -> PyResult<Self> {
+        match obj.cast::<PyBool>() {
+            Ok(flag) => Ok(Flag(flag.is_true())),
+            Err(_) => Err(error::wrong_type(Self::NAME, "bool", &obj)),
+        }
+    }
 }
 
 fn doc_type_name(value: &Bound<'_, PyAny>) -> String {

@@ -502,7 +502,7 @@ impl Drop for Worker {
 struct Request<'a> {
     id: &'a str,
     op: &'a str,
-    path: &'a str,
+    path: PathRef<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     doc: Option<&'a Value>,
     args: &'a Map<String, Value>,
@@ -513,7 +513,10 @@ impl<'a> Request<'a> {
         Request {
             id: &case.id,
             op: case.op.name(),
-            path: &case.path,
+            path: match &case.path_value {
+                Some(value) => PathRef::Value(value),
+                None => PathRef::Text(&case.path),
+            },
             doc: Some(&case.doc),
             args: &case.args,
         }
@@ -525,6 +528,15 @@ impl<'a> Request<'a> {
             ..Request::of(case)
         }
     }
+}
+
+/// A case's path as `Case::request` sends it: its text, or the value of a path that is not a
+/// JSON str (spec 1.1's wrong arguments, a str JSON cannot hold).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum PathRef<'a> {
+    Text(&'a str),
+    Value(&'a Value),
 }
 
 /// Cases on one document: `{"doc": ..., "group": [{"id", "op", "path", "args"}, ...]}`.
@@ -617,6 +629,7 @@ mod tests {
             file: "f.json".into(),
             op: dictwalk_corpus::Op::Get,
             path: "a".into(),
+            path_value: None,
             doc,
             args: Map::new(),
             expect: None,
@@ -646,6 +659,14 @@ mod tests {
         assert_eq!(
             serde_json::to_value(Request::of(&cases[2]))?,
             cases[2].request()
+        );
+        // A path that is not a JSON str goes as its value, as `Case::request` sends it.
+        let mut not_str = case("e", serde_json::json!({}));
+        not_str.path = "null".into();
+        not_str.path_value = Some(Value::Null);
+        assert_eq!(
+            serde_json::to_value(Request::of(&not_str))?,
+            not_str.request()
         );
         Ok(())
     }

@@ -438,7 +438,17 @@ fn parse_int(text: &str) -> Res<i128> {
             pyfmt::str_repr(text)
         ))
     };
-    let trimmed = text.trim_matches(pyfmt::is_space);
+    // Python reads every Unicode decimal digit as its ASCII digit (`int('\u{661}\u{662}')`
+    // is 12), as `parse_float` does.
+    let ascii: String = text
+        .trim_matches(pyfmt::is_space)
+        .chars()
+        .map(|ch| match crate::syntax::py_digit(ch) {
+            Some(digit) if !ch.is_ascii() => char::from_digit(digit, 10).unwrap_or(ch),
+            _ => ch,
+        })
+        .collect();
+    let trimmed = ascii.as_str();
     let (negative, body) = match trimmed.as_bytes().first() {
         Some(b'-') => (true, &trimmed[1..]),
         Some(b'+') => (false, &trimmed[1..]),

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from dictwalk.backends.python import filters, parser, reader, writer
+from dictwalk.backends.python import arguments, filters, parser, reader, writer
 from dictwalk.errors import DictWalkParseError, DictWalkResolutionError
 
 __all__ = [
@@ -65,13 +65,17 @@ def _deeper(path: Any, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     try:
         return call(*args, **kwargs)
     except RecursionError:
-        raise _guard_depth(path) from None
+        pass
     finally:
         sys.setrecursionlimit(old)
+    # Raised outside the handler: the error carries no internal exception (spec 1.1).
+    raise _guard_depth(path)
 
 
 def get(data: Any, path: str, default: Any = None, *, strict: bool = False) -> Any:
     """Return the value at path in data, or default when it does not resolve."""
+    if type(strict) is not bool:
+        raise arguments.not_bool("strict", strict)
     try:
         return reader.get(data, path, default, strict=strict)
     except RecursionError:
@@ -81,6 +85,8 @@ def get(data: Any, path: str, default: Any = None, *, strict: bool = False) -> A
 
 def exists(data: Any, path: str, *, strict: bool = False) -> bool:
     """Return True when path resolves in data (as a strict get would)."""
+    if type(strict) is not bool:
+        raise arguments.not_bool("strict", strict)
     try:
         return reader.exists(data, path, strict=strict)
     except RecursionError:
@@ -99,6 +105,14 @@ def set(
     overwrite_incompatible: bool = True,
 ) -> TData:
     """Write value at path in data, in place, and return data."""
+    if type(strict) is not bool:
+        raise arguments.not_bool("strict", strict)
+    if type(create_missing) is not bool:
+        raise arguments.not_bool("create_missing", create_missing)
+    if type(create_filter_match) is not bool:
+        raise arguments.not_bool("create_filter_match", create_filter_match)
+    if type(overwrite_incompatible) is not bool:
+        raise arguments.not_bool("overwrite_incompatible", overwrite_incompatible)
     try:
         result: TData = writer.set_value(
             data,
@@ -130,6 +144,8 @@ def set(
 
 def unset(data: TData, path: str, *, strict: bool = False) -> TData:
     """Remove what path selects in data, in place, and return data."""
+    if type(strict) is not bool:
+        raise arguments.not_bool("strict", strict)
     try:
         result: TData = writer.unset_value(data, path, strict=strict)
     except RecursionError:
@@ -142,6 +158,8 @@ def unset(data: TData, path: str, *, strict: bool = False) -> TData:
 
 def run_filter_function(path_filter: str, value: Any) -> Any:
     """Apply a filter pipeline such as "$add(2)|$string" to one value."""
+    if not isinstance(path_filter, str):
+        raise arguments.not_str("path_filter", path_filter)
     pipeline = parser.parse_pipeline(path_filter)
     for call in pipeline.steps:
         if any(isinstance(arg, parser.RootRef) for arg in call.args):
@@ -153,10 +171,16 @@ def run_filter_function(path_filter: str, value: Any) -> Any:
 
 def register_path_filter(name: str, path_filter: Callable[..., Any]) -> None:
     """Register a custom filter $name, called as path_filter(value, *args)."""
+    if not isinstance(name, str):
+        raise arguments.not_str("name", name)
+    # Paths hold no custom filter's function (it is looked up when applied, spec 1.1), but
+    # a parsed path that named an unknown filter was an error, which a new one can cure.
     filters.register(name, path_filter)
     parser.clear_cache()
 
 
 def get_path_filter(name: str) -> Callable[..., Any]:
     """The callable behind the filter $name (built-in or custom)."""
+    if not isinstance(name, str):
+        raise arguments.not_str("name", name)
     return filters.get_path_filter(name)

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from dictwalk.errors import DictWalkError
 
-__all__ = ["BUILTINS", "FilterSpec", "get_path_filter", "lookup", "register"]
+__all__ = ["BUILTINS", "FilterSpec", "custom", "get_path_filter", "lookup", "register"]
 
 
 @dataclass(frozen=True)
@@ -825,17 +825,20 @@ def filter_mode(value: Any) -> Any:
     """The most frequent item of a list or tuple, the first seen on a tie; None when empty."""
     if not _is_sequence(value):
         return value
+    # As in 2.6.0, an item counts the items equal to it by ``==`` alone, with no identity
+    # shortcut: a NaN equals nothing, counts 0 and is never the mode (``[nan, nan, 1.0]``
+    # gives 1.0, ``[nan]`` None).
     counts: list[list[Any]] = []  # [item, count] pairs: items may be unhashable
     for item in value:
         for entry in counts:
-            if entry[0] is item or entry[0] == item:
+            if entry[0] == item:
                 entry[1] += 1
                 break
         else:
-            counts.append([item, 1])
+            counts.append([item, 1 if item == item else 0])  # noqa: PLR0124 (NaN)
     best: list[Any] | None = None
     for entry in counts:
-        if best is None or entry[1] > best[1]:
+        if entry[1] > (0 if best is None else best[1]):
             best = entry
     return None if best is None else best[0]
 
@@ -995,10 +998,15 @@ def lookup(name: str) -> FilterSpec | None:
     return _BUILTINS.get(name) or _CUSTOM.get(name)
 
 
+def custom(name: str, spec: FilterSpec) -> FilterSpec:
+    """The custom filter ``$name`` as registered now; ``spec`` (what the path was parsed
+    with) when the name is no longer registered."""
+    return _CUSTOM.get(name, spec)
+
+
 def register(name: str, fn: Callable[..., Any]) -> None:
     """Register (or replace) the custom filter ``$name``, called as ``fn(value, *args)``."""
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ValueError(f"invalid path filter name {name!r}: it must match [A-Za-z_][A-Za-z0-9_]*")
+    _check_name(name)
     if not callable(fn):
         raise ValueError(f"path filter '{name}' must be callable, not {type(fn).__name__}")
     if name in _BUILTINS:
@@ -1006,8 +1014,15 @@ def register(name: str, fn: Callable[..., Any]) -> None:
     _CUSTOM[name] = FilterSpec(name, fn, 0, None, builtin=False)
 
 
+def _check_name(name: str) -> None:
+    """Spec 1.1: a filter name that is a str but no name is a ValueError."""
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"invalid path filter name {name!r}: it must match [A-Za-z_][A-Za-z0-9_]*")
+
+
 def get_path_filter(name: str) -> Callable[..., Any]:
     """The callable behind ``$name``, built-in or custom."""
+    _check_name(name)
     spec = lookup(name)
     if spec is None:
         raise DictWalkError(f"unknown path filter '{name}'")

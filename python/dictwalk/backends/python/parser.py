@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from dictwalk.backends.python import filters
+from dictwalk.backends.python import arguments, filters
 from dictwalk.errors import DictWalkParseError
 
 __all__ = [
@@ -480,10 +480,6 @@ def parse_pipeline(
 
     Inside a path, ``jumps`` and ``base`` are the path's table of bracket groups and where
     ``text`` starts in it (see `_Jumps`)."""
-    if not isinstance(text, str):
-        raise DictWalkParseError(
-            repr(text), None, f"A filter pipeline must be a str, not {type(text).__name__}."
-        )
     where = path if path is not None else repr(text)
     segments = _split_top_level(text, "|", quotes=True, jumps=jumps, base=base)
     steps = []
@@ -537,8 +533,23 @@ def _parse_value(text: str) -> Any:
 def _literal(text: str) -> Any:
     try:
         return ast.literal_eval(text)
+    except UnicodeEncodeError:
+        # A lone surrogate ('\ud800'), which Python's compiler cannot read but a str holds
+        # (spec 1.1): written as its escape, which means the same inside a string literal.
+        pass
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return text
+    try:
+        return ast.literal_eval(_SURROGATE.sub(_escape, text))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -829,7 +840,7 @@ def _selector_full(text: str) -> bool:
 def parse_path(text: str, *, write: bool = False) -> Path:
     """Parse a whole path; ``write`` rejects the bare ``$$root`` token (spec section 2)."""
     if not isinstance(text, str):
-        raise DictWalkParseError(repr(text), None, f"Path must be a str, not {type(text).__name__}.")
+        raise arguments.not_str("path", text)
     return _parse_cached(text, write)
 
 

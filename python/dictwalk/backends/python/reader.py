@@ -13,7 +13,7 @@ import operator
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from dictwalk.backends.python import parser, storage
+from dictwalk.backends.python import filters, parser, storage
 from dictwalk.backends.python.parser import (
     BoolAnd,
     BoolNot,
@@ -68,9 +68,12 @@ def get(data: Any, path: str, default: Any = None, *, strict: bool = False) -> A
     try:
         return resolve(data, parsed)
     except Soft as soft:
-        if strict:
-            raise DictWalkResolutionError(path, soft.token, soft.message) from None
-        return default
+        if not strict:
+            return default
+        failure = soft
+    # Raised outside the handler, so that the error carries no internal exception as its
+    # __context__ (spec 1.1); the same for every error a public function raises.
+    raise DictWalkResolutionError(path, failure.token, failure.message)
 
 
 def exists(data: Any, path: str, *, strict: bool = False) -> bool:
@@ -78,10 +81,12 @@ def exists(data: Any, path: str, *, strict: bool = False) -> bool:
     try:
         resolve(data, parsed)
     except Soft as soft:
-        if strict:
-            raise DictWalkResolutionError(path, soft.token, soft.message) from None
-        return False
-    return True
+        if not strict:
+            return False
+        failure = soft
+    else:
+        return True
+    raise DictWalkResolutionError(path, failure.token, failure.message)
 
 
 def lookup(data: Any, path: str) -> tuple[bool, Any]:
@@ -276,7 +281,11 @@ def _call_all(
 
 def _call(call: parser.FilterCall, value: Any, root: Any, pipeline: Pipeline, soft: bool) -> Any:
     args = [_root_value(root, arg) if isinstance(arg, RootRef) else arg for arg in call.args]
-    if not call.spec.builtin or not soft:
+    if not call.spec.builtin:
+        # A custom filter is looked up when applied (spec 1.1): registering its name again,
+        # even from inside a filter of the same pipeline, takes effect at once.
+        return filters.custom(call.name, call.spec).fn(value, *args)
+    if not soft:
         return call.spec.fn(value, *args)
     try:
         return call.spec.fn(value, *args)
@@ -291,6 +300,14 @@ def _call(call: parser.FilterCall, value: Any, root: Any, pipeline: Pipeline, so
 def _root_value(root: Any, ref: RootRef) -> Any:
     """The value a ``$$root...`` reference names; a reference that does not resolve is soft."""
     return resolve(root, parser.parse_path(ref.path))
+
+
+def _lookup_root(root: Any, ref: RootRef) -> tuple[bool, Any]:
+    """``(True, value)`` of a ``$$root...`` reference, or ``(False, the Soft failure)``."""
+    try:
+        return True, _root_value(root, ref)
+    except Soft as soft:
+        return False, soft
 
 
 # ---------------------------------------------------------------------------------------------
@@ -336,10 +353,10 @@ def matches(root: Any, item: Any, predicate: Predicate, raw: str) -> bool:
         return result if op == "==" else not result
     if isinstance(rhs, RootRef):
         # A missing $$root right-hand side is an error even in non-strict reads, as in 2.6.0.
-        try:
-            literal = _root_value(root, rhs)
-        except Soft as soft:
-            raise DictWalkResolutionError(rhs.path, soft.token, soft.message) from None
+        found, literal = _lookup_root(root, rhs)
+        if not found:
+            assert isinstance(literal, Soft)
+            raise DictWalkResolutionError(rhs.path, literal.token, literal.message)
         if op in ("==", "!="):
             # Values only, without a literal's str() fallback (spec 1.1, as in 2.6.0).
             return _equals(lhs, literal) == (op == "==")

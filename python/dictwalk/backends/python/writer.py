@@ -141,7 +141,9 @@ class _Setter:
         try:
             return reader.apply_pipeline(self.pipeline, old, self.root)
         except Soft as soft:
-            raise DictWalkResolutionError(self.path, soft.token, soft.message) from None
+            failure = soft
+        # Outside the handler: the error carries no internal exception (spec 1.1).
+        raise DictWalkResolutionError(self.path, failure.token, failure.message)
 
     def replace(self, holder: _Holder, new: Any) -> Any:
         """Put ``new`` where the current value was; at the root the replacement is lost."""
@@ -378,7 +380,11 @@ def _require(data: Any, path: str, tokens: tuple[Token, ...]) -> None:
     try:
         reader.walk(data, data, tokens)
     except Soft as soft:
-        raise DictWalkResolutionError(path, soft.token, soft.message) from None
+        failure = soft
+    else:
+        return
+    # Outside the handler: the error carries no internal exception (spec 1.1).
+    raise DictWalkResolutionError(path, failure.token, failure.message)
 
 
 # ---------------------------------------------------------------------------------------------

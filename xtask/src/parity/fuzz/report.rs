@@ -338,6 +338,7 @@ mod tests {
             file: "legacy-regressions.json".into(),
             op: Op::Get,
             path: "a[?.id==1".into(),
+            path_value: None,
             doc: json!({"a": [{"id": 1}]}),
             args: Map::new(),
             expect: None,

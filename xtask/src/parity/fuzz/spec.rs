@@ -191,6 +191,7 @@ impl Spec {
             file: REGRESSIONS.to_owned(),
             op: self.op,
             path: self.path_text(),
+            path_value: None,
             doc: self.doc.clone(),
             args: self.args.clone(),
             expect: None,

@@ -607,6 +607,7 @@ fn predicates_refused(case: &Case, outcome: Outcome) -> Result<Outcome, String> 
             class: "DictWalkParseError".into(),
             message: "refused".into(),
             doc: None,
+            details: Map::new(),
         })
     } else {
         Ok(outcome)
@@ -634,6 +635,7 @@ fn mutate_run(batch: usize) -> anyhow::Result<(super::mutate::Summary, String)> 
         file: "t.json".into(),
         op: Op::Get,
         path: path.into(),
+        path_value: None,
         doc,
         args: Map::new(),
         expect: None,
