@@ -97,8 +97,52 @@ fn translate(pattern: &str, search: bool) -> Res<String> {
         });
     let mut out = String::with_capacity(pattern.len() + 8);
     let mut index = 0;
+    // What a quantifier would repeat: Python refuses one after nothing or an anchor, and one
+    // right after another (a `?` after a repeat makes it lazy), where `regex` repeats the
+    // empty match (`b$?`) or reads on.
+    let mut last = Last::Nothing;
     while let Some(&ch) = chars.get(index) {
         index += 1;
+        let quantifier = match ch {
+            '*' | '+' | '?' => true,
+            '{' => repeat_end(&chars, index).is_some(),
+            _ => false,
+        };
+        if quantifier {
+            last = match (last, ch) {
+                (Last::Nothing | Last::Anchor, _) => {
+                    return Err(err(
+                        "error",
+                        format!("nothing to repeat at position {}", index - 1),
+                    ))
+                }
+                (Last::Repeat, '?') => Last::Lazy,
+                (Last::Repeat | Last::Lazy, _) => {
+                    return Err(err(
+                        "error",
+                        format!("multiple repeat at position {}", index - 1),
+                    ))
+                }
+                (Last::Atom, _) => Last::Repeat,
+            };
+        } else {
+            last = match ch {
+                '^' | '$' => Last::Anchor,
+                '\\' if matches!(chars.get(index), Some('A' | 'Z' | 'b' | 'B')) => Last::Anchor,
+                '|' => Last::Nothing,
+                // `(?` opens a group's flags or kind, not a repeat.
+                '(' if chars.get(index) == Some(&'?') => {
+                    out.push_str("(?");
+                    index += 1;
+                    Last::Atom
+                }
+                '(' => Last::Nothing,
+                _ => Last::Atom,
+            };
+            if ch == '(' && last == Last::Atom {
+                continue;
+            }
+        }
         if ch == '\\' {
             let Some(&escape) = chars.get(index) else {
                 out.push('\\');
@@ -120,38 +164,17 @@ fn translate(pattern: &str, search: bool) -> Res<String> {
         }
         match ch {
             '[' => index = class(&chars, index - 1, &mut out)?,
-            '{' => {
-                let mut probe = index;
-                let digits = |from: &mut usize| {
-                    let begin = *from;
-                    while chars.get(*from).is_some_and(char::is_ascii_digit) {
-                        *from += 1;
-                    }
-                    chars
-                        .get(begin..*from)
-                        .map(|run| run.iter().collect::<String>())
-                        .unwrap_or_default()
-                };
-                let low = digits(&mut probe);
-                let (comma, high) = if chars.get(probe) == Some(&',') {
-                    probe += 1;
-                    (true, digits(&mut probe))
-                } else {
-                    (false, String::new())
-                };
-                let is_repeat = (comma || !low.is_empty()) && chars.get(probe) == Some(&'}');
-                if is_repeat {
+            '{' => match repeat_end(&chars, index) {
+                Some((low, high, end)) => {
                     let low = if low.is_empty() { "0".to_owned() } else { low };
-                    out.push_str(&if comma {
-                        format!("{{{low},{high}}}")
-                    } else {
-                        format!("{{{low}}}")
+                    out.push_str(&match high {
+                        Some(high) => format!("{{{low},{high}}}"),
+                        None => format!("{{{low}}}"),
                     });
-                    index = probe + 1;
-                } else {
-                    out.push_str(r"\{");
+                    index = end;
                 }
-            }
+                None => out.push_str(r"\{"),
+            },
             '}' => out.push_str(r"\}"),
             '$' if search && !multiline => out.push_str(r"(?:\n?\z)"),
             _ => out.push(ch),
@@ -336,6 +359,47 @@ fn push_item(out: &mut String, item: &Item) {
         Item::Char(code, _) => out.push_str(&class_char(*code)),
         Item::Class(_, class) | Item::Other(_, class) => out.push_str(class),
     }
+}
+
+/// What the pattern so far ends in, for the quantifier that may follow (see `translate`).
+#[derive(Clone, Copy, PartialEq)]
+enum Last {
+    /// The start of the pattern, of a group or of an alternative.
+    Nothing,
+    /// `^`, `$`, `\A`, `\Z`, `\b` or `\B`.
+    Anchor,
+    /// Something a quantifier repeats.
+    Atom,
+    /// A quantifier.
+    Repeat,
+    /// A quantifier made lazy by `?`.
+    Lazy,
+}
+
+/// A repeat `{n}`, `{n,}`, `{,m}` or `{n,m}` whose `{` is just before `chars[at]`: its
+/// bounds' digits (the upper one None without a comma) and the index after its `}`; None when
+/// the `{` starts no repeat (a literal in Python).
+fn repeat_end(chars: &[char], at: usize) -> Option<(String, Option<String>, usize)> {
+    let mut probe = at;
+    let digits = |from: &mut usize| {
+        let begin = *from;
+        while chars.get(*from).is_some_and(char::is_ascii_digit) {
+            *from += 1;
+        }
+        chars
+            .get(begin..*from)
+            .map(|run| run.iter().collect::<String>())
+            .unwrap_or_default()
+    };
+    let low = digits(&mut probe);
+    let high = if chars.get(probe) == Some(&',') {
+        probe += 1;
+        Some(digits(&mut probe))
+    } else {
+        None
+    };
+    let is_repeat = (high.is_some() || !low.is_empty()) && chars.get(probe) == Some(&'}');
+    is_repeat.then_some((low, high, probe + 1))
 }
 
 /// `$matches(pattern)`: `re.search(pattern, str(value)) is not None`.
@@ -572,6 +636,37 @@ mod tests {
         regex_replace(&json!("x"), &json!(pattern), &json!("y"))
             .err()
             .map(|error| format!("{}: {}", error.kind, error.message))
+    }
+
+    #[test]
+    fn a_repeat_of_nothing_or_of_a_repeat_is_refused_as_python_refuses_it() {
+        // Python's messages (`re.compile`), which the regex crate does not give: it repeats
+        // an empty match, or reads `**` on.
+        let refused = [
+            ("$?", "nothing to repeat at position 1"),
+            ("b$?", "nothing to repeat at position 2"),
+            ("^*", "nothing to repeat at position 1"),
+            (r"\b+", "nothing to repeat at position 2"),
+            (r"\A{2}", "nothing to repeat at position 2"),
+            ("x|*", "nothing to repeat at position 2"),
+            ("(*)", "nothing to repeat at position 1"),
+            ("a**", "multiple repeat at position 2"),
+            ("a{2}{3}", "multiple repeat at position 4"),
+            ("a*??", "multiple repeat at position 3"),
+        ];
+        for (pattern, message) in refused {
+            assert_eq!(
+                error_text(pattern),
+                Some(format!("error: {message}")),
+                "{pattern}"
+            );
+        }
+        // What Python accepts still works: lazy repeats, groups, a `{` that repeats nothing.
+        assert_eq!(sub("a+?", "_", "aa"), Some(json!("__")));
+        assert_eq!(sub("(?:ab)+", "_", "abab!"), Some(json!("_!")));
+        assert_eq!(sub("(?i)A+", "_", "aA!"), Some(json!("_!")));
+        assert_eq!(sub("x{a}", "_", "x{a}"), Some(json!("_")));
+        assert_eq!(sub("()*b", "_", "b"), Some(json!("_")));
     }
 
     #[test]
