@@ -48,6 +48,8 @@ from corpus import OPERATIONS, CorpusError, run_case  # noqa: E402 (needs the sy
 
 APIS = ("python", "rust", "legacy")
 _REQUEST_FIELDS = {"id": str, "op": str, "path": str, "args": dict}
+# ``json.dumps`` with an argument builds a new encoder at every call; every reply shares this one.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def load_api(api: str) -> tuple[Any, dict[str, Any]]:
@@ -171,7 +173,7 @@ def _check(request: dict[str, Any]) -> str | None:
 
 def _reply(stdout: TextIO, message: dict[str, Any]) -> None:
     try:
-        line = json.dumps(message, ensure_ascii=False)
+        line = _encode(message)
     except (RecursionError, ValueError, TypeError) as exc:
         line = _replacement(message, f"the outcome cannot be written as JSON: {exc}")
     try:
