@@ -308,11 +308,17 @@ CUSTOM_FILTERS: dict[str, Callable[..., Any]] = {
     "corpus_grow": _corpus_grow,
 }
 _CUSTOM_CALL = re.compile(r"\$(corpus_[A-Za-z0-9_]*)")
+_NO_TEXT = frozenset({bool, int, float, type(None)})
 
 
 def custom_filters_of(case: Mapping[str, Any]) -> list[str]:
     """The names of ``CUSTOM_FILTERS`` that a case's path or arguments call."""
-    text = case["path"] + json.dumps(case["args"])
+    text = case["path"]
+    # Only a str, list or dict argument can hold a call; most cases have none, nor a call at all.
+    if not all(type(value) in _NO_TEXT for value in case["args"].values()):
+        text += json.dumps(case["args"])
+    if "$corpus_" not in text:
+        return []
     return sorted({name for name in _CUSTOM_CALL.findall(text) if name in CUSTOM_FILTERS})
 
 
