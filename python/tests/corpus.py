@@ -333,12 +333,18 @@ CUSTOM_FILTERS: dict[str, Callable[..., Any]] = {
     "corpus_rebind": _corpus_rebind,
 }
 _CUSTOM_CALL = re.compile(r"\$(corpus_[A-Za-z0-9_]*)")
+_NO_TEXT = frozenset({bool, int, float, type(None)})
 
 
 def custom_filters_of(case: Mapping[str, Any]) -> list[str]:
     """The names of ``CUSTOM_FILTERS`` that a case's path or arguments call."""
     path = case["path"]
-    text = (path if isinstance(path, str) else json.dumps(path)) + json.dumps(case["args"])
+    text = path if isinstance(path, str) else json.dumps(path)
+    # Only a str, list or dict argument can hold a call; most cases have none, nor a call at all.
+    if not all(type(value) in _NO_TEXT for value in case["args"].values()):
+        text += json.dumps(case["args"])
+    if "$corpus_" not in text:
+        return []
     return sorted({name for name in _CUSTOM_CALL.findall(text) if name in CUSTOM_FILTERS})
 
 
@@ -510,11 +516,12 @@ _BIG = 2**53
 
 def _plain_copy(value: Any, depth: int, budget: list[int], found: list[Any] | None = None) -> Any:
     """A copy of a value made of exact dicts (str keys, not a one-key tag), lists, strs that
-    UTF-8 can hold, bools, None, ints within 2**53 and finite floats, no deeper than ``_PLAIN_DEPTH``, with at most
-    ``budget[0]`` nodes: such a value is its own encoding and its own decoding, so both
-    functions copy it here, several times faster than their general walks (which a mutation
-    fuzz run calls for every case). Raises _NotPlain for any other value. With ``found``, it also
-    lists every list and dict in depth-first pre-order, as ``_containers`` does."""
+    UTF-8 can hold, bools, None, ints within 2**53 and finite floats, no deeper than
+    ``_PLAIN_DEPTH``, with at most ``budget[0]`` nodes: such a value is its own encoding and
+    its own decoding, so both functions copy it here, several times faster than their general
+    walks (which a mutation fuzz run calls for every case). Raises _NotPlain for any other
+    value. With ``found``, it also lists every list and dict in depth-first pre-order, as
+    ``_containers`` does."""
     kind = type(value)
     if kind is not list and kind is not dict:
         if _plain_scalar(value):
@@ -1048,7 +1055,19 @@ def _load_case(name: str, index: int, entry: Any, docs: Mapping[str, Any]) -> Ca
 # ---------------------------------------------------------------------------------------------
 
 
-def run_case(api: Any, case: Mapping[str, Any]) -> dict[str, Any]:
+class Group:
+    """The state that the cases of one group (requests on one document, as the worker gets a
+    fuzzed path's five operations) share: a read that left its plain JSON copy of the document
+    as it found it hands the copy and its ``Snapshot`` on to the next read, which thus skips a
+    decode and a snapshot and still gets the document unchanged."""
+
+    __slots__ = ("spare",)
+
+    def __init__(self) -> None:
+        self.spare: tuple[Any, Snapshot] | None = None
+
+
+def run_case(api: Any, case: Mapping[str, Any], group: Group | None = None) -> dict[str, Any]:
     """Run one case (its ``to_json`` form) on ``api`` and return the encoded outcome.
 
     The outcome is ``{"value": ...}``, ``{"doc": ..., "same": bool}`` for writes, or
@@ -1056,19 +1075,28 @@ def run_case(api: Any, case: Mapping[str, Any]) -> dict[str, Any]:
     document as the failure left it. An outcome that cannot be encoded becomes an error
     outcome whose message says so. A read that changed the document also holds
     ``"mutated": "<what changed>"`` (see ``Snapshot``). Raises CorpusError only when the case
-    itself is malformed (a tagged value that does not decode).
+    itself is malformed (a tagged value that does not decode). ``group``: the ``Group`` of the
+    cases on ``case["doc"]`` that this one belongs to.
     """
-    doc = decode(case["doc"])
     args = {key: decode(value) for key, value in case["args"].items()}
     op, path = case["op"], decode(case["path"])
     customs = custom_filters_of(case)
     # Its own filters change the document on purpose: no read-mutation check then.
-    snapshot = Snapshot(doc) if op in ("get", "exists") and not customs else None
+    reading = op in ("get", "exists") and not customs
+    snapshot: Snapshot | None
+    if reading and group is not None and group.spare is not None:
+        (doc, snapshot), group.spare = group.spare, None
+    else:
+        doc = decode(case["doc"])
+        snapshot = Snapshot(doc) if reading else None
     outcome = _run(api, op, path, doc, args, customs=customs)
     if snapshot is not None:
         change = snapshot.change()
         if change is not None:
             outcome["mutated"] = change
+        elif group is not None and snapshot.plain:
+            # Unchanged: the same containers, holding the same plain JSON, as when it was taken.
+            group.spare = doc, snapshot
     return outcome
 
 
@@ -1138,6 +1166,9 @@ class Snapshot:
     def __init__(self, doc: Any) -> None:
         self.doc = doc
         plain = _plain_snapshot(doc)
+        # Only a plain document's check sees everything: a general one's content may be too
+        # large to encode, and then only its containers are compared.
+        self.plain = plain is not None
         if plain is None:
             self.containers = _containers(doc)
             self.content = _encoding_or_none(doc)

@@ -191,6 +191,31 @@ def test_a_read_that_changes_the_document_is_reported() -> None:
     assert judge(case, got) is not None and judge(case, {"value": None}) is None
 
 
+def test_the_reads_of_a_group_share_a_copy_only_while_no_read_changes_it() -> None:
+    seen: list[Any] = []
+
+    class ChangingOnTheSecondRead:
+        def get(self, doc: Any, path: str, default: Any = None, *, strict: bool = False) -> Any:
+            seen.append(doc)
+            if len(seen) == 2:
+                doc["a"].append(2)
+            return default
+
+        def exists(self, doc: Any, path: str, *, strict: bool = False) -> bool:
+            seen.append(doc)
+            return bool(doc == {"a": [1]})
+
+    group = corpus.Group()
+    api = ChangingOnTheSecondRead()
+    read = {"id": "x", "path": "a", "doc": {"a": [1]}, "args": {}}
+    first = run_case(api, {**read, "op": "get"}, group)
+    second = run_case(api, {**read, "op": "get"}, group)
+    third = run_case(api, {**read, "op": "exists"}, group)
+    assert "mutated" not in first and "became" in second["mutated"] and third == {"value": True}
+    # The second read had the first's unchanged copy; the third, after a change, a new one.
+    assert seen[0] is seen[1] and seen[2] is not seen[1] and seen[2] == {"a": [1]}
+
+
 def test_custom_filters_are_named_for_the_core_to_skip() -> None:
     # crates/dictwalk-corpus's codec::CUSTOM_FILTER_CALL is "$corpus_": the core skips such cases.
     assert CUSTOM_FILTERS and all(name.startswith("corpus_") for name in CUSTOM_FILTERS)

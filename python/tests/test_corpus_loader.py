@@ -110,3 +110,19 @@ def test_the_snapshot_of_a_plain_document_sees_every_change() -> None:
     doc = {"a": shared, "b": shared}
     assert corpus._plain_snapshot(doc) is None
     assert corpus.Snapshot(doc).containers == [doc, shared]
+
+
+@pytest.mark.parametrize(
+    ("path", "args", "names"),
+    [
+        ("a[?.|$corpus_clear($$root.a)]", {}, ["corpus_clear"]),
+        ("a", {"value": "$corpus_grow(1)|$corpus_drop"}, ["corpus_drop", "corpus_grow"]),
+        ("a", {"value": {"x": ["$corpus_clear"]}}, ["corpus_clear"]),
+        ("a", {"default": None, "strict": True, "value": 7}, []),
+        ("a|$corpus_unknown", {}, []),
+    ],
+)
+def test_the_custom_filters_of_a_case_are_found_in_its_path_and_arguments(
+    path: str, args: dict[str, Any], names: list[str]
+) -> None:
+    assert corpus.custom_filters_of({"path": path, "args": args}) == names

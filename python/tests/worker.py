@@ -20,7 +20,8 @@ every line:
   ``{"id": ..., "outcome": <corpus.run_case>}``.
 - A group of requests on one document, ``{"doc": <doc>, "group": [{"id", "op", "path",
   "args"}, ...]}``, is answered as the requests it stands for, each with its own copy of the
-  document: one reply line per request, in order, each flushed as it is written (the caller
+  document (or, for a read, the copy that the read before it left unchanged: ``corpus.Group``):
+  one reply line per request, in order, each flushed as it is written (the caller
   awaits each reply with a timeout, and a backend that kills the process, as 2.6.0 does with a
   PanicException or a segfault, must not take the replies before it along). The document is
   sent and parsed once.
@@ -44,11 +45,13 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
-from corpus import OPERATIONS, CorpusError, run_case  # noqa: E402 (needs the sys.path entry above)
+from corpus import OPERATIONS, CorpusError, Group, run_case  # noqa: E402 (needs the sys.path entry above)
 
 APIS = ("python", "rust", "legacy")
 # The path may be any value (a str, or what corpus.py's codec decodes into a wrong argument).
 _REQUEST_FIELDS = {"id": str, "op": str, "args": dict}
+# ``json.dumps`` with an argument builds a new encoder at every call; every reply shares this one.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def load_api(api: str) -> tuple[Any, dict[str, Any]]:
@@ -114,18 +117,19 @@ def serve(api: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         if "group" not in message:
             _answer(target, message, stdout)
             continue
+        group = Group()
         for request in message["group"]:
-            _answer(target, {**request, "doc": message["doc"]}, stdout)
+            _answer(target, {**request, "doc": message["doc"]}, stdout, group)
 
 
-def _answer(target: Any, request: dict[str, Any], stdout: TextIO) -> None:
+def _answer(target: Any, request: dict[str, Any], stdout: TextIO, group: Group | None = None) -> None:
     """Run one request and write its reply (an outcome, or what is wrong with the request)."""
     problem = _check(request)
     if problem is not None:
         _reply(stdout, {"id": request.get("id"), "protocol_error": problem})
         return
     try:
-        outcome = run_case(target, request)
+        outcome = run_case(target, request, group)
     except CorpusError as exc:
         _reply(stdout, {"id": request["id"], "protocol_error": _one_line(str(exc))})
         return
@@ -173,7 +177,7 @@ def _check(request: dict[str, Any]) -> str | None:
 
 def _reply(stdout: TextIO, message: dict[str, Any]) -> None:
     try:
-        line = json.dumps(message, ensure_ascii=False)
+        line = _encode(message)
     except (RecursionError, ValueError, TypeError) as exc:
         line = _replacement(message, f"the outcome cannot be written as JSON: {exc}")
     try:
