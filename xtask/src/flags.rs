@@ -25,6 +25,8 @@ pub mod defaults {
     pub const COMPATIBILITY: &str = "pypi";
     /// `--thresholds`: the benchmark gate's thresholds and targets.
     pub const THRESHOLDS: &str = "benches/gate.toml";
+    /// `--index`: where `publish` uploads: PyPI's upload URL.
+    pub const INDEX: &str = "https://upload.pypi.org/legacy/";
     /// `--timeout`: how long a parity worker may take to answer one case.
     pub const TIMEOUT: Seconds = Seconds(std::time::Duration::from_secs(10));
 }
@@ -121,6 +123,7 @@ pub enum Subcommand {
     Drift(Drift),
     Version(Version),
     Gate(Gate),
+    Publish(Publish),
 }
 
 impl Subcommand {
@@ -135,6 +138,7 @@ impl Subcommand {
             Subcommand::Drift(_) => "drift",
             Subcommand::Version(_) => "version",
             Subcommand::Gate(_) => "gate",
+            Subcommand::Publish(_) => "publish",
         }
     }
 }
@@ -554,6 +558,63 @@ pub struct Gate {
     /// refused.
     #[arg(long, value_name = "REF", value_parser = gate_baseline)]
     pub baseline: Option<String>,
+}
+
+/// Upload the distributions the gate judged, and only those, then install them back.
+///
+/// Refuses (exit 1, uploading nothing), naming each reason, unless all of these hold:
+///   - <reports-dir>/gate.json says GO, is finished, and was made for this commit (HEAD) on a
+///     clean tree;
+///   - the `dictwalk-*` files in --wheel-dir are exactly the files gate.json names, byte for
+///     byte (sha256), and none of them is on the index already with other bytes;
+///   - the working tree is clean, Cargo.toml, pyproject.toml and _version.py agree with each
+///     other and with gate.json, and when HEAD is tagged `v*` (or $GITHUB_REF is a tag), the tag
+///     is the version (`v3.0.0a1` or `v3.0.0-alpha.1`).
+///
+/// Then `uv publish` (the dev venv's, pinned) uploads every wheel and the sdist in one command
+/// with --check-url, so that a re-run skips the files already there byte-identical and fails on
+/// a file of the same name with other bytes. Credentials come from the environment and are
+/// passed to uv through it: UV_PUBLISH_TOKEN (or UV_PUBLISH_USERNAME and UV_PUBLISH_PASSWORD),
+/// or --trusted-publishing in CI. They are never printed nor written.
+///
+/// After the upload, `dictwalk==VERSION` is installed from the index into two fresh venvs
+/// under target/publish-verify/, one that may only take the native wheel (expecting the rust
+/// backend) and one that may only take the pure wheel (expecting python), and the smoke query
+/// of `cargo xtask wheels` runs in each.
+///
+/// <reports-dir>/publish.json and publish.md say what was uploaded, skipped and verified, and
+/// from which gate report; an upload that stopped midway still writes them, with what is known
+/// to be on the index. --dry-run does every check, needs no credentials, and prints what would
+/// be uploaded (stdout: `upload<TAB>file` or `skip<TAB>file`), writing no report.
+///
+/// A missing credential, a malformed --index, an index that cannot be reached or answers
+/// with an error: one line naming it, exit 2.
+#[derive(Debug, Args)]
+#[command(after_help = EXIT_CODES, verbatim_doc_comment)]
+pub struct Publish {
+    /// The upload URL (PyPI's by default; e.g. a private index, TestPyPI's
+    /// https://test.pypi.org/legacy/, or a local pypiserver http://127.0.0.1:8080/).
+    #[arg(long, value_name = "URL", default_value = defaults::INDEX)]
+    pub index: String,
+    /// The index's simple API, which finds the files already there and serves the verify
+    /// installs; by default PyPI's (or TestPyPI's) for their upload URLs, else <index>/simple/.
+    #[arg(long, value_name = "URL")]
+    pub check_url: Option<String>,
+    /// Where gate.json is read and publish.{json,md} are written, relative to the project root.
+    #[arg(long, value_name = "DIR", default_value = defaults::REPORTS_DIR)]
+    pub reports_dir: PathBuf,
+    /// Where the distributions the gate judged are, relative to the project root.
+    #[arg(long, value_name = "DIR", default_value = defaults::WHEEL_DIR)]
+    pub wheel_dir: PathBuf,
+    /// Do every check and show what would be uploaded; upload nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Authenticate with trusted publishing (GitHub Actions' OIDC token) instead of a token.
+    #[arg(long)]
+    pub trusted_publishing: bool,
+    /// Skip the installs from the index after the upload.
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 /// Set the release version everywhere, or check that every place agrees.

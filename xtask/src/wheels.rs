@@ -26,7 +26,7 @@ const SMOKE_DIR: &str = "target/wheels-smoke";
 /// smoke_check.py <backend> <version>`: imports the installed package (never the checkout: `-I`
 /// keeps the script's directory, the working directory and PYTHONPATH off sys.path), prints one
 /// line per check, and exits 1 when any failed.
-const SMOKE: &str = r#"
+pub const SMOKE: &str = r#"
 import importlib.util
 import sys
 

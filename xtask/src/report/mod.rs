@@ -27,6 +27,8 @@ pub mod schema {
     pub const GATE: u32 = 1;
     /// `reports/bench.json`.
     pub const BENCH: u32 = 1;
+    /// `reports/publish.json`.
+    pub const PUBLISH: u32 = 1;
 }
 
 /// Renders a report model `R` in one format.
