@@ -447,3 +447,38 @@ fn an_index_that_is_down_could_not_run_with_one_clear_line() -> anyhow::Result<(
     );
     Ok(())
 }
+
+#[test]
+fn an_index_that_rejects_the_second_file_is_reported_and_a_rerun_completes_the_set(
+) -> anyhow::Result<()> {
+    let world = World::new()?;
+    let ctx = world.context(false)?;
+    // A folder where the second file (by name) would go: pypiserver refuses its upload as
+    // a file that exists, and lists nothing for it.
+    let pure = format!("dictwalk-{}-py3-none-any.whl", world.version);
+    let blocker = world.server.data.join(&pure);
+    fs::create_dir(&blocker)?;
+    let first = world.publish(&ctx)?;
+    assert_eq!(first.status, Status::Failed, "{first:?}");
+    let report = world.report()?;
+    let outcomes = outcomes(&report);
+    assert!(outcomes[0].starts_with("uploaded"), "{outcomes:?}");
+    assert!(outcomes[1].starts_with("missing"), "{outcomes:?}");
+    assert!(
+        first
+            .reasons
+            .iter()
+            .any(|r| r.contains(&format!("{pure} is not on the index after the upload"))),
+        "{first:?}"
+    );
+
+    fs::remove_dir(&blocker)?;
+    let again = world.publish(&ctx)?;
+    assert_eq!(again.status, Status::Passed, "{again:?}");
+    let report = world.report()?;
+    let outcomes = super::tests::outcomes(&report);
+    assert!(outcomes[0].starts_with("skipped"), "{outcomes:?}");
+    assert!(outcomes[1].starts_with("uploaded"), "{outcomes:?}");
+    assert_eq!(world.server.files()?.len(), 3);
+    Ok(())
+}
