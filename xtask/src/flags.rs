@@ -21,8 +21,9 @@ pub mod defaults {
     pub const WHEEL_DIR: &str = "target/wheels";
     /// `--corpus`: the parity corpus.
     pub const CORPUS: &str = "parity/cases";
-    /// `--compatibility`: the lowest tag the native binary allows that PyPI accepts.
-    pub const COMPATIBILITY: &str = "pypi";
+    /// `--compatibility`: manylinux2014 (`manylinux_2_17`), which pip accepts on Ubuntu 20.04,
+    /// Debian 11, RHEL 8 and Amazon Linux 2; maturin links against that glibc through zig.
+    pub const COMPATIBILITY: &str = "manylinux2014";
     /// `--thresholds`: the benchmark gate's thresholds and targets.
     pub const THRESHOLDS: &str = "benches/gate.toml";
     /// `--index`: where `publish` uploads: PyPI's upload URL.
@@ -439,9 +440,11 @@ fn baseline_name(name: &str) -> Result<String, String> {
 ///
 ///   - the sdist and the pure wheel (`py3-none-any`, the reference backend, no native code) with
 ///     `uv build`; the wheel is built from the sdist, so a broken sdist fails here;
-///   - the native wheel (abi3) with `maturin build --release --compatibility pypi --auditwheel
-///     check`: a manylinux/musllinux tag PyPI accepts, and a failure when the extension links a
-///     library outside the policy. The tag chosen is printed.
+///   - the native wheel (abi3) with `maturin build --release --compatibility manylinux2014
+///     --auditwheel check`, on Linux with `--zig` (the `ziglang` package pinned in the dev venv)
+///     so that it links against glibc 2.17 whatever the host's glibc is; then `auditwheel show`
+///     must find it consistent with a `manylinux_2_17` tag (or older) and `abi3audit --strict`
+///     must find no symbol beyond the abi3 promise of Python 3.10. The tag chosen is printed.
 ///
 /// stdout lists the three files, one per line: `family<TAB>path<TAB>tag`.
 ///
@@ -458,8 +461,8 @@ pub struct Wheels {
     /// Where to put the distributions, relative to the project root.
     #[arg(long, value_name = "DIR", default_value = defaults::WHEEL_DIR, alias = "out")]
     pub wheel_dir: PathBuf,
-    /// The tag policy passed to `maturin build --compatibility` (e.g. `manylinux2014`,
-    /// `manylinux_2_28`, `musllinux_1_2`, `pypi`: the lowest tag the binary allows that PyPI
+    /// The tag policy passed to `maturin build --compatibility` (e.g. `manylinux2014`, the
+    /// default, `manylinux_2_28`, `musllinux_1_2`, `pypi`: the lowest tag the binary allows that PyPI
     /// accepts).
     #[arg(long, value_name = "POLICY", default_value = defaults::COMPATIBILITY)]
     pub compatibility: String,
@@ -777,7 +780,7 @@ mod tests {
             anyhow::bail!("not parsed as wheels");
         };
         assert_eq!(wheels.wheel_dir, PathBuf::from(defaults::WHEEL_DIR));
-        assert_eq!(wheels.compatibility, "pypi");
+        assert_eq!(wheels.compatibility, "manylinux2014");
         let flags = Xtask::try_parse_from(["xtask", "drift", "--no-build", "--wheel-dir", "dist"])?;
         let Subcommand::Drift(drift) = flags.subcommand else {
             anyhow::bail!("not parsed as drift");

@@ -286,7 +286,7 @@ mod tests {
             root: dir.to_path_buf(),
             reports_dir: dir.join("reports"),
             wheel_dir: dir.join("wheels"),
-            compatibility: "pypi".into(),
+            compatibility: "manylinux2014".into(),
             baseline: None,
         }
     }
