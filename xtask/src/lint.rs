@@ -60,4 +60,5 @@ pub fn check(sh: &Shell, venv: &Venv, fix: bool, steps: &mut Steps) {
     }
     // mypy takes its files and settings from `[tool.mypy]` in pyproject.toml.
     steps.run("mypy", cmd!(sh, "{mypy}"), judge_exit_code);
+    crate::workflows::check(sh, venv, steps);
 }

@@ -26,6 +26,7 @@ mod testing;
 mod tidy;
 mod version;
 mod wheels;
+mod workflows;
 
 use std::{path::PathBuf, process::ExitCode};
 
