@@ -535,7 +535,10 @@ pub struct Drift {
 /// A check whose input did not pass is not run. Sets up everything it needs (.venv, the
 /// backends' venvs under .venvs/), so it runs on a fresh clone with only Rust and python3.
 ///
-/// <reports-dir>/gate.json (schema_version, verdict, reasons, checks) and gate.md are written
+/// <reports-dir>/gate.json (schema_version, verdict, reasons, checks; the distributions judged,
+/// each file name and sha256, which `cargo xtask publish` holds the upload to; whether the tree
+/// was dirty; an environment block with a readable time and the rustc, maturin, uv and Python
+/// versions) and gate.md are written
 /// atomically. When the run starts, every report a check will rewrite is set aside into
 /// <reports-dir>/not-current/ and the gate report is replaced by a NO-GO saying the gate has
 /// not finished, so an interrupted run leaves neither a GO nor a stale "pass" where readers
