@@ -218,6 +218,24 @@ pub fn publish(ctx: &Context<'_>, venv: &Venv) -> anyhow::Result<Conclusion> {
         gate_shown,
     );
     report.commit = gate.commit.clone();
+    // What is known before the upload, in place until the run replaces it: an interrupted
+    // upload leaves this report, which says what was on the index and what was pending.
+    report.status = Status::CouldNotRun;
+    report.summary = "unfinished: the upload is running, or it was interrupted".into();
+    report.files = locals
+        .iter()
+        .map(|local| File {
+            file: local.file.clone(),
+            sha256: local.sha256.clone(),
+            outcome: if before.contains_key(&local.file) {
+                Outcome::Skipped
+            } else {
+                Outcome::Pending
+            },
+        })
+        .collect();
+    write_report(ctx, &report, false)?;
+    report.status = Status::NotRun;
     let uploaded = upload(ctx, venv, &locals);
     let after = index::listing(ctx.sh, venv, &ctx.index);
     report.files = outcomes(&locals, &before, after.as_ref().ok());
@@ -266,19 +284,28 @@ pub fn publish(ctx: &Context<'_>, venv: &Venv) -> anyhow::Result<Conclusion> {
             _ => "",
         }
     );
-    let summary = step_summary(ctx.sh.var_os("GITHUB_STEP_SUMMARY"));
-    let written = publish_json_and_markdown(
-        "publish",
-        &ctx.reports_dir,
-        [report::JSON, report::MARKDOWN],
-        &report,
-        &MarkdownEmitter,
-        summary.as_deref(),
-    )?;
+    let written = write_report(ctx, &report, true)?;
     let shown: Vec<String> = written.iter().map(|p| shown(&ctx.root, p)).collect();
     Ok(
         Conclusion::new(status, format!("{} ({})", report.summary, shown.join(", ")))
             .with_reasons(report.reasons),
+    )
+}
+
+/// publish.json and publish.md; a `finished` report also goes to CI's step summary.
+fn write_report(
+    ctx: &Context<'_>,
+    report: &Report,
+    finished: bool,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let summary = step_summary(ctx.sh.var_os("GITHUB_STEP_SUMMARY")).filter(|_| finished);
+    publish_json_and_markdown(
+        "publish",
+        &ctx.reports_dir,
+        [report::JSON, report::MARKDOWN],
+        report,
+        &MarkdownEmitter,
+        summary.as_deref(),
     )
 }
 

@@ -28,6 +28,9 @@ pub enum Outcome {
     Missing,
     /// Unknown: the index could not be asked after the upload.
     Unknown,
+    /// Not on the index when the upload started; the report saying so is the one an
+    /// interrupted upload leaves.
+    Pending,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

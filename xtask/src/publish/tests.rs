@@ -482,3 +482,20 @@ fn an_index_that_rejects_the_second_file_is_reported_and_a_rerun_completes_the_s
     assert_eq!(world.server.files()?.len(), 3);
     Ok(())
 }
+
+#[test]
+fn a_dry_run_checks_everything_and_uploads_nothing() -> anyhow::Result<()> {
+    let world = World::new()?;
+    let mut ctx = world.context(false)?;
+    ctx.dry_run = true;
+    // No credentials needed, none given.
+    let conclusion = publish(&ctx, &world.venv)?;
+    assert_eq!(conclusion.status, Status::Passed, "{conclusion:?}");
+    assert!(
+        conclusion.summary.contains("would upload 3 of 3 files"),
+        "{conclusion:?}"
+    );
+    assert_eq!(world.server.files()?, Vec::<String>::new());
+    assert!(!world.reports.join(report::JSON).exists());
+    Ok(())
+}
