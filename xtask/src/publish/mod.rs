@@ -145,7 +145,11 @@ struct Local {
 pub fn publish(ctx: &Context<'_>, venv: &Venv) -> anyhow::Result<Conclusion> {
     let gate_path = ctx.reports_dir.join("gate.json");
     let gate_shown = shown(&ctx.root, &gate_path);
-    let gate = read_gate(&gate_path, &gate_shown)?;
+    let Some(gate) = read_gate(&gate_path, &gate_shown)? else {
+        return Ok(refusal(vec![format!(
+            "{gate_shown} does not exist: run `cargo xtask gate` first"
+        )]));
+    };
     let sources = read_sources(&ctx.root)?;
     let locals = locals(&ctx.wheel_dir)?;
     let judged: Vec<provenance::Distribution> = locals
@@ -317,14 +321,12 @@ fn refusal(reasons: Vec<String>) -> Conclusion {
     .with_reasons(reasons)
 }
 
-/// gate.json, or one line naming it: missing is a refusal the caller can act on (run the
-/// gate), so it is an error too, but worded as one.
-fn read_gate(path: &Path, shown: &str) -> anyhow::Result<gate::Report> {
+/// gate.json; `None` when there is none (a refusal: no gate said GO), and an error of one line
+/// naming it when it cannot be read as a gate report.
+fn read_gate(path: &Path, shown: &str) -> anyhow::Result<Option<gate::Report>> {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            bail!("{shown} does not exist: run `cargo xtask gate` first")
-        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(err).with_context(|| format!("read {shown}")),
     };
     let report: gate::Report = serde_json::from_slice(&bytes)
@@ -336,7 +338,7 @@ fn read_gate(path: &Path, shown: &str) -> anyhow::Result<gate::Report> {
             crate::report::schema::GATE
         );
     }
-    Ok(report)
+    Ok(Some(report))
 }
 
 /// The versions the sources state (pyproject.toml's first).
