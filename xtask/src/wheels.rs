@@ -343,7 +343,7 @@ fn scenario(
     installs: &[(&Path, bool, &str)],
     version: &str,
 ) -> Conclusion {
-    let python = dir.join("bin/python");
+    let python = python::venv_bin(dir, "python");
     let base = dev.python();
     if let Err(err) = exec::run("smoke venv", cmd!(sh, "{base} -m venv --clear {dir}")) {
         return Conclusion::new(Status::CouldNotRun, format!("{err:#}"));
