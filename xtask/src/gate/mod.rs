@@ -79,8 +79,7 @@ impl flags::Gate {
         let version = project_version(&ctx.root);
         let commit = commit(sh);
         let dirty = provenance::dirty(sh);
-        let environment = provenance::environment(sh, now());
-        gate(&ctx, &CHECKS, version, commit, dirty, environment)
+        gate(&ctx, &CHECKS, version, commit, dirty)
     }
 }
 
@@ -92,12 +91,16 @@ fn gate(
     version: String,
     commit: Option<String>,
     dirty: Option<bool>,
-    environment: provenance::Environment,
 ) -> anyhow::Result<Conclusion> {
     for check in table {
         set_aside(&ctx.reports_dir, check.reports)?;
     }
-    let placeholder = Report::placeholder(version, commit, dirty, environment, now());
+    let started = now();
+    let environment = provenance::Environment {
+        generated_at: provenance::utc_text(started),
+        ..provenance::Environment::default()
+    };
+    let placeholder = Report::placeholder(version, commit, dirty, environment, started);
     write_reports(ctx, &placeholder, false)?;
 
     let checks = run_checks(ctx, table);
@@ -122,10 +125,9 @@ fn gate(
         checks,
         distributions,
         generated_at_unix: finished_at,
-        environment: provenance::Environment {
-            generated_at: provenance::utc_text(finished_at),
-            ..placeholder.environment.clone()
-        },
+        // The toolchain as the checks left it: on a fresh clone the dev venv, with maturin, uv
+        // and its Python, exists only once the wheels check has made it.
+        environment: provenance::environment(ctx.sh, finished_at),
         ..placeholder
     };
     let written = write_reports(ctx, &report, true)?;
@@ -501,7 +503,6 @@ mod tests {
             "3.0.0a1".into(),
             Some("abc".into()),
             Some(false),
-            provenance::Environment::default(),
         )?;
 
         let (during, stale) = SEEN
