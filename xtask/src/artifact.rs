@@ -338,6 +338,29 @@ fn read_wheel(located: &Located, bytes: &[u8]) -> Result<(Contents, Vec<Finding>
     Ok((contents, findings))
 }
 
+/// The newest glibc a native Linux wheel may need: manylinux2014's (`manylinux_2_17`).
+pub const PORTABLE_GLIBC: (u32, u32) = (2, 17);
+
+/// The Python tag of the one abi3 wheel: the oldest Python the project supports.
+const ABI3_PYTHON: &str = "cp310";
+
+/// The glibc a `manylinux_X_Y_arch` platform tag needs (the legacy aliases `manylinux1`,
+/// `manylinux2010` and `manylinux2014` are at most 2.17); `None` for other platforms.
+pub fn manylinux_glibc(platform: &str) -> Option<(u32, u32)> {
+    if let Some(rest) = platform.strip_prefix("manylinux_") {
+        let mut parts = rest.split('_');
+        return Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?));
+    }
+    [
+        ("manylinux2014_", (2, 17)),
+        ("manylinux2010_", (2, 12)),
+        ("manylinux1_", (2, 5)),
+    ]
+    .into_iter()
+    .find(|(prefix, _)| platform.starts_with(prefix))
+    .map(|(_, glibc)| glibc)
+}
+
 /// The WHEEL file agrees with the file name's tags, and each family has its expected kind of tag.
 fn check_wheel_file(located: &Located, text: &str) -> Vec<Finding> {
     let finding = |message: String| Finding::new(Check::Artifact, &located.file, message);
@@ -373,6 +396,23 @@ fn check_wheel_file(located: &Located, text: &str) -> Vec<Finding> {
                 findings.push(finding(format!(
                     "the native wheel should be abi3 (one wheel for every Python >= 3.10), not {}",
                     name.abi
+                )));
+            }
+            for platform in name.platform.split('.') {
+                if let Some(glibc) = manylinux_glibc(platform).filter(|g| *g > PORTABLE_GLIBC) {
+                    findings.push(finding(format!(
+                        "platform tag {platform} needs glibc {}.{}: pip refuses it on Linux \
+                         distributions older than that (Ubuntu 20.04, Debian 11, RHEL 8, Amazon \
+                         Linux 2); the portable baseline is manylinux_{}_{} (manylinux2014)",
+                        glibc.0, glibc.1, PORTABLE_GLIBC.0, PORTABLE_GLIBC.1
+                    )));
+                }
+            }
+            if name.abi == "abi3" && name.python != ABI3_PYTHON {
+                findings.push(finding(format!(
+                    "the native wheel claims abi3 from {}, but dictwalk supports Python 3.10 \
+                     and later: its abi3 tag should be {ABI3_PYTHON}",
+                    name.python
                 )));
             }
             if name.platform.starts_with("linux_") {
@@ -555,6 +595,9 @@ mod tests {
 
     #[test]
     fn wheel_names() {
+        assert_eq!(manylinux_glibc("manylinux_2_34_x86_64"), Some((2, 34)));
+        assert_eq!(manylinux_glibc("manylinux2014_aarch64"), Some((2, 17)));
+        assert_eq!(manylinux_glibc("macosx_11_0_arm64"), None);
         let native = WheelName::parse("dictwalk-3.0.0a1-cp310-abi3-manylinux_2_34_x86_64.whl");
         let native = native.expect("parses");
         assert_eq!(native.version, "3.0.0a1");

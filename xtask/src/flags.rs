@@ -21,10 +21,13 @@ pub mod defaults {
     pub const WHEEL_DIR: &str = "target/wheels";
     /// `--corpus`: the parity corpus.
     pub const CORPUS: &str = "parity/cases";
-    /// `--compatibility`: the lowest tag the native binary allows that PyPI accepts.
-    pub const COMPATIBILITY: &str = "pypi";
+    /// `--compatibility`: manylinux2014 (`manylinux_2_17`), which pip accepts on Ubuntu 20.04,
+    /// Debian 11, RHEL 8 and Amazon Linux 2; maturin links against that glibc through zig.
+    pub const COMPATIBILITY: &str = "manylinux2014";
     /// `--thresholds`: the benchmark gate's thresholds and targets.
     pub const THRESHOLDS: &str = "benches/gate.toml";
+    /// `--index`: where `publish` uploads: PyPI's upload URL.
+    pub const INDEX: &str = "https://upload.pypi.org/legacy/";
     /// `--timeout`: how long a parity worker may take to answer one case.
     pub const TIMEOUT: Seconds = Seconds(std::time::Duration::from_secs(10));
 }
@@ -121,6 +124,7 @@ pub enum Subcommand {
     Drift(Drift),
     Version(Version),
     Gate(Gate),
+    Publish(Publish),
 }
 
 impl Subcommand {
@@ -135,6 +139,7 @@ impl Subcommand {
             Subcommand::Drift(_) => "drift",
             Subcommand::Version(_) => "version",
             Subcommand::Gate(_) => "gate",
+            Subcommand::Publish(_) => "publish",
         }
     }
 }
@@ -439,9 +444,11 @@ fn baseline_name(name: &str) -> Result<String, String> {
 ///
 ///   - the sdist and the pure wheel (`py3-none-any`, the reference backend, no native code) with
 ///     `uv build`; the wheel is built from the sdist, so a broken sdist fails here;
-///   - the native wheel (abi3) with `maturin build --release --compatibility pypi --auditwheel
-///     check`: a manylinux/musllinux tag PyPI accepts, and a failure when the extension links a
-///     library outside the policy. The tag chosen is printed.
+///   - the native wheel (abi3) with `maturin build --release --compatibility manylinux2014
+///     --auditwheel check`, on Linux with `--zig` (the `ziglang` package pinned in the dev venv)
+///     so that it links against glibc 2.17 whatever the host's glibc is; then `auditwheel show`
+///     must find it consistent with a `manylinux_2_17` tag (or older) and `abi3audit --strict`
+///     must find no symbol beyond the abi3 promise of Python 3.10. The tag chosen is printed.
 ///
 /// stdout lists the three files, one per line: `family<TAB>path<TAB>tag`.
 ///
@@ -458,8 +465,8 @@ pub struct Wheels {
     /// Where to put the distributions, relative to the project root.
     #[arg(long, value_name = "DIR", default_value = defaults::WHEEL_DIR, alias = "out")]
     pub wheel_dir: PathBuf,
-    /// The tag policy passed to `maturin build --compatibility` (e.g. `manylinux2014`,
-    /// `manylinux_2_28`, `musllinux_1_2`, `pypi`: the lowest tag the binary allows that PyPI
+    /// The tag policy passed to `maturin build --compatibility` (e.g. `manylinux2014`, the
+    /// default, `manylinux_2_28`, `musllinux_1_2`, `pypi`: the lowest tag the binary allows that PyPI
     /// accepts).
     #[arg(long, value_name = "POLICY", default_value = defaults::COMPATIBILITY)]
     pub compatibility: String,
@@ -532,7 +539,10 @@ pub struct Drift {
 /// A check whose input did not pass is not run. Sets up everything it needs (.venv, the
 /// backends' venvs under .venvs/), so it runs on a fresh clone with only Rust and python3.
 ///
-/// <reports-dir>/gate.json (schema_version, verdict, reasons, checks) and gate.md are written
+/// <reports-dir>/gate.json (schema_version, verdict, reasons, checks; the distributions judged,
+/// each file name and sha256, which `cargo xtask publish` holds the upload to; whether the tree
+/// was dirty; an environment block with a readable time and the rustc, maturin, uv and Python
+/// versions) and gate.md are written
 /// atomically. When the run starts, every report a check will rewrite is set aside into
 /// <reports-dir>/not-current/ and the gate report is replaced by a NO-GO saying the gate has
 /// not finished, so an interrupted run leaves neither a GO nor a stale "pass" where readers
@@ -558,6 +568,63 @@ pub struct Gate {
     /// refused.
     #[arg(long, value_name = "REF", value_parser = gate_baseline)]
     pub baseline: Option<String>,
+}
+
+/// Upload the distributions the gate judged, and only those, then install them back.
+///
+/// Refuses (exit 1, uploading nothing), naming each reason, unless all of these hold:
+///   - <reports-dir>/gate.json says GO, is finished, and was made for this commit (HEAD) on a
+///     clean tree;
+///   - the `dictwalk-*` files in --wheel-dir are exactly the files gate.json names, byte for
+///     byte (sha256), and none of them is on the index already with other bytes;
+///   - the working tree is clean, Cargo.toml, pyproject.toml and _version.py agree with each
+///     other and with gate.json, and when HEAD is tagged `v*` (or $GITHUB_REF is a tag), the tag
+///     is the version (`v3.0.0a1` or `v3.0.0-alpha.1`).
+///
+/// Then `uv publish` (the dev venv's, pinned) uploads every wheel and the sdist in one command
+/// with --check-url, so that a re-run skips the files already there byte-identical and fails on
+/// a file of the same name with other bytes. Credentials come from the environment and are
+/// passed to uv through it: UV_PUBLISH_TOKEN (or UV_PUBLISH_USERNAME and UV_PUBLISH_PASSWORD),
+/// or --trusted-publishing in CI. They are never printed nor written.
+///
+/// After the upload, `dictwalk==VERSION` is installed from the index into two fresh venvs
+/// under target/publish-verify/, one that may only take the native wheel (expecting the rust
+/// backend) and one that may only take the pure wheel (expecting python), and the smoke query
+/// of `cargo xtask wheels` runs in each.
+///
+/// <reports-dir>/publish.json and publish.md say what was uploaded, skipped and verified, and
+/// from which gate report; an upload that stopped midway still writes them, with what is known
+/// to be on the index. --dry-run does every check, needs no credentials, and prints what would
+/// be uploaded (stdout: `upload<TAB>file` or `skip<TAB>file`), writing no report.
+///
+/// A missing credential, a malformed --index, an index that cannot be reached or answers
+/// with an error: one line naming it, exit 2.
+#[derive(Debug, Args)]
+#[command(after_help = EXIT_CODES, verbatim_doc_comment)]
+pub struct Publish {
+    /// The upload URL (PyPI's by default; e.g. a private index, TestPyPI's
+    /// https://test.pypi.org/legacy/, or a local pypiserver http://127.0.0.1:8080/).
+    #[arg(long, value_name = "URL", default_value = defaults::INDEX)]
+    pub index: String,
+    /// The index's simple API, which finds the files already there and serves the verify
+    /// installs; by default PyPI's (or TestPyPI's) for their upload URLs, else <index>/simple/.
+    #[arg(long, value_name = "URL")]
+    pub check_url: Option<String>,
+    /// Where gate.json is read and publish.{json,md} are written, relative to the project root.
+    #[arg(long, value_name = "DIR", default_value = defaults::REPORTS_DIR)]
+    pub reports_dir: PathBuf,
+    /// Where the distributions the gate judged are, relative to the project root.
+    #[arg(long, value_name = "DIR", default_value = defaults::WHEEL_DIR)]
+    pub wheel_dir: PathBuf,
+    /// Do every check and show what would be uploaded; upload nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Authenticate with trusted publishing (GitHub Actions' OIDC token) instead of a token.
+    #[arg(long)]
+    pub trusted_publishing: bool,
+    /// Skip the installs from the index after the upload.
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 /// Set the release version everywhere, or check that every place agrees.
@@ -720,7 +787,7 @@ mod tests {
             anyhow::bail!("not parsed as wheels");
         };
         assert_eq!(wheels.wheel_dir, PathBuf::from(defaults::WHEEL_DIR));
-        assert_eq!(wheels.compatibility, "pypi");
+        assert_eq!(wheels.compatibility, "manylinux2014");
         let flags = Xtask::try_parse_from(["xtask", "drift", "--no-build", "--wheel-dir", "dist"])?;
         let Subcommand::Drift(drift) = flags.subcommand else {
             anyhow::bail!("not parsed as drift");

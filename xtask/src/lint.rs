@@ -88,4 +88,5 @@ pub fn check(sh: &Shell, venv: &Venv, fix: bool, native: Status, steps: &mut Ste
             ),
         ),
     }
+    crate::workflows::check(sh, venv, steps);
 }

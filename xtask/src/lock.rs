@@ -40,7 +40,9 @@ fn needed(command: &Subcommand) -> bool {
         | Subcommand::Bench(_)
         | Subcommand::Wheels(_)
         | Subcommand::Drift(_)
-        | Subcommand::Gate(_) => true,
+        | Subcommand::Gate(_)
+        // Reads target/wheels and reports/, writes reports/ and its verify venvs.
+        | Subcommand::Publish(_) => true,
         // Setting the version rewrites the sources that the others build from; `--check` only
         // reads them.
         Subcommand::Version(version) => !version.check,

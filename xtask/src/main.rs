@@ -13,6 +13,7 @@ mod lint;
 mod lock;
 mod metadata;
 mod parity;
+mod publish;
 mod python;
 mod report;
 mod status;
@@ -25,6 +26,7 @@ mod testing;
 mod tidy;
 mod version;
 mod wheels;
+mod workflows;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         Subcommand::Drift(cmd) => cmd.run(&sh),
         Subcommand::Version(cmd) => cmd.run(&sh),
         Subcommand::Gate(cmd) => cmd.run(&sh),
+        Subcommand::Publish(cmd) => cmd.run(&sh),
     });
     let status = status_of(&result);
     match &result {

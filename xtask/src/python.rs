@@ -174,11 +174,26 @@ impl Venv {
     /// An executable installed into the environment, by absolute path so that it does not depend
     /// on the working directory of the command.
     pub fn bin(&self, tool: &str) -> PathBuf {
-        self.dir.join("bin").join(tool)
+        venv_bin(&self.dir, tool)
     }
 
     pub fn python(&self) -> PathBuf {
         self.bin("python")
+    }
+}
+
+/// An executable of the virtual environment at `dir`: `bin/NAME` on Unix, `Scripts\NAME.exe`
+/// on Windows.
+pub fn venv_bin(dir: &Path, tool: &str) -> PathBuf {
+    venv_bin_for(dir, tool, cfg!(windows))
+}
+
+/// `venv_bin` for either platform, so that both layouts are tested everywhere.
+fn venv_bin_for(dir: &Path, tool: &str, windows: bool) -> PathBuf {
+    if windows {
+        dir.join("Scripts").join(format!("{tool}.exe"))
+    } else {
+        dir.join("bin").join(tool)
     }
 }
 
@@ -357,7 +372,7 @@ pub fn wheel_venv(
     wheel: &Located,
 ) -> anyhow::Result<PathBuf> {
     let dir = sh.current_dir().join(rel_dir);
-    let python = dir.join("bin").join("python");
+    let python = venv_bin(&dir, "python");
     let runs = cmd!(sh, "{python} -c pass")
         .quiet()
         .ignore_status()
@@ -502,6 +517,20 @@ mod tests {
         stamp.invalidate()?;
         assert!(!path.exists() && !stamp.is_current());
         Ok(())
+    }
+
+    #[test]
+    fn venv_executables_follow_the_platform_layout() {
+        let dir = Path::new("v");
+        assert_eq!(
+            venv_bin_for(dir, "python", false),
+            Path::new("v/bin/python")
+        );
+        assert_eq!(
+            venv_bin_for(dir, "python", true),
+            Path::new("v").join("Scripts").join("python.exe")
+        );
+        assert_eq!(venv_bin(dir, "uv"), venv_bin_for(dir, "uv", cfg!(windows)));
     }
 
     #[test]

@@ -26,7 +26,7 @@ const SMOKE_DIR: &str = "target/wheels-smoke";
 /// smoke_check.py <backend> <version>`: imports the installed package (never the checkout: `-I`
 /// keeps the script's directory, the working directory and PYTHONPATH off sys.path), prints one
 /// line per check, and exits 1 when any failed.
-const SMOKE: &str = r#"
+pub const SMOKE: &str = r#"
 import importlib.util
 import sys
 
@@ -157,15 +157,33 @@ pub fn build(
     )
     .context("build the sdist and the pure wheel with uv")?;
     let python = venv.python();
+    // On Linux, zig (`python3 -m ziglang`, found through the dev venv first on PATH) links
+    // the extension against the glibc of the tag asked for, not the host's.
+    let zig = cfg!(target_os = "linux").then_some("--zig");
+    let path = std::env::join_paths(
+        venv.python()
+            .parent()
+            .map(Path::to_path_buf)
+            .into_iter()
+            .chain(sh.var_os("PATH").iter().flat_map(std::env::split_paths)),
+    )
+    .context("put the dev venv on PATH")?;
     let native = crate::test::without_backend_warning(cmd!(
         sh,
-        "{maturin} build --release --out {staging} --interpreter {python} --compatibility {compatibility} --auditwheel check"
-    ));
+        "{maturin} build --release --out {staging} --interpreter {python} --compatibility {compatibility} --auditwheel check {zig...}"
+    ))
+    .env("PATH", path);
     exec::run("native wheel", native).context("build the native wheel with maturin")?;
 
-    let problems = artifact::incomplete(&artifact::locate(&staging)?, &staging);
+    let staged = artifact::locate(&staging)?;
+    let problems = artifact::incomplete(&staged, &staging);
     if !problems.is_empty() {
         bail!("the builds succeeded but: {}", problems.join("; "));
+    }
+    if cfg!(target_os = "linux") {
+        for native in staged.iter().filter(|l| l.family == Family::Native) {
+            audit_native(sh, venv, &native.path)?;
+        }
     }
     replace_distributions(&staging, out)?;
     let built = artifact::locate(out)?;
@@ -178,6 +196,57 @@ pub fn build(
         ));
     }
     Ok(built)
+}
+
+/// The newest glibc a portable Linux wheel may need: manylinux2014's.
+const MAX_GLIBC: (u32, u32) = (2, 17);
+
+/// Holds the native wheel to its promises: `auditwheel show` must find it consistent with a
+/// manylinux tag no newer than `MAX_GLIBC`, and `abi3audit --strict` must find every symbol
+/// within the stable ABI of the Python it claims.
+fn audit_native(sh: &Shell, venv: &Venv, wheel: &Path) -> anyhow::Result<()> {
+    let auditwheel = tool(venv, "auditwheel")?;
+    let shown = exec::capture("auditwheel show", cmd!(sh, "{auditwheel} show {wheel}"))
+        .context("inspect the native wheel with auditwheel")?;
+    let text = shown
+        .stdout
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    match consistent_glibc(&text) {
+        Some(glibc) if glibc <= MAX_GLIBC => term::info(format_args!(
+            "auditwheel: the native wheel needs glibc {}.{} at most",
+            glibc.0, glibc.1
+        )),
+        Some(glibc) => bail!(
+            "auditwheel: {} needs glibc {}.{}, newer than manylinux_{}_{}",
+            wheel.display(),
+            glibc.0,
+            glibc.1,
+            MAX_GLIBC.0,
+            MAX_GLIBC.1
+        ),
+        None => bail!(
+            "auditwheel show names no manylinux tag for {}: {text}",
+            wheel.display()
+        ),
+    }
+    let abi3audit = tool(venv, "abi3audit")?;
+    exec::run("abi3audit", cmd!(sh, "{abi3audit} --strict {wheel}"))
+        .context("abi3audit: the native wheel breaks its abi3 promise")?;
+    Ok(())
+}
+
+/// The glibc of the tag `auditwheel show` finds the wheel consistent with ("is consistent with
+/// the following platform tag: "manylinux_2_17_x86_64"").
+fn consistent_glibc(text: &str) -> Option<(u32, u32)> {
+    let after = text
+        .split("consistent with the following platform tag:")
+        .nth(1)?;
+    let tag = after.trim_start().trim_start_matches('"');
+    let rest = tag.strip_prefix("manylinux_")?;
+    let mut parts = rest.split('_');
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
 }
 
 /// Moves the distributions built in `staging` into `out` in place of the ones there, then
@@ -274,7 +343,7 @@ fn scenario(
     installs: &[(&Path, bool, &str)],
     version: &str,
 ) -> Conclusion {
-    let python = dir.join("bin/python");
+    let python = python::venv_bin(dir, "python");
     let base = dev.python();
     if let Err(err) = exec::run("smoke venv", cmd!(sh, "{base} -m venv --clear {dir}")) {
         return Conclusion::new(Status::CouldNotRun, format!("{err:#}"));
@@ -322,6 +391,21 @@ fn scenario(
 mod tests {
     use super::*;
     use crate::testing::file_names;
+
+    #[test]
+    fn the_glibc_comes_from_auditwheels_tag() {
+        let text =
+            "x.whl is consistent with the following platform tag: \"manylinux_2_17_x86_64\". \
+                    The wheel references";
+        assert_eq!(consistent_glibc(text), Some((2, 17)));
+        let newer = "is consistent with the following platform tag: \"manylinux_2_34_aarch64\".";
+        assert_eq!(consistent_glibc(newer), Some((2, 34)));
+        assert_eq!(
+            consistent_glibc("is consistent with the following platform tag: \"linux_x86_64\""),
+            None
+        );
+        assert_eq!(consistent_glibc("nothing"), None);
+    }
 
     #[test]
     fn a_complete_build_replaces_the_last_set_and_nothing_else() -> anyhow::Result<()> {

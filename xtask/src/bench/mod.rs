@@ -410,7 +410,7 @@ fn prepare(
     let bytes = fs::read(wheel).with_context(|| format!("read {}", wheel.display()))?;
     Ok(Ready {
         name,
-        python: dir.join("bin").join("python"),
+        python: crate::python::venv_bin(&dir, "python"),
         side: Side {
             asked: asked.to_owned(),
             commit,

@@ -117,7 +117,7 @@ pub fn probe(sh: &Shell, dev: &Venv, native_wheel: &Path) -> anyhow::Result<Snap
     let base = dev.python();
     exec::run("api venv", cmd!(sh, "{base} -m venv --clear {dir}"))
         .context("create the API probe's venv")?;
-    let python = dir.join("bin/python");
+    let python = crate::python::venv_bin(&dir, "python");
     let install = cmd!(
         sh,
         "{python} -m pip install --disable-pip-version-check --no-input --no-index --no-deps {native_wheel}"

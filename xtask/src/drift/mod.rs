@@ -2,7 +2,7 @@
 //! difference in metadata, package files, version and backend API.
 
 mod api;
-mod inject;
+pub(crate) mod inject;
 pub mod report;
 mod selftest;
 #[cfg(test)]

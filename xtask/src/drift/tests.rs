@@ -13,7 +13,7 @@ use super::{
 use crate::status::Status;
 
 const PURE_TAG: &str = "py3-none-any";
-const NATIVE_TAG: &str = "cp310-abi3-manylinux_2_34_x86_64";
+const NATIVE_TAG: &str = "cp310-abi3-manylinux_2_17_x86_64";
 
 fn metadata(content_type: &str) -> String {
     format!(
@@ -181,9 +181,43 @@ fn every_injection_is_found_and_named() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Renames the synthetic native wheel to carry `tag` (its WHEEL file says the same).
+fn retag_native(dir: &Path, tag: &str) -> anyhow::Result<()> {
+    let old = dir.join(format!("dictwalk-3.0.0a1-{NATIVE_TAG}.whl"));
+    edit_wheel(&old, true, |entries| {
+        let entry = entries.iter_mut().find(|e| e.name.ends_with("/WHEEL"));
+        let entry = entry.ok_or_else(|| anyhow::anyhow!("no WHEEL"))?;
+        entry.data = String::from_utf8_lossy(&entry.data)
+            .replace(NATIVE_TAG, tag)
+            .into_bytes();
+        Ok(())
+    })?;
+    fs::rename(&old, dir.join(format!("dictwalk-3.0.0a1-{tag}.whl")))?;
+    Ok(())
+}
+
+#[test]
+fn a_native_tag_beyond_manylinux_2_17_or_a_wrong_abi3_claim_is_drift() -> anyhow::Result<()> {
+    for (tag, expected) in [
+        ("cp310-abi3-manylinux_2_34_x86_64", "needs glibc 2.34"),
+        ("cp311-abi3-manylinux_2_17_x86_64", "claims abi3 from cp311"),
+    ] {
+        let dir = tempfile::tempdir()?;
+        synthetic(dir.path())?;
+        retag_native(dir.path(), tag)?;
+        let report = report_for(dir.path(), &sources())?;
+        let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
+        assert!(
+            messages.iter().any(|m| m.contains(expected)),
+            "{tag}: {messages:?}"
+        );
+    }
+    Ok(())
+}
+
 #[test]
 fn a_missing_family_is_never_no_drift() -> anyhow::Result<()> {
-    for lost in ["py3-none-any.whl", "manylinux_2_34_x86_64.whl", ".tar.gz"] {
+    for lost in ["py3-none-any.whl", "manylinux_2_17_x86_64.whl", ".tar.gz"] {
         let dir = tempfile::tempdir()?;
         synthetic(dir.path())?;
         for entry in fs::read_dir(dir.path())? {

@@ -13,6 +13,7 @@
 //! (`report::set_aside`) and the previous gate report is replaced by a NO-GO one saying the run
 //! has not finished, so an interrupted gate leaves neither a GO nor a stale "pass" behind.
 
+pub mod provenance;
 mod report;
 
 use std::{
@@ -77,7 +78,8 @@ impl flags::Gate {
         };
         let version = project_version(&ctx.root);
         let commit = commit(sh);
-        gate(&ctx, &CHECKS, version, commit)
+        let dirty = provenance::dirty(sh);
+        gate(&ctx, &CHECKS, version, commit, dirty)
     }
 }
 
@@ -88,21 +90,44 @@ fn gate(
     table: &[GateCheck],
     version: String,
     commit: Option<String>,
+    dirty: Option<bool>,
 ) -> anyhow::Result<Conclusion> {
     for check in table {
         set_aside(&ctx.reports_dir, check.reports)?;
     }
-    let placeholder = Report::placeholder(version, commit, now());
+    let started = now();
+    let environment = provenance::Environment {
+        generated_at: provenance::utc_text(started),
+        ..provenance::Environment::default()
+    };
+    let placeholder = Report::placeholder(version, commit, dirty, environment, started);
     write_reports(ctx, &placeholder, false)?;
 
     let checks = run_checks(ctx, table);
-    let (verdict, reasons, status) = decide(table, &checks);
+    let (verdict, mut reasons, mut status) = decide(table, &checks);
+    // The files the checks judged, as they are now; a gate that cannot read them cannot
+    // vouch for them.
+    let distributions = provenance::distributions(&ctx.wheel_dir).unwrap_or_else(|err| {
+        reasons.push(format!("the distributions could not be hashed: {err:#}"));
+        status = status.worst(Status::CouldNotRun);
+        Vec::new()
+    });
+    let verdict = if status == Status::Passed {
+        verdict
+    } else {
+        Verdict::NoGo
+    };
+    let finished_at = now();
     let report = Report {
         verdict,
         finished: true,
         reasons,
         checks,
-        generated_at_unix: now(),
+        distributions,
+        generated_at_unix: finished_at,
+        // The toolchain as the checks left it: on a fresh clone the dev venv, with maturin, uv
+        // and its Python, exists only once the wheels check has made it.
+        environment: provenance::environment(ctx.sh, finished_at),
         ..placeholder
     };
     let written = write_reports(ctx, &report, true)?;
@@ -228,7 +253,8 @@ fn project_version(root: &Path) -> String {
         .unwrap_or_else(|| "(unknown version)".into())
 }
 
-fn commit(sh: &Shell) -> Option<String> {
+/// HEAD's commit as the gate records it (12 hex digits), or `None` outside a repository.
+pub fn commit(sh: &Shell) -> Option<String> {
     let output = cmd!(sh, "git rev-parse --short=12 HEAD")
         .quiet()
         .ignore_status()
@@ -239,7 +265,7 @@ fn commit(sh: &Shell) -> Option<String> {
     (output.status.success() && !text.is_empty()).then_some(text)
 }
 
-fn now() -> u64 {
+pub fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs())
@@ -262,7 +288,7 @@ mod tests {
             root: dir.to_path_buf(),
             reports_dir: dir.join("reports"),
             wheel_dir: dir.join("wheels"),
-            compatibility: "pypi".into(),
+            compatibility: "manylinux2014".into(),
             baseline: None,
         }
     }
@@ -469,7 +495,15 @@ mod tests {
             reports: &["build.json"],
             run: look,
         }];
-        let conclusion = gate(&ctx, &table, "3.0.0a1".into(), Some("abc".into()))?;
+        fs::create_dir_all(&ctx.wheel_dir)?;
+        fs::write(ctx.wheel_dir.join("dictwalk-3.0.0a1.tar.gz"), b"")?;
+        let conclusion = gate(
+            &ctx,
+            &table,
+            "3.0.0a1".into(),
+            Some("abc".into()),
+            Some(false),
+        )?;
 
         let (during, stale) = SEEN
             .with(|seen| seen.borrow_mut().take())
@@ -494,6 +528,15 @@ mod tests {
             (after["verdict"].as_str(), after["finished"].as_bool()),
             (Some("GO"), Some(true))
         );
+        // The files judged, by name and hash, and when.
+        assert_eq!(after["dirty"], false);
+        assert_eq!(
+            after["distributions"],
+            serde_json::json!([{"file": "dictwalk-3.0.0a1.tar.gz",
+                "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}])
+        );
+        let when = after["environment"]["generated_at"].as_str().unwrap_or("");
+        assert!(when.starts_with("20") && when.ends_with('Z'), "{when}");
         let md = fs::read_to_string(ctx.reports_dir.join(report::MARKDOWN))?;
         assert!(md.starts_with("# Release gate: ✅ GO"), "{md}");
         Ok(())

@@ -3,8 +3,9 @@
 
 use std::io;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use super::provenance::{Distribution, Environment};
 use crate::{
     report::{
         markdown::{cell, table_aligned},
@@ -18,7 +19,7 @@ pub const JSON: &str = "gate.json";
 pub const MARKDOWN: &str = "gate.md";
 
 /// One check of the gate, as the report states it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     pub name: String,
     pub status: Status,
@@ -46,7 +47,7 @@ impl Check {
 }
 
 /// GO or NO-GO.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Verdict {
     #[serde(rename = "GO")]
     Go,
@@ -64,7 +65,7 @@ impl Verdict {
 }
 
 /// gate.json.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
     pub verdict: Verdict,
@@ -72,25 +73,45 @@ pub struct Report {
     pub finished: bool,
     pub version: String,
     pub commit: Option<String>,
+    /// Whether the working tree had changes when the gate started; `None` when git could not
+    /// say. `cargo xtask publish` refuses a report whose tree was not clean.
+    #[serde(default)]
+    pub dirty: Option<bool>,
     pub generated_at_unix: u64,
+    /// The distributions in the wheel folder when the checks ended, the files the gate judged:
+    /// each file name and sha256, sorted by name; empty in the placeholder.
+    #[serde(default)]
+    pub distributions: Vec<Distribution>,
     /// Why the verdict is NO-GO, one line each; empty for GO.
     pub reasons: Vec<String>,
     pub checks: Vec<Check>,
+    /// The readable time and the toolchain versions.
+    #[serde(default)]
+    pub environment: Environment,
 }
 
 impl Report {
     /// What the gate writes before any check starts, so that an interrupted run leaves a
     /// NO-GO that says it did not finish, never an earlier GO.
-    pub fn placeholder(version: String, commit: Option<String>, now: u64) -> Report {
+    pub fn placeholder(
+        version: String,
+        commit: Option<String>,
+        dirty: Option<bool>,
+        environment: Environment,
+        now: u64,
+    ) -> Report {
         Report {
             schema_version: schema::GATE,
             verdict: Verdict::NoGo,
             finished: false,
             version,
             commit,
+            dirty,
             generated_at_unix: now,
+            distributions: Vec::new(),
             reasons: vec!["the gate has not finished: it is running, or it was interrupted".into()],
             checks: Vec::new(),
+            environment,
         }
     }
 }
@@ -106,7 +127,16 @@ impl Emitter<Report> for MarkdownEmitter {
         };
         writeln!(out, "# Release gate: {mark} {}\n", report.verdict.word())?;
         let commit = report.commit.as_deref().unwrap_or("unknown commit");
-        writeln!(out, "dictwalk {} at `{commit}`.\n", report.version)?;
+        let tree = match report.dirty {
+            Some(false) => "a clean tree",
+            Some(true) => "a dirty tree",
+            None => "a tree of unknown state",
+        };
+        writeln!(
+            out,
+            "dictwalk {} at `{commit}` ({tree}), {}.\n",
+            report.version, report.environment.generated_at
+        )?;
         if !report.reasons.is_empty() {
             writeln!(out, "## Why NO-GO\n")?;
             for reason in &report.reasons {
@@ -135,6 +165,27 @@ impl Emitter<Report> for MarkdownEmitter {
                     ]
                 }),
             )?;
+        }
+        if !report.distributions.is_empty() {
+            writeln!(out, "## Distributions judged\n")?;
+            table_aligned(
+                out,
+                &["file", "sha256"],
+                &[],
+                report
+                    .distributions
+                    .iter()
+                    .map(|dist| vec![format!("`{}`", dist.file), format!("`{}`", dist.sha256)]),
+            )?;
+        }
+        let env = &report.environment;
+        let tools: Vec<&str> = [&env.rustc, &env.maturin, &env.uv, &env.python]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        if !tools.is_empty() {
+            writeln!(out, "Toolchain: {}.", cell(&tools.join(", ")))?;
         }
         Ok(())
     }
@@ -186,13 +237,25 @@ mod tests {
             finished: true,
             version: "3.0.0a1".into(),
             commit: None,
+            dirty: Some(false),
             generated_at_unix: 0,
+            distributions: vec![Distribution {
+                file: "dictwalk-3.0.0a1-py3-none-any.whl".into(),
+                sha256: "ab".repeat(32),
+            }],
             reasons: vec!["parity: FAILED: 1 failing case | rust".into()],
             checks: vec![
                 Check::new("wheels", Status::Passed, "fine"),
                 Check::new("drift", Status::Passed, "fine"),
                 parity,
             ],
+            environment: Environment {
+                generated_at: "2026-12-03T11:45:07Z".into(),
+                rustc: Some("rustc 1.91.0".into()),
+                maturin: None,
+                uv: Some("uv 0.13.9".into()),
+                python: Some("Python 3.13.5".into()),
+            },
         };
         insta::assert_snapshot!(String::from_utf8(render(&MarkdownEmitter, &report)?)?);
         Ok(())

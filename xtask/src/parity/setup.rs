@@ -244,7 +244,7 @@ fn legacy_plan(sh: &Shell, script: &Path) -> Result<Plan, String> {
 fn worker_spec(backend: Backend, venv_dir: &Path, script: &Path, ready: ReadyCheck) -> WorkerSpec {
     WorkerSpec {
         name: backend.name().to_owned(),
-        program: venv_dir.join("bin").join("python"),
+        program: crate::python::venv_bin(venv_dir, "python"),
         args: vec![
             OsString::from("-I"),
             script.as_os_str().to_owned(),

@@ -29,6 +29,8 @@ pub mod schema {
     pub const BENCH: u32 = 1;
     /// `reports/fuzz-mutate.json` (`cargo xtask parity --fuzz N --mutate`).
     pub const FUZZ_MUTATE: u32 = 1;
+    /// `reports/publish.json`.
+    pub const PUBLISH: u32 = 1;
 }
 
 /// Renders a report model `R` in one format.
