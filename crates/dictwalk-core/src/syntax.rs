@@ -557,7 +557,9 @@ impl Cx<'_> {
                 let at = piece.selector_at.saturating_sub(1);
                 let kind = match match_filter(&inner) {
                     // A root predicate runs to the last bracket, as in 2.6.0: `.[?.==[]` compares with "[".
-                    Some((_, content_at, content)) if rest.starts_with("[?.") => {
+                    Some((_, content_at, content))
+                        if rest.starts_with("[?") && py_strip(content).1.starts_with('.') =>
+                    {
                         let predicate = self.predicate(content, at + content_at, depth, &inner)?;
                         let selector = Selector::Filter(Box::new(predicate));
                         TokenKind::Select {

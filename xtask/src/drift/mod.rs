@@ -197,7 +197,7 @@ fn prepare(sh: &Shell, dev: &Venv, dir: &Path, build: bool) -> anyhow::Result<Ve
         "drift: building the distributions first ({})",
         missing.join("; ")
     ));
-    wheels::build(sh, dev, dir, "pypi")
+    wheels::build(sh, dev, dir, crate::flags::defaults::COMPATIBILITY)
 }
 
 fn could_not_run(problem: String) -> Report {

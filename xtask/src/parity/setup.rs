@@ -110,7 +110,7 @@ pub fn current_wheels(sh: &Shell, dir: &Path, build: bool) -> anyhow::Result<Whe
             bail!("{problem}: build them with `cargo xtask wheels`, or run without --no-build");
         }
         term::info(format_args!("parity: {problem}: building the wheels"));
-        wheels::build(sh, &base, dir, "pypi")?;
+        wheels::build(sh, &base, dir, crate::flags::defaults::COMPATIBILITY)?;
         found = pick(&artifact::locate(dir)?, &current);
     }
     let Some((pure, native)) = found else {

@@ -921,7 +921,7 @@ def _parse_token(
             raise DictWalkParseError(path, shown, "Failed to parse root selector token.")
         inner = "_" + raw[len(ROOT) :]
         inner_base = base + len(ROOT) - 1
-        if raw.startswith(ROOT + "[?."):
+        if raw.startswith(ROOT + "[?") and raw[len(ROOT) + 2 :].lstrip().startswith("."):
             # A root predicate runs to the last bracket, as in 2.6.0: `.[?.==[]` compares with "[".
             content = _subject(inner)[3:-1]
             predicate = _parse_predicate(content, path, inner, jumps, inner_base + 3)
