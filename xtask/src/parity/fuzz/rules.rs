@@ -191,6 +191,28 @@ mod tests {
         Rules::parse(text)
     }
 
+    /// The kind of the rule that declares a difference from 2.6.0 on `doc`, if one does.
+    fn legacy_kind(
+        rules: &Rules,
+        doc: &Value,
+        op: Op,
+        path: &str,
+        ours: &str,
+        legacy: &str,
+    ) -> Option<String> {
+        let args = serde_json::Map::new();
+        let difference = Difference {
+            backend: Backend::Legacy,
+            op,
+            path,
+            doc,
+            args: &args,
+            ours,
+            legacy,
+        };
+        rules.declared(&difference).map(|rule| rule.kind.clone())
+    }
+
     #[test]
     fn a_rule_covers_its_outcome_pair_and_paths_only() -> anyhow::Result<()> {
         let text = r#"{"schema_version": 1, "rules": [
@@ -203,18 +225,7 @@ mod tests {
              "path": "group_by", "backend": "core"}]}"#;
         let rules = rules(text)?;
         let (doc, args) = (json!({"a": {"$cycle": 1}}), serde_json::Map::new());
-        let kind = |op, path, ours, legacy| {
-            let difference = Difference {
-                backend: Backend::Legacy,
-                op,
-                path,
-                doc: &doc,
-                args: &args,
-                ours,
-                legacy,
-            };
-            rules.declared(&difference).map(|rule| rule.kind.clone())
-        };
+        let kind = |op, path, ours, legacy| legacy_kind(&rules, &doc, op, path, ours, legacy);
         assert_eq!(
             kind(Op::Get, "a[?.id==1", "DictWalkParseError", "value").as_deref(),
             Some("unclosed")
@@ -258,19 +269,8 @@ mod tests {
             .join("../parity")
             .join(RULES);
         let rules = Rules::load(&file)?;
-        let (doc, args) = (json!({}), serde_json::Map::new());
-        let kind = |op, path, ours, legacy| {
-            let difference = Difference {
-                backend: Backend::Legacy,
-                op,
-                path,
-                doc: &doc,
-                args: &args,
-                ours,
-                legacy,
-            };
-            rules.declared(&difference).map(|rule| rule.kind.clone())
-        };
+        let doc = json!({});
+        let kind = |op, path, ours, legacy| legacy_kind(&rules, &doc, op, path, ours, legacy);
         let lhs_pipeline = Some("predicate left side: relative path and pipeline");
         for path in [
             "a[?.x.y|$len>2]",
