@@ -99,11 +99,22 @@ SCHEMA_VERSION = 1
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "parity" / "cases"
 
 # The path operations, then the calls of the API around them: ``get_path_filter`` (the filter
-# named by ``path``, applied to ``args.value``) and ``DictWalk`` (the API object made with no
-# argument, which must run on the default backend, and a ``get`` of ``path`` through it).
-OPERATIONS = ("get", "exists", "set", "unset", "run_filter", "get_path_filter", "DictWalk")
+# named by ``path``, applied to ``args.value``), ``register_path_filter`` (``_add_hundred``
+# registered as ``path``, then ``$path`` applied to ``args.value``) and ``DictWalk`` (the API
+# object made with no argument, which must run on the default backend, and a ``get`` of
+# ``path`` through it).
+OPERATIONS = (
+    "get",
+    "exists",
+    "set",
+    "unset",
+    "run_filter",
+    "get_path_filter",
+    "register_path_filter",
+    "DictWalk",
+)
 # The operations whose case must give ``args.value``.
-NEEDS_VALUE = ("set", "run_filter", "get_path_filter")
+NEEDS_VALUE = ("set", "run_filter", "get_path_filter", "register_path_filter")
 BACKENDS = ("python", "rust", "core", "legacy")
 ERROR_CLASSES = (
     "DictWalkParseError",
@@ -129,6 +140,7 @@ _ARGS_BY_OP = {
     "unset": {"strict"},
     "run_filter": {"value"},
     "get_path_filter": {"value"},
+    "register_path_filter": {"value"},
     "DictWalk": set(),
 }
 _EXPECT_FIELDS = {"value", "doc", "error", "message", "same", "context", "cause", "pickles"}
@@ -1130,6 +1142,9 @@ def _run(
             result = api.run_filter_function(path, args["value"])
         elif op == "get_path_filter":
             result = api.get_path_filter(path)(args["value"])
+        elif op == "register_path_filter":
+            api.register_path_filter(path, _add_hundred)
+            result = api.run_filter_function(f"${path}", args["value"])
         elif op == "DictWalk":
             made = importlib.import_module("dictwalk").DictWalk()
             wrong = _not_default(made)

@@ -18,10 +18,10 @@ every line:
 - Then for each request, a case in ``Case.to_json()`` form (``{"id", "op", "path", "doc",
   "args"}``, the document already resolved from ``doc_ref``), one reply:
   ``{"id": ..., "outcome": <corpus.run_case>}``. ``op`` is one of ``corpus.OPERATIONS``: the
-  path operations, ``get_path_filter`` (called on the API, its filter applied to
-  ``args.value``) and ``DictWalk`` (``dictwalk.DictWalk()`` of the installed package, which
-  must run on the default backend, else the outcome is the error ``WrongBackend``; then a
-  ``get`` through it).
+  path operations, ``get_path_filter`` and ``register_path_filter`` (called on the API, then
+  the filter applied to ``args.value``) and ``DictWalk`` (``dictwalk.DictWalk()`` of the
+  installed package, which must run on the default backend, else the outcome is the error
+  ``WrongBackend``; then a ``get`` through it).
 - A group of requests on one document, ``{"doc": <doc>, "group": [{"id", "op", "path",
   "args"}, ...]}``, is answered as the requests it stands for, each with its own copy of the
   document (or, for a read, the copy that the read before it left unchanged: ``corpus.Group``):

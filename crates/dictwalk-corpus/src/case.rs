@@ -15,19 +15,23 @@ pub enum Op {
     RunFilter,
     /// `get_path_filter(path)`, the filter found then applied to `args.value`.
     GetPathFilter,
+    /// `register_path_filter(path, f)` of a corpus function that adds 100, then `$path`
+    /// applied to `args.value`.
+    RegisterPathFilter,
     /// `DictWalk()`, the API object with no argument: it must run on the default backend,
     /// and the outcome is a `get` of `path` through it.
     DictWalk,
 }
 
 impl Op {
-    pub const ALL: [Op; 7] = [
+    pub const ALL: [Op; 8] = [
         Op::Get,
         Op::Exists,
         Op::Set,
         Op::Unset,
         Op::RunFilter,
         Op::GetPathFilter,
+        Op::RegisterPathFilter,
         Op::DictWalk,
     ];
 
@@ -40,6 +44,7 @@ impl Op {
             Op::Unset => "unset",
             Op::RunFilter => "run_filter",
             Op::GetPathFilter => "get_path_filter",
+            Op::RegisterPathFilter => "register_path_filter",
             Op::DictWalk => "DictWalk",
         }
     }
@@ -60,20 +65,26 @@ impl Op {
                 "create_filter_match",
                 "overwrite_incompatible",
             ],
-            Op::RunFilter | Op::GetPathFilter => &["value"],
+            Op::RunFilter | Op::GetPathFilter | Op::RegisterPathFilter => &["value"],
             Op::DictWalk => &[],
         }
     }
 
     /// Whether the case must give `args.value`.
     pub fn needs_value(self) -> bool {
-        matches!(self, Op::Set | Op::RunFilter | Op::GetPathFilter)
+        matches!(
+            self,
+            Op::Set | Op::RunFilter | Op::GetPathFilter | Op::RegisterPathFilter
+        )
     }
 
     /// Whether the operation is a call of the Python API object or registry rather than of a
     /// path operation, which the core (no Python API) cannot run.
     pub fn is_python_api(self) -> bool {
-        matches!(self, Op::GetPathFilter | Op::DictWalk)
+        matches!(
+            self,
+            Op::GetPathFilter | Op::RegisterPathFilter | Op::DictWalk
+        )
     }
 
     /// Whether the operation changes the document (and is judged on it).
@@ -207,7 +218,8 @@ pub struct Case {
     /// The file's name, such as `filters.json`.
     pub file: String,
     pub op: Op,
-    /// The path (for `run_filter` the pipeline, for `get_path_filter` the filter's name);
+    /// The path (for `run_filter` the pipeline, for `get_path_filter` and
+    /// `register_path_filter` the filter's name);
     /// for one that is not a JSON str, its JSON text.
     pub path: String,
     /// A path that is not a JSON str as written (`null`, `{"$bytes": ...}`, `{"$str": [...]}`

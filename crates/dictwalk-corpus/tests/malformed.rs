@@ -177,6 +177,7 @@ fn the_valid_fixture_loads_as_written() -> TestResult {
             "valid.run_filter.tagged",
             "valid.get.float",
             "valid.get_path_filter.name_type",
+            "valid.register_path_filter",
             "valid.DictWalk",
         ]
     );
@@ -192,15 +193,16 @@ fn the_valid_fixture_loads_as_written() -> TestResult {
             Op::RunFilter,
             Op::Get,
             Op::GetPathFilter,
+            Op::RegisterPathFilter,
             Op::DictWalk,
         ]
     );
     assert!(cases.iter().all(|case| case.file == "cases.json"));
 
-    let [get, exists, set_same, set_another, unset, run_filter, float, get_path_filter, dictwalk] =
+    let [get, exists, set_same, set_another, unset, run_filter, float, get_path_filter, register, dictwalk] =
         cases.as_slice()
     else {
-        return Err("nine cases expected".into());
+        return Err("ten cases expected".into());
     };
     // doc_ref resolves to the named document.
     assert_eq!(
@@ -242,7 +244,10 @@ fn the_valid_fixture_loads_as_written() -> TestResult {
     // A filter's name that is not a str is kept as written, as a path would be.
     assert_eq!(get_path_filter.path_value, Some(json!(123)));
     assert_eq!(get_path_filter.args.get("value"), Some(&json!(1)));
-    assert!(get_path_filter.op.is_python_api() && dictwalk.op.is_python_api());
+    assert!([get_path_filter, register, dictwalk]
+        .iter()
+        .all(|case| case.op.is_python_api()));
+    assert_eq!(register.path, "valid_added");
     assert_eq!((dictwalk.path.as_str(), dictwalk.args.len()), ("a.b", 0));
     Ok(())
 }

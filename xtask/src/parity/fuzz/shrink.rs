@@ -83,7 +83,8 @@ pub fn cost(spec: &Spec) -> (usize, usize) {
         Op::Unset => 4,
         // Not generated: the fuzzer draws path operations only.
         Op::GetPathFilter => 5,
-        Op::DictWalk => 6,
+        Op::RegisterPathFilter => 6,
+        Op::DictWalk => 7,
     };
     let args: usize = spec.args.values().map(|value| 3 + value_size(value)).sum();
     let size = 4 * op + path.chars().count() + value_size(&spec.doc) + args;
@@ -127,7 +128,10 @@ pub fn candidates(spec: &Spec) -> Vec<Spec> {
     let mut out = Vec::new();
     // A simpler operation: reads before writes, with the arguments the operation takes.
     for op in [Op::Get, Op::Exists] {
-        let path_op = !matches!(spec.op, Op::RunFilter | Op::GetPathFilter);
+        let path_op = !matches!(
+            spec.op,
+            Op::RunFilter | Op::GetPathFilter | Op::RegisterPathFilter
+        );
         if spec.op != op && path_op && (spec.op.writes() || op == Op::Get) {
             let args = spec
                 .args
