@@ -17,7 +17,11 @@ every line:
   the exit status is 2.
 - Then for each request, a case in ``Case.to_json()`` form (``{"id", "op", "path", "doc",
   "args"}``, the document already resolved from ``doc_ref``), one reply:
-  ``{"id": ..., "outcome": <corpus.run_case>}``.
+  ``{"id": ..., "outcome": <corpus.run_case>}``. ``op`` is one of ``corpus.OPERATIONS``: the
+  path operations, ``get_path_filter`` and ``register_path_filter`` (called on the API, then
+  the filter applied to ``args.value``) and ``DictWalk`` (``dictwalk.DictWalk()`` of the
+  installed package, which must run on the default backend, else the outcome is the error
+  ``WrongBackend``; then a ``get`` through it).
 - A group of requests on one document, ``{"doc": <doc>, "group": [{"id", "op", "path",
   "args"}, ...]}``, is answered as the requests it stands for, each with its own copy of the
   document (or, for a read, the copy that the read before it left unchanged: ``corpus.Group``):
@@ -45,7 +49,7 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
-from corpus import OPERATIONS, CorpusError, Group, run_case  # noqa: E402 (needs the sys.path entry above)
+from corpus import NEEDS_VALUE, OPERATIONS, CorpusError, Group, run_case  # noqa: E402 (needs the sys.path entry above)
 
 APIS = ("python", "rust", "legacy")
 # The path may be any value (a str, or what corpus.py's codec decodes into a wrong argument).
@@ -170,7 +174,7 @@ def _check(request: dict[str, Any]) -> str | None:
             return f"the request needs {name!r}"
     if request["op"] not in OPERATIONS:
         return f"unknown op {request['op']!r}; expected one of {', '.join(OPERATIONS)}"
-    if request["op"] in ("set", "run_filter") and "value" not in request["args"]:
+    if request["op"] in NEEDS_VALUE and "value" not in request["args"]:
         return f"{request['op']} needs args.value"
     return None
 
