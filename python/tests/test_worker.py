@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import selectors
@@ -63,12 +64,7 @@ def test_the_default_api_is_the_dictwalk_object_and_says_whether_the_native_modu
     assert status == 0
     ready = replies[0]["ready"]
     assert (ready["api"], ready["backend"]) == ("default", dictwalk.backend_name())
-    try:
-        import dictwalk._native  # noqa: F401, PLC0415
-    except ImportError:
-        native = False
-    else:
-        native = True
+    native = importlib.util.find_spec("dictwalk._native") is not None
     assert ready["native"] is native
     assert replies[1]["outcome"] == run_case(reference, CASES[SAMPLE[0]].to_json())
 

@@ -532,6 +532,9 @@ pub struct Drift {
 ///   parity  `cargo xtask parity --no-build`: the whole corpus on python (the pure wheel),
 ///           rust (the native wheel), core (in process) and legacy (dictwalk 2.6.0)
 ///           (parity.{json,md}, junit.xml)
+///   rollback the rollback rehearsal: the whole corpus through the parity runner in the native
+///           wheel's venv with DICTWALK_BACKEND=python; the worker must report the reference
+///           backend with the native module importable, and every case must pass
 ///   bench   `cargo xtask bench --no-build`: instruction counts (callgrind) and paired wall
 ///           time of the native wheel against --baseline (default: the merge base with main,
 ///           or HEAD's parent on main; built once and cached), the targets of
@@ -551,6 +554,14 @@ pub struct Drift {
 /// look. GO needs every check to have run completely and passed; anything missing, partial or
 /// failed is NO-GO, with its reasons. The markdown is appended to $GITHUB_STEP_SUMMARY when
 /// set. Exit 1 for a NO-GO that a check decided; 2 when some check could not run.
+///
+/// gate.json (schema_version 2) also states `default_backend`: `switch` (the native backend may
+/// be the default) only when this run's evidence is all there and met (parity complete with
+/// every case passing on rust, every target of bench.json met, drift and rollback passed),
+/// otherwise `keep`, with the reasons and each piece of evidence. Every run that reaches its end
+/// appends a line to <reports-dir>/history.jsonl (commit, time, verdict, the checks, parity's
+/// counts, the bench figures, the decision); gate.md shows the last runs. A missing or corrupt
+/// history never stops the gate: unreadable lines are skipped and counted.
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_CODES, verbatim_doc_comment)]
 pub struct Gate {

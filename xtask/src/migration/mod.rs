@@ -31,7 +31,6 @@ use crate::{
     gate,
     report::{publish_json_and_markdown, render, shown},
     status::{Conclusion, Status},
-    term,
 };
 
 pub const JSON: &str = "status.json";
@@ -134,10 +133,8 @@ impl flags::Status {
             "{}",
             String::from_utf8_lossy(&render(&TerminalEmitter, &board)?)
         );
+        // The closing line lists them, as every command's reasons.
         let problems = board.source_problems();
-        for problem in &problems {
-            term::warn(format_args!("status: {problem}"));
-        }
         let shown: Vec<String> = written.iter().map(|p| shown(&root, p)).collect();
         let mut summary = format!("{} ({})", render::headline(&board), shown.join(", "));
         if !problems.is_empty() {
