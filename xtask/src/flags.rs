@@ -673,8 +673,9 @@ pub struct Version {
 ///
 /// Runs nothing: it reads the last reports (`cargo xtask parity` and `cargo xtask bench` make
 /// them). Prints the table on stdout and writes <reports-dir>/status.json (schema_version 1) and
-/// status.md atomically. A missing or unreadable report leaves its columns empty and is named;
-/// the board is still written.
+/// status.md atomically. A missing or unreadable report (no file, not JSON, an unknown
+/// schema_version) leaves its columns empty and is named on the board, which is still written,
+/// and the command exits 2; a stale one is marked on the board and named (exit 0).
 ///
 /// A report is STALE when it records no commit, when git does not know its commit, or when a
 /// source it depends on differs between that commit and the working tree (committed since, or

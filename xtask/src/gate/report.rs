@@ -307,7 +307,7 @@ fn trend(out: &mut dyn io::Write, history: &History) -> io::Result<()> {
             r.commit.as_deref().map_or("?", |c| &c[..c.len().min(7)])
         )
     }));
-    header.push("native / reference (last)".to_owned());
+    header.push("times fewer than the reference (last)".to_owned());
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let right: Vec<usize> = (1..header.len()).collect();
     table_aligned(
@@ -328,7 +328,7 @@ fn trend(out: &mut dyn io::Write, history: &History) -> io::Result<()> {
                 runs.last()
                     .and_then(|run| figure(run, scenario))
                     .and_then(|b| b.ratio_to_reference)
-                    .map_or("-".into(), |r| format!("{r:.2}")),
+                    .map_or("-".into(), |r| format!("{r:.1}x")),
             );
             row
         }),
@@ -429,7 +429,7 @@ mod tests {
                 "parity": {"cases": 10, "backends": {"python": {"pass": 10, "fail": 0, "declared": 0},
                                                      "rust": {"pass": rust, "fail": 10 - rust, "declared": 0}}},
                 "bench": [{"scenario": "read.get", "backend": "native", "instructions": native,
-                           "ratio_to_legacy": null, "ratio_to_reference": 0.25}]})
+                           "ratio_to_legacy": null, "ratio_to_reference": 4.0}]})
             .to_string()
         };
         let history = crate::gate::history::parse(&format!(

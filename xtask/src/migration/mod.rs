@@ -143,7 +143,14 @@ impl flags::Status {
                 problems.len()
             ));
         }
-        Ok(Conclusion::new(Status::Passed, summary).with_reasons(problems))
+        // A board without one of its sources is written (it says what is missing) but is no
+        // answer: exit 2. A stale source is marked on the board and named here.
+        let status = if board.sources.iter().any(|s| s.missing.is_some()) {
+            Status::CouldNotRun
+        } else {
+            Status::Passed
+        };
+        Ok(Conclusion::new(status, summary).with_reasons(problems))
     }
 }
 

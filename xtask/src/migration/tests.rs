@@ -405,3 +405,23 @@ fn status_md_leads_with_the_key_figures() -> anyhow::Result<()> {
     assert!(terminal.contains("regex_replace") && terminal.contains("pass rust"));
     Ok(())
 }
+
+#[test]
+fn a_parity_report_of_other_cases_is_named_stale() -> anyhow::Result<()> {
+    let cases = corpus();
+    let mut report = parity_report(&cases);
+    let parity = read_back(&report, inputs::parity).map_err(anyhow::Error::msg)?;
+    assert_eq!(super::mismatch(&parity, &cases), None);
+    // A case removed from the corpus since, and two added.
+    report["run"]["case_ids"] = json!(cases[2..]
+        .iter()
+        .map(|c| c.id.clone())
+        .chain(["gone.case".to_owned()])
+        .collect::<Vec<_>>());
+    let parity = read_back(&report, inputs::parity).map_err(anyhow::Error::msg)?;
+    assert_eq!(
+        super::mismatch(&parity, &cases).as_deref(),
+        Some("it ran 1 cases the corpus no longer has and not 2 of the corpus's")
+    );
+    Ok(())
+}
