@@ -254,6 +254,16 @@ impl Uses {
         }
     }
 
+    /// A `set` value (spec 5): `$$root...` is read from the root; a str that is a valid
+    /// pipeline of built-in filters only is applied; anything else is stored as it is.
+    fn set_value(&mut self, value: &str) {
+        if value.starts_with(syntax::ROOT) {
+            self.path(value, Mode::Read);
+        } else if let Ok(pipeline) = syntax::parse_pipeline(value, None, &|_| false) {
+            self.pipeline(&pipeline);
+        }
+    }
+
     /// What one operation on `path` uses (a `set` value that is a pipeline included).
     pub fn of(op: Op, path: &str, set_value: Option<&str>) -> Uses {
         let mut uses = Uses::default();
@@ -262,8 +272,8 @@ impl Uses {
             Op::Set | Op::Unset => uses.path(path, Mode::Write),
             Op::RunFilter => uses.pipeline_text(path),
         }
-        if let Some(value) = set_value.filter(|v| v.starts_with('$')) {
-            uses.pipeline_text(value);
+        if let Some(value) = set_value.filter(|_| op == Op::Set) {
+            uses.set_value(value);
         }
         uses
     }
@@ -305,10 +315,9 @@ fn filter_implementation(def: &FilterDef, family: &Family) -> (Implementation, O
     }
 }
 
-fn function_implementation(name: &str) -> BTreeMap<String, Implementation> {
-    // Every public function is the reference's own in python and native in the binding and the
-    // core (custom filters included: the core's `Engine::register_filter`).
-    let _ = name;
+/// Every public function is the reference's own in python and native in the binding and the
+/// core (custom filters included: the core's `Engine::register_filter`).
+fn function_implementation() -> BTreeMap<String, Implementation> {
     [
         ("python", Implementation::Reference),
         ("rust", Implementation::Native),
@@ -403,7 +412,7 @@ pub fn build(inputs: Inputs<'_>) -> Board {
         area: area.to_owned(),
         entries: names
             .iter()
-            .map(|name| entry(name, Kind::Function, function_implementation(name), None))
+            .map(|name| entry(name, Kind::Function, function_implementation(), None))
             .collect(),
     };
     let mut areas = vec![functions(FUNCTIONS[0].0, FUNCTIONS[0].1)];

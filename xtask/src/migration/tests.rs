@@ -259,6 +259,14 @@ fn a_path_counts_for_the_filters_it_names_wherever_they_are() {
         uses(Op::Set, "a.b", Some("$inc|$double")).0,
         ["double", "inc"]
     );
+    // A set value from the root, with its transform; one naming a custom filter is stored as it
+    // is, and so is a str that is no pipeline.
+    assert_eq!(uses(Op::Set, "a.b", Some("$$root.x|$len")).0, ["len"]);
+    assert_eq!(
+        uses(Op::Set, "a.b", Some("$inc|$corpus_clear")),
+        (vec![], false)
+    );
+    assert_eq!(uses(Op::Set, "a.b", Some("$notafilter")), (vec![], false));
     assert_eq!(
         uses(Op::RunFilter, "$add(2)|$string", None).0,
         ["add", "string"]
