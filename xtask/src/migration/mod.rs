@@ -111,7 +111,7 @@ impl flags::Status {
                 });
             }
         }
-        let board = build(Inputs {
+        let mut board = build(Inputs {
             commit: gate::commit(sh),
             generated_at_unix: gate::now(),
             cases: &cases,
@@ -121,6 +121,13 @@ impl flags::Status {
             scenarios: &scenarios,
             sources,
         });
+        // The board's totals are counted case by case; they must be the report's own counts.
+        if let (Ok(results), Some(source)) = (&parity, board.sources.first_mut()) {
+            if let Some(why) = disagreement(&board.totals.passing, &results.pass_counts) {
+                source.stale = true;
+                source.why_stale = Some(why);
+            }
+        }
         let written = publish_json_and_markdown(
             "status",
             &reports_dir,
@@ -176,6 +183,29 @@ fn stale_only(sources: &[Source]) -> Conclusion {
         _ => "a report the board reads is missing or unreadable",
     };
     Conclusion::new(status, summary)
+}
+
+/// Where the passes counted from a report's results differ from its stated counts, if they do.
+fn disagreement(
+    counted: &std::collections::BTreeMap<String, usize>,
+    stated: &std::collections::BTreeMap<String, usize>,
+) -> Option<String> {
+    let differ: Vec<String> = stated
+        .iter()
+        .filter(|(backend, pass)| counted.get(*backend) != Some(pass))
+        .map(|(backend, pass)| {
+            format!(
+                "{backend} {} counted, {pass} stated",
+                counted.get(backend).copied().unwrap_or(0)
+            )
+        })
+        .collect();
+    (!differ.is_empty()).then(|| {
+        format!(
+            "its pass counts are not its results': {}",
+            differ.join(", ")
+        )
+    })
 }
 
 /// Why a parity report's case ids are not the corpus's, if they are not.

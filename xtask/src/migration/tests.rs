@@ -433,3 +433,19 @@ fn a_parity_report_of_other_cases_is_named_stale() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn pass_counts_that_are_not_the_results_are_named() {
+    let counts = |pairs: &[(&str, usize)]| {
+        pairs
+            .iter()
+            .map(|(b, n)| ((*b).to_owned(), *n))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let stated = counts(&[("python", 10), ("rust", 9)]);
+    assert_eq!(super::disagreement(&stated, &stated), None);
+    assert_eq!(
+        super::disagreement(&counts(&[("python", 10), ("rust", 8)]), &stated).as_deref(),
+        Some("its pass counts are not its results': rust 8 counted, 9 stated")
+    );
+}
