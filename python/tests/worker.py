@@ -1,18 +1,22 @@
 """Run corpus cases on one installed dictwalk, as a worker process speaking JSON Lines.
 
-Usage: ``<venv>/bin/python -I python/tests/worker.py --api {python|rust|legacy}``. ``cargo
-xtask parity`` starts one worker per installation and judges the outcomes itself. The API is
-whatever ``import dictwalk`` finds in that interpreter: ``python`` is
-``dictwalk.backends.python``, ``rust`` is ``dictwalk.backends.rust`` and ``legacy`` is the
-``dictwalk.dictwalk`` object of dictwalk 2.6.0. This file puts only its own directory on
+Usage: ``<venv>/bin/python -I python/tests/worker.py --api {python|rust|legacy|default}``.
+``cargo xtask parity`` starts one worker per installation and judges the outcomes itself. The
+API is whatever ``import dictwalk`` finds in that interpreter: ``python`` is
+``dictwalk.backends.python``, ``rust`` is ``dictwalk.backends.rust``, ``legacy`` is the
+``dictwalk.dictwalk`` object of dictwalk 2.6.0 and ``default`` is this version's
+``dictwalk.dictwalk`` object, on whichever backend ``DICTWALK_BACKEND`` chose when it was
+imported (the gate's rollback rehearsal runs it with the native wheel installed and
+``DICTWALK_BACKEND=python``). This file puts only its own directory on
 ``sys.path`` (for ``corpus``), never the project's ``python/`` folder, so that the installed
 package is the one tested.
 
 The protocol, one JSON object per line in UTF-8 on stdin and stdout, stdout flushed after
 every line:
 
-- First, before reading anything: ``{"ready": {"api", "version", "backend", "module"}}``
-  (``backend`` is ``dictwalk.backend_name()``, or null where it does not exist). When the API
+- First, before reading anything: ``{"ready": {"api", "version", "backend", "module",
+  "native"}}`` (``backend`` is ``dictwalk.backend_name()``, or null where it does not exist;
+  ``native`` whether ``dictwalk._native`` imports, for the ``default`` api only, else null). When the API
   cannot be imported, nothing is written to stdout, one line saying why goes to stderr, and
   the exit status is 2.
 - Then for each request, a case in ``Case.to_json()`` form (``{"id", "op", "path", "doc",
@@ -51,7 +55,7 @@ if _HERE not in sys.path:
 
 from corpus import NEEDS_VALUE, OPERATIONS, CorpusError, Group, run_case  # noqa: E402 (needs the sys.path entry above)
 
-APIS = ("python", "rust", "legacy")
+APIS = ("python", "rust", "legacy", "default")
 # The path may be any value (a str, or what corpus.py's codec decodes into a wrong argument).
 _REQUEST_FIELDS = {"id": str, "op": str, "args": dict}
 # ``json.dumps`` with an argument builds a new encoder at every call; every reply shares this one.
@@ -62,7 +66,7 @@ def load_api(api: str) -> tuple[Any, dict[str, Any]]:
     """The object whose get/exists/set/unset/run_filter_function the cases call, and the
     ``ready`` description of the installation it comes from."""
     package = importlib.import_module("dictwalk")
-    if api == "legacy":
+    if api in ("legacy", "default"):
         target = package.dictwalk
     elif api in APIS:
         target = importlib.import_module(f"dictwalk.backends.{api}")
@@ -75,8 +79,19 @@ def load_api(api: str) -> tuple[Any, dict[str, Any]]:
         "version": version,
         "backend": backend_name() if callable(backend_name) else None,
         "module": package.__file__,
+        "native": _native_imports() if api == "default" else None,
     }
     return target, ready
+
+
+def _native_imports() -> bool:
+    """Whether the native module imports here: a rollback to the reference backend proves
+    something only where the native one could have run instead."""
+    try:
+        importlib.import_module("dictwalk._native")
+    except ImportError:
+        return False
+    return True
 
 
 def _installed_version(package: Any) -> str:

@@ -15,6 +15,7 @@ mod model;
 mod oracle;
 mod progress;
 mod report;
+pub mod rollback;
 mod runner;
 mod select;
 pub(crate) mod setup;
@@ -277,6 +278,7 @@ fn execute(
     progress.finish();
 
     let mut run = ParityRun {
+        commit: gate::commit_at(root),
         selection: Selection {
             corpus: corpus_shown,
             corpus_cases: cases.len(),

@@ -186,6 +186,8 @@ pub struct Selection {
 /// A whole parity run: what `cargo xtask parity` reports and `cargo xtask gate` judges.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParityRun {
+    /// The commit of the checkout the cases ran on (12 hex digits), when git can say.
+    pub commit: Option<String>,
     pub selection: Selection,
     /// One per chosen backend, in the order python, rust, core, legacy.
     pub backends: Vec<BackendRun>,
@@ -353,6 +355,7 @@ mod tests {
 
     fn run(backends: Vec<BackendRun>) -> ParityRun {
         ParityRun {
+            commit: None,
             selection: Selection {
                 corpus: "cases".into(),
                 corpus_cases: 2,
