@@ -55,8 +55,11 @@ use crate::{
 const VENVS: &str = "target/bench/venv";
 /// Where each measurement keeps its dumps.
 const RUNS: &str = "target/bench/run";
-/// The backends whose instructions are counted.
+/// The backends whose instructions are counted on every side.
 const BACKENDS: [&str; 2] = ["reference", "native"];
+/// dictwalk 2.6.0, from its own venv (`.venvs/legacy`, shared with parity): the same on both
+/// sides, so counted once, in the candidate's run, for the targets and the ratios to it.
+const LEGACY: &str = "legacy";
 
 impl flags::Bench {
     pub fn run(self, sh: &Shell) -> anyhow::Result<Conclusion> {
@@ -154,6 +157,10 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
         None => None,
     };
 
+    // 2.6.0 that cannot be set up (no network, no PyPI) is a missing contestant: its targets
+    // and the run are INCONCLUSIVE, never a crash.
+    let legacy_venv = python::legacy_venv(sh);
+
     // From here the run does the work its reports describe.
     set_aside(&options.reports_dir, &report::FILES)?;
     let mut sides = vec![&cand, &ctrl];
@@ -165,7 +172,23 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
             .and_then(|b| b.core.as_deref())
             .map(|program| ("base", program)),
     );
-    let (measured, core_measured) = measure_all(&root, &sides, &cores);
+    let legacy_python = legacy_venv.as_ref().ok().map(Venv::python);
+    let (measured, core_measured) = measure_all(&root, &sides, &cores, legacy_python.as_deref());
+    let legacy: anyhow::Result<Measured> = match (legacy_venv, &legacy_python) {
+        (Err(err), _) => Err(err.context("dictwalk 2.6.0's venv could not be set up")),
+        (Ok(_), _) => measured
+            .iter()
+            .find(|(_, backend, _)| *backend == LEGACY)
+            .map(|(_, _, m)| match m {
+                Ok(m) => Ok(m.clone()),
+                Err(err) => Err(anyhow::anyhow!("{}", one_line(err))),
+            })
+            .unwrap_or_else(|| Err(anyhow::anyhow!("it was not counted"))),
+    };
+    let measured: Vec<_> = measured
+        .into_iter()
+        .filter(|(_, backend, _)| *backend != LEGACY)
+        .collect();
     let of = |name: &str| -> Vec<Measured> {
         measured
             .iter()
@@ -181,6 +204,9 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
                 .map(|err| format!("{side} {backend}: {}", one_line(err)))
         })
         .collect();
+    if let Err(err) = &legacy {
+        reasons.push(format!("{LEGACY} (dictwalk 2.6.0): {}", one_line(err)));
+    }
     let (cand_m, ctrl_m, base_m) = (of("cand"), of("ctrl"), of("base"));
 
     // Wall time after the counts, one process at a time: nothing else may share the machine
@@ -253,7 +279,15 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
         }
         reasons.push(why);
     }
-    let target_rows = targets(&cand_m, thresholds.targets());
+    // The targets see the candidate's backends and 2.6.0; a contestant not counted is named
+    // with why, so its targets say INCONCLUSIVE with the reason.
+    let mut contestants = cand_m.clone();
+    let mut not_counted = Vec::new();
+    match &legacy {
+        Ok(m) => contestants.push(m.clone()),
+        Err(err) => not_counted.push((LEGACY.to_owned(), one_line(err))),
+    }
+    let target_rows = targets(&contestants, thresholds.targets(), &not_counted);
     let mut verdict = overall(&rows, &target_rows, Some(control.verdict));
     // Wall time can only say NO-GO (a proven slowdown); its warnings are reported.
     for row in &wall_rows {
@@ -298,6 +332,7 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
         ready
     };
     let core = report::core_info(&core_measured, baseline.is_some());
+    let legacy = report::legacy_info(&cand_m, &legacy);
     Ok(Report {
         schema_version: schema::BENCH,
         verdict,
@@ -310,6 +345,7 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
         targets: target_rows,
         control: Some(control),
         core,
+        legacy,
         environment: environment(sh, valgrind),
     })
 }
@@ -428,21 +464,35 @@ type AllMeasured = (
     Vec<(&'static str, anyhow::Result<Measured>)>,
 );
 
-/// Every side on every backend, and each core runner (`cores`, by side), two measurements at a
-/// time (valgrind uses one core, and the counts do not depend on what else runs).
-fn measure_all(root: &Path, sides: &[&Ready], cores: &[(&'static str, &Path)]) -> AllMeasured {
-    let mut jobs: Vec<(&'static str, &'static str, Runner<'_>)> = sides
-        .iter()
-        .flat_map(|side| {
-            BACKENDS.iter().map(move |backend| {
-                let runner = Runner::Python {
-                    python: &side.python,
-                    backend,
-                };
-                (side.name, *backend, runner)
-            })
+/// Every side on every backend, each core runner (`cores`, by side) and, given its venv's
+/// interpreter, dictwalk 2.6.0 once (side `cand`, backend `legacy`), two measurements at a time
+/// (valgrind uses one core, and the counts do not depend on what else runs).
+fn measure_all<'a>(
+    root: &Path,
+    sides: &[&'a Ready],
+    cores: &[(&'static str, &'a Path)],
+    legacy: Option<&'a Path>,
+) -> AllMeasured {
+    // 2.6.0 first: its run is the longest, and the others fill the second core meanwhile.
+    let mut jobs: Vec<(&'static str, &'static str, Runner<'a>)> = legacy
+        .map(|python| {
+            let runner = Runner::Python {
+                python,
+                backend: LEGACY,
+            };
+            ("cand", LEGACY, runner)
         })
+        .into_iter()
         .collect();
+    jobs.extend(sides.iter().flat_map(|side| {
+        BACKENDS.iter().map(move |backend| {
+            let runner = Runner::Python {
+                python: &side.python,
+                backend,
+            };
+            (side.name, *backend, runner)
+        })
+    }));
     jobs.extend(
         cores
             .iter()
@@ -523,7 +573,7 @@ fn aa(sh: &Shell, options: &Options, runs: u32) -> anyhow::Result<Conclusion> {
     let mut widest: f64 = 0.0;
     let mut widest_wall: f64 = 0.0;
     for run in 1..=runs {
-        let (measured, _) = measure_all(&root, &[&cand, &ctrl], &[]);
+        let (measured, _) = measure_all(&root, &[&cand, &ctrl], &[], None);
         let mut sides: [Vec<Measured>; 2] = [Vec::new(), Vec::new()];
         for (side, backend, m) in measured {
             let m = m.with_context(|| format!("A/A run {run}: {side} {backend}"))?;

@@ -126,6 +126,85 @@ pub fn core_info(measured: &[(&str, anyhow::Result<Measured>)], with_baseline: b
     }
 }
 
+/// dictwalk 2.6.0 (`legacy`), counted once beside the candidate's backends: its instructions
+/// per call and the candidate's ratios to it, for the targets, the history and the board.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LegacyInfo {
+    /// The version counted (`2.6.0`); None when it was not counted.
+    pub dictwalk: Option<String>,
+    /// Why it was not counted, one line; None when it was.
+    pub not_counted: Option<String>,
+    /// Every scenario the candidate or 2.6.0 knows, in id order.
+    pub scenarios: Vec<LegacyRow>,
+}
+
+/// One scenario: instructions per call of 2.6.0 and the candidate's backends, and their ratios.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LegacyRow {
+    pub scenario: String,
+    pub legacy: Option<f64>,
+    pub native: Option<f64>,
+    pub reference: Option<f64>,
+    /// native / legacy instructions per call (below 1: native is cheaper).
+    pub native_over_legacy: Option<f64>,
+    /// reference / legacy instructions per call.
+    pub reference_over_legacy: Option<f64>,
+    /// How far 2.6.0's repeats are apart, relative to their mean.
+    pub spread: Option<f64>,
+    /// Why 2.6.0 cannot run the scenario (a feature it lacks, a declared divergence).
+    pub not_applicable: Option<String>,
+}
+
+/// The legacy section from the candidate's counts and 2.6.0's (or why it was not counted).
+pub fn legacy_info(candidate: &[Measured], legacy: &anyhow::Result<Measured>) -> LegacyInfo {
+    let backend = |name: &str| candidate.iter().find(|m| m.backend == name);
+    let (native, reference) = (backend("native"), backend("reference"));
+    let legacy = legacy.as_ref();
+    let mut ids: Vec<&String> = candidate
+        .iter()
+        .flat_map(|m| m.counts.keys())
+        .chain(
+            legacy
+                .iter()
+                .flat_map(|m| m.counts.keys().chain(m.skipped.keys())),
+        )
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let per_call =
+        |m: Option<&Measured>, id: &str| m.and_then(|m| m.counts.get(id)).map(|c| c.per_call());
+    let scenarios = ids
+        .into_iter()
+        .map(|id| {
+            let count = legacy.ok().and_then(|m| m.counts.get(id));
+            let old = count.map(|c| c.per_call());
+            let (native, reference) = (per_call(native, id), per_call(reference, id));
+            let over = |x: Option<f64>| x.zip(old).map(|(x, old)| x / old);
+            LegacyRow {
+                scenario: id.clone(),
+                legacy: old,
+                native,
+                reference,
+                native_over_legacy: over(native),
+                reference_over_legacy: over(reference),
+                spread: count.map(|c| c.spread()),
+                not_applicable: legacy.ok().and_then(|m| m.skipped.get(id).cloned()),
+            }
+        })
+        .collect();
+    LegacyInfo {
+        dictwalk: legacy.ok().map(|m| m.dictwalk.clone()),
+        not_counted: legacy.err().map(|err| {
+            format!("{err:#}")
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        }),
+        scenarios,
+    }
+}
+
 /// Where the counts were made; the only place for host data and times.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Environment {
@@ -155,6 +234,7 @@ pub struct Report {
     pub targets: Vec<TargetRow>,
     pub control: Option<Control>,
     pub core: CoreInfo,
+    pub legacy: LegacyInfo,
     pub environment: Environment,
 }
 
@@ -315,6 +395,7 @@ impl Emitter<Report> for MarkdownEmitter {
             scenario_table(out, &unchanged)?;
             writeln!(out, "</details>\n")?;
         }
+        legacy_section(out, &report.legacy)?;
         core_section(out, &report.core)?;
         writeln!(out, "## Environment\n")?;
         let env = &report.environment;
@@ -367,6 +448,57 @@ impl Emitter<Report> for MarkdownEmitter {
         )?;
         Ok(())
     }
+}
+
+fn legacy_section(out: &mut dyn io::Write, legacy: &LegacyInfo) -> io::Result<()> {
+    writeln!(out, "## Against dictwalk 2.6.0\n")?;
+    match (&legacy.not_counted, &legacy.dictwalk) {
+        (Some(why), _) => writeln!(out, "Not counted: {}.\n", cell(why))?,
+        (None, version) => writeln!(
+            out,
+            "dictwalk {} counted once, in the candidate's run; a ratio below 1 is fewer \
+             instructions per call than 2.6.0.\n",
+            version.as_deref().unwrap_or("?")
+        )?,
+    }
+    if legacy.scenarios.is_empty() {
+        return Ok(());
+    }
+    let ir = |x: Option<f64>| x.map_or("-".to_owned(), |x| format!("{x:.0}"));
+    let ratio = |x: Option<f64>| x.map_or("-".to_owned(), |x| format!("{x:.3}"));
+    table_aligned(
+        out,
+        &[
+            "scenario",
+            "2.6.0 Ir",
+            "native Ir",
+            "reference Ir",
+            "native / 2.6.0",
+            "reference / 2.6.0",
+        ],
+        &[1, 2, 3, 4, 5],
+        legacy
+            .scenarios
+            .iter()
+            .map(|row| match &row.not_applicable {
+                Some(why) => vec![
+                    format!("`{}`", row.scenario),
+                    format!("not applicable: {why}"),
+                    ir(row.native),
+                    ir(row.reference),
+                    "-".to_owned(),
+                    "-".to_owned(),
+                ],
+                None => vec![
+                    format!("`{}`", row.scenario),
+                    ir(row.legacy),
+                    ir(row.native),
+                    ir(row.reference),
+                    ratio(row.native_over_legacy),
+                    ratio(row.reference_over_legacy),
+                ],
+            }),
+    )
 }
 
 fn core_section(out: &mut dyn io::Write, core: &CoreInfo) -> io::Result<()> {
@@ -551,8 +683,12 @@ mod tests {
     }
 
     fn counted(per_call: &[(&str, f64)]) -> Measured {
+        counted_on("core", per_call)
+    }
+
+    fn counted_on(backend: &str, per_call: &[(&str, f64)]) -> Measured {
         Measured {
-            backend: "core".into(),
+            backend: backend.into(),
             python: String::new(),
             dictwalk: "3.0.0a1".into(),
             counts: per_call
@@ -617,6 +753,20 @@ mod tests {
                 wall: Vec::new(),
             }),
             core,
+            legacy: legacy_info(
+                &[counted_on(
+                    "native",
+                    &[("read.get", 1323.0), ("read.wildcard", 41657.0)],
+                )],
+                &Ok(Measured {
+                    dictwalk: "2.6.0".into(),
+                    skipped: BTreeMap::from([(
+                        "read.wildcard".to_owned(),
+                        "no `*` in 2.6.0".to_owned(),
+                    )]),
+                    ..counted_on("legacy", &[("read.get", 12009.0)])
+                }),
+            ),
             environment: Environment {
                 valgrind: "valgrind-3.19.0".into(),
                 cpu: "a CPU".into(),
@@ -642,6 +792,51 @@ mod tests {
         );
         insta::assert_snapshot!(text);
         Ok(())
+    }
+
+    #[test]
+    fn the_legacy_section_has_each_scenario_its_ratios_and_why_not() {
+        let native = counted_on("native", &[("read.get", 1000.0), ("write.set", 500.0)]);
+        let reference = counted_on("reference", &[("read.get", 9000.0), ("write.set", 20000.0)]);
+        let legacy = Measured {
+            dictwalk: "2.6.0".into(),
+            skipped: BTreeMap::from([("write.set".to_owned(), "a feature it lacks".to_owned())]),
+            ..counted_on("legacy", &[("read.get", 12000.0)])
+        };
+        let info = legacy_info(&[reference.clone(), native.clone()], &Ok(legacy));
+        assert_eq!(info.dictwalk.as_deref(), Some("2.6.0"));
+        assert_eq!(info.not_counted, None);
+        let get = &info.scenarios[0];
+        assert_eq!(get.scenario, "read.get");
+        // Mean of the repeats: 12000 and 12012.
+        let legacy_ir = 12006.0;
+        assert_eq!(get.legacy, Some(legacy_ir));
+        assert_eq!(get.native_over_legacy, Some(1000.5 / legacy_ir));
+        assert_eq!(get.reference_over_legacy, Some(9004.5 / legacy_ir));
+        let set = &info.scenarios[1];
+        assert_eq!(
+            (
+                set.legacy,
+                set.native_over_legacy,
+                set.not_applicable.as_deref()
+            ),
+            (None, None, Some("a feature it lacks"))
+        );
+
+        let missing = legacy_info(
+            &[native],
+            &Err(anyhow::anyhow!(
+                "dictwalk 2.6.0's venv could not be set up: pip failed\nlog"
+            )),
+        );
+        assert_eq!(
+            missing.not_counted.as_deref(),
+            Some("dictwalk 2.6.0's venv could not be set up: pip failed")
+        );
+        assert!(missing
+            .scenarios
+            .iter()
+            .all(|r| r.legacy.is_none() && r.native.is_some()));
     }
 
     #[test]

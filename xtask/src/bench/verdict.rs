@@ -183,16 +183,27 @@ pub struct TargetRow {
     pub worst_scenario: Option<String>,
     /// How far the worst is from the factor (worst / factor - 1; negative when not met).
     pub gap: Option<f64>,
+    /// The scenarios of the target that a contestant cannot run, with why ("id: reason"):
+    /// reported, never silently dropped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_applicable: Vec<String>,
     #[serde(serialize_with = "serialize_word")]
     pub verdict: Status,
     pub why: String,
 }
 
-/// The instruction-count targets on the candidate's counts: `numerator` at least `factor` times
-/// faster (fewer instructions per call) than `denominator` in each of its scenarios. A target
-/// this check cannot measure (another metric, a contestant not counted) is INCONCLUSIVE: for a
-/// tracked target that is only reported, for a gating one it holds the gate.
-pub fn targets(candidate: &[Measured], targets: &[Target]) -> Vec<TargetRow> {
+/// The instruction-count targets on the candidate's counts (its backends and 2.6.0's):
+/// `numerator` at least `factor` times faster (fewer instructions per call) than `denominator`
+/// in each of its scenarios. A target this check cannot measure (another metric, a contestant
+/// not counted, named with why in `not_counted`) is INCONCLUSIVE: for a tracked target that is
+/// only reported, for a gating one it holds the gate. A scenario a contestant cannot run (its
+/// `skipped`) is listed in `not_applicable`; with `scenarios = "all"` the target is judged on
+/// the others.
+pub fn targets(
+    candidate: &[Measured],
+    targets: &[Target],
+    not_counted: &[(String, String)],
+) -> Vec<TargetRow> {
     targets
         .iter()
         .map(|target| {
@@ -209,22 +220,57 @@ pub fn targets(candidate: &[Measured], targets: &[Target]) -> Vec<TargetRow> {
                 worst: None,
                 worst_scenario: None,
                 gap: None,
+                not_applicable: Vec::new(),
                 verdict: Status::Inconclusive,
                 why: String::new(),
             };
+            let missing = [&target.numerator, &target.denominator]
+                .into_iter()
+                .find_map(|name| not_counted.iter().find(|(n, _)| n == name));
+            if let (Metric::Instructions, Some((name, why))) = (target.metric, missing) {
+                row.why = format!("{name} was not counted: {why}");
+                return row;
+            }
             let fast = candidate.iter().find(|m| m.backend == target.numerator);
             let slow = candidate.iter().find(|m| m.backend == target.denominator);
             let (Metric::Instructions, Some(fast), Some(slow)) = (target.metric, fast, slow) else {
                 row.why = format!(
-                    "not measured here: this check counts the instructions of reference and native ({} of {} vs {})",
+                    "not measured here: this check counts the instructions of reference, native and legacy ({} of {} vs {})",
                     row.metric, target.numerator, target.denominator
                 );
                 return row;
             };
-            let scenarios: Vec<&String> = match &target.scenarios {
-                Some(list) => list.iter().collect(),
-                None => fast.counts.keys().filter(|s| slow.counts.contains_key(*s)).collect(),
+            let skipped = |scenario: &String| {
+                [fast, slow].into_iter().find_map(|m| {
+                    m.skipped
+                        .get(scenario)
+                        .map(|why| format!("{scenario}: not applicable to {}: {why}", m.backend))
+                })
             };
+            let listed: Vec<&String> = match &target.scenarios {
+                Some(list) => list.iter().collect(),
+                None => fast
+                    .counts
+                    .keys()
+                    .chain(fast.skipped.keys())
+                    .chain(slow.counts.keys())
+                    .chain(slow.skipped.keys())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+            };
+            let mut scenarios = Vec::new();
+            for scenario in listed {
+                match skipped(scenario) {
+                    // Named by the target, a scenario it cannot judge leaves it unjudged.
+                    Some(why) if target.scenarios.is_some() => {
+                        row.why = why;
+                        return row;
+                    }
+                    Some(why) => row.not_applicable.push(why),
+                    None => scenarios.push(scenario),
+                }
+            }
             for scenario in scenarios {
                 let (Some(f), Some(s)) = (fast.counts.get(scenario), slow.counts.get(scenario)) else {
                     row.why = format!("{scenario} was not measured on both");
@@ -344,6 +390,104 @@ mod tests {
         );
     }
 
+    fn on(backend: &str, per_call: &[(&str, f64)], skipped: &[(&str, &str)]) -> Measured {
+        Measured {
+            backend: backend.into(),
+            python: "3.11.7".into(),
+            dictwalk: "2.6.0".into(),
+            counts: per_call
+                .iter()
+                .map(|(id, ir)| {
+                    let count = crate::bench::callgrind::Count {
+                        repeats: vec![*ir, *ir],
+                        dumps: Vec::new(),
+                    };
+                    ((*id).to_owned(), count)
+                })
+                .collect(),
+            skipped: skipped
+                .iter()
+                .map(|(id, why)| ((*id).to_owned(), (*why).to_owned()))
+                .collect(),
+        }
+    }
+
+    fn native_vs_legacy(scenarios: Option<&[&str]>) -> Target {
+        Target {
+            name: "native-vs-legacy".into(),
+            numerator: "native".into(),
+            denominator: "legacy".into(),
+            factor: 3.0,
+            scenarios: scenarios.map(|s| s.iter().map(|id| (*id).to_owned()).collect()),
+            metric: Metric::Instructions,
+            gating: false,
+            reason: "r".into(),
+        }
+    }
+
+    #[test]
+    fn a_target_against_legacy_is_judged_on_its_counts() {
+        let native = on("native", &[("read.get", 1000.0), ("read.deep", 100.0)], &[]);
+        let legacy = on(
+            "legacy",
+            &[("read.get", 12000.0), ("read.deep", 250.0)],
+            &[("write.set", "a feature it lacks")],
+        );
+        let judged = targets(
+            &[native.clone(), legacy.clone()],
+            &[native_vs_legacy(None)],
+            &[],
+        );
+        let row = &judged[0];
+        assert_eq!(row.verdict, Status::Failed);
+        assert_eq!(row.worst, Some(2.5));
+        assert_eq!(row.worst_scenario.as_deref(), Some("read.deep"));
+        assert_eq!(row.why, "2.50x on read.deep, below 3.00x");
+        // The scenario 2.6.0 cannot run is named, not dropped.
+        assert_eq!(
+            row.not_applicable,
+            ["write.set: not applicable to legacy: a feature it lacks"]
+        );
+        // Met when every judged scenario is.
+        let met = targets(
+            &[native.clone(), legacy.clone()],
+            &[native_vs_legacy(Some(&["read.get"]))],
+            &[],
+        );
+        assert_eq!((met[0].verdict, met[0].worst), (Status::Passed, Some(12.0)));
+        // A scenario the target names that 2.6.0 cannot run leaves it unjudged.
+        let named = targets(
+            &[native.clone(), legacy],
+            &[native_vs_legacy(Some(&["read.get", "write.set"]))],
+            &[],
+        );
+        assert_eq!(named[0].verdict, Status::Inconclusive);
+        assert_eq!(
+            named[0].why,
+            "write.set: not applicable to legacy: a feature it lacks"
+        );
+    }
+
+    #[test]
+    fn a_legacy_not_counted_makes_its_target_inconclusive_with_why() {
+        let native = on("native", &[("read.get", 1000.0)], &[]);
+        let not_counted = [(
+            "legacy".to_owned(),
+            "dictwalk 2.6.0's venv could not be set up: no network".to_owned(),
+        )];
+        let judged = targets(&[native], &[native_vs_legacy(None)], &not_counted);
+        assert_eq!(judged[0].verdict, Status::Inconclusive);
+        assert_eq!(
+            judged[0].why,
+            "legacy was not counted: dictwalk 2.6.0's venv could not be set up: no network"
+        );
+        assert_eq!(judged[0].worst, None);
+        // Gating, it holds the run.
+        let mut gating = judged[0].clone();
+        gating.gating = true;
+        assert_eq!(overall(&[], &[gating], None), Status::Inconclusive);
+    }
+
     #[test]
     fn the_control_and_the_targets_decide_the_whole() {
         let row = |verdict| Row {
@@ -369,6 +513,7 @@ mod tests {
             worst: None,
             worst_scenario: None,
             gap: None,
+            not_applicable: Vec::new(),
             verdict,
             why: String::new(),
         };

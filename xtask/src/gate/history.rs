@@ -57,9 +57,9 @@ pub struct BackendCounts {
 }
 
 /// One scenario on one backend: instructions per call, and how many times fewer than dictwalk
-/// 2.6.0's (null: the gate's bench counts the reference and the native backend, not 2.6.0) and
-/// than the reference's (native rows only): the other's instructions over these, as the
-/// board's `ratio`, so above 1 is faster.
+/// 2.6.0's (bench.json's `legacy` section; null when 2.6.0 was not counted or cannot run the
+/// scenario) and than the reference's (native rows only): the other's instructions over these,
+/// as the board's `ratio`, so above 1 is faster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bench {
     pub scenario: String,
@@ -201,11 +201,14 @@ fn bench_of(report: &Value) -> Vec<Bench> {
                 .iter()
                 .find(|(s, b, _)| s == scenario && b == "reference")
                 .map(|(_, _, n)| *n);
+            let legacy = legacy_of(report, scenario);
             Bench {
                 scenario: scenario.clone(),
                 backend: backend.clone(),
                 instructions: *instructions,
-                ratio_to_legacy: None,
+                ratio_to_legacy: legacy
+                    .filter(|_| *instructions > 0.0)
+                    .map(|n| n / instructions),
                 ratio_to_reference: reference
                     .filter(|_| backend == "native")
                     .filter(|_| *instructions > 0.0)
@@ -213,6 +216,16 @@ fn bench_of(report: &Value) -> Vec<Bench> {
             }
         })
         .collect()
+}
+
+/// dictwalk 2.6.0's instructions per call on `scenario`, from bench.json's `legacy` section.
+fn legacy_of(report: &Value, scenario: &str) -> Option<f64> {
+    report["legacy"]["scenarios"]
+        .as_array()?
+        .iter()
+        .find(|row| row["scenario"].as_str() == Some(scenario))?["legacy"]
+        .as_f64()
+        .filter(|n| n.is_finite() && *n > 0.0)
 }
 
 #[cfg(test)]
@@ -310,6 +323,41 @@ mod tests {
         // Without reports, no figures rather than zeros.
         let empty = super::line(&report, &dir.path().join("none"));
         assert_eq!((empty.parity, empty.bench.len()), (None, 0));
+        Ok(())
+    }
+
+    #[test]
+    fn the_ratio_to_legacy_is_2_6_0s_instructions_over_the_rows() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        fs::write(
+            dir.path().join("bench.json"),
+            r#"{"schema_version": 1, "scenarios": [
+                {"scenario": "read.get", "backend": "reference", "candidate": 4000.0},
+                {"scenario": "read.get", "backend": "native", "candidate": 1000.0},
+                {"scenario": "write.set", "backend": "native", "candidate": 500.0},
+                {"scenario": "read.deep", "backend": "native", "candidate": 10.0}],
+                "legacy": {"dictwalk": "2.6.0", "not_counted": null, "scenarios": [
+                {"scenario": "read.get", "legacy": 12000.0},
+                {"scenario": "write.set", "legacy": null, "not_applicable": "no such feature"},
+                {"scenario": "read.deep", "legacy": 0.0}]}}"#,
+        )?;
+        let report =
+            Report::placeholder("3".into(), Some("abc".into()), None, Default::default(), 9);
+        let ratios: Vec<_> = line(&report, dir.path())
+            .bench
+            .iter()
+            .map(|b| (b.scenario.clone(), b.backend.clone(), b.ratio_to_legacy))
+            .collect();
+        assert_eq!(
+            ratios,
+            [
+                ("read.get".into(), "reference".into(), Some(3.0)),
+                ("read.get".into(), "native".into(), Some(12.0)),
+                // Not applicable to 2.6.0, and a count that cannot be a count: no ratio.
+                ("write.set".into(), "native".into(), None),
+                ("read.deep".into(), "native".into(), None),
+            ]
+        );
         Ok(())
     }
 }

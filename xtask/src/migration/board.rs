@@ -116,13 +116,17 @@ pub struct Entry {
 }
 
 /// A benchmark scenario that covers an entry: `ratio` is the reference's instructions per call
-/// over the native backend's (above 1: native is faster).
+/// over the native backend's (above 1: native is faster); `ratio_to_legacy` is dictwalk
+/// 2.6.0's over the native backend's, the same way round (absent when 2.6.0 was not counted
+/// or cannot run the scenario).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchRatio {
     pub scenario: String,
     pub ratio: f64,
     pub versus: String,
     pub metric: String,
+    #[serde(default)]
+    pub ratio_to_legacy: Option<f64>,
 }
 
 /// The whole corpus.
@@ -368,6 +372,7 @@ pub fn build(inputs: Inputs<'_>) -> Board {
                 ratio,
                 versus: "reference".into(),
                 metric: "instructions".into(),
+                ratio_to_legacy: figures.ratio_to_legacy(&scenario.id),
             };
             let mut names: Vec<&str> = vec![function(scenario.op)];
             names.extend(uses.filters.iter().copied());

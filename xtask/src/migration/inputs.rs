@@ -296,12 +296,14 @@ pub fn parity(path: &Path) -> Result<ParityResults, String> {
 }
 
 /// What the board takes from bench.json: each scenario's instructions per call on each backend
-/// (the candidate's).
+/// (the candidate's), and dictwalk 2.6.0's (its `legacy` section; empty when 2.6.0 was not
+/// counted).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenchFigures {
     pub commit: Option<String>,
     pub generated_at_unix: Option<u64>,
     pub instructions: BTreeMap<(String, String), f64>,
+    pub legacy: BTreeMap<String, f64>,
 }
 
 impl BenchFigures {
@@ -314,6 +316,17 @@ impl BenchFigures {
                 .filter(|n| *n > 0.0)
         };
         Some(of("reference")? / of("native")?)
+    }
+
+    /// dictwalk 2.6.0's instructions per call over the native backend's, in the same direction
+    /// as `ratio` (above 1: native is faster).
+    pub fn ratio_to_legacy(&self, scenario: &str) -> Option<f64> {
+        let native = self
+            .instructions
+            .get(&(scenario.to_owned(), "native".to_owned()))
+            .copied()
+            .filter(|n| *n > 0.0)?;
+        Some(self.legacy.get(scenario).copied().filter(|n| *n > 0.0)? / native)
     }
 }
 
@@ -335,6 +348,15 @@ pub fn bench(path: &Path) -> Result<BenchFigures, String> {
         let backend = text(scenario, "/backend")?;
         if let Some(n) = scenario.get("candidate").and_then(Value::as_f64) {
             figures.instructions.insert((id, backend), n);
+        }
+    }
+    // A report from before 2.6.0 was counted has no such section: no ratios to it.
+    if value.pointer("/legacy/scenarios").is_some() {
+        for row in array(&value, "/legacy/scenarios")? {
+            let id = text(row, "/scenario")?;
+            if let Some(n) = row.get("legacy").and_then(Value::as_f64) {
+                figures.legacy.insert(id, n);
+            }
         }
     }
     Ok(figures)

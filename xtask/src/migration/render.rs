@@ -77,7 +77,10 @@ fn bench(entry: &Entry, shown: usize) -> String {
     let mut text = ratios
         .iter()
         .take(shown)
-        .map(|b| format!("{} {:.1}x", b.scenario, b.ratio))
+        .map(|b| match b.ratio_to_legacy {
+            Some(legacy) => format!("{} {:.1}x ({legacy:.1}x 2.6.0)", b.scenario, b.ratio),
+            None => format!("{} {:.1}x", b.scenario, b.ratio),
+        })
         .collect::<Vec<_>>()
         .join(", ");
     if ratios.len() > shown {
@@ -128,7 +131,7 @@ impl Emitter<Board> for MarkdownEmitter {
         header.extend(names.iter().map(String::as_str));
         header.extend([
             "declared",
-            "bench: native vs reference (instructions)",
+            "bench: native vs reference (vs 2.6.0), instructions",
             "why",
         ]);
         let right: Vec<usize> = (3..4 + board.backends.len() + 1).collect();
@@ -166,7 +169,7 @@ impl Emitter<Board> for TerminalEmitter {
             "cases".into(),
         ];
         header.extend(board.backends.iter().map(|b| format!("pass {b}")));
-        header.extend(["declared".into(), "native vs reference".into()]);
+        header.extend(["declared".into(), "native vs reference (2.6.0)".into()]);
         table.push_record(header);
         for (area, entry) in board.entries() {
             let mut row = vec![

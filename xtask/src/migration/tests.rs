@@ -64,6 +64,10 @@ fn bench_report() -> serde_json::Value {
            "scenarios": [scenario("read.get", "reference", 4000.0), scenario("read.get", "native", 1000.0),
                          scenario("transform.sum", "reference", 9000.0), scenario("transform.sum", "native", 3000.0),
                          scenario("write.set", "reference", 5000.0)],
+           "legacy": {"dictwalk": "2.6.0", "not_counted": null, "scenarios": [
+                {"scenario": "read.get", "legacy": 12000.0},
+                {"scenario": "transform.sum", "legacy": null, "not_applicable": "not in 2.6.0"},
+                {"scenario": "write.set", "legacy": 6000.0}]},
            "environment": {"generated_at_unix": 1_796_000_000}})
 }
 
@@ -248,6 +252,13 @@ fn the_regex_filters_delegate_because_of_re_and_the_dates_because_of_datetime() 
         .bench
         .iter()
         .any(|b| b.scenario == "read.get" && b.ratio == 4.0));
+    // Beside it, 2.6.0's over native's where both were counted, and none where 2.6.0 could
+    // not run the scenario.
+    assert!(entry("get")?
+        .bench
+        .iter()
+        .any(|b| b.scenario == "read.get" && b.ratio_to_legacy == Some(12.0)));
+    assert_eq!(sum.bench[0].ratio_to_legacy, None);
     // write.set has no native figure: no ratio rather than a made-up one.
     assert!(entry("set")?.bench.is_empty());
     Ok(())
@@ -359,6 +370,19 @@ fn unusable_reports_give_one_line_reasons() {
         inputs::parity(&dir.path().join("none.json")),
         Err("there is no such file".into())
     );
+    // A legacy section whose rows have no scenario is refused, not half read.
+    let bench = |value: serde_json::Value| read_back(&value, inputs::bench).expect_err("bad");
+    assert_eq!(
+        bench(json!({"schema_version": 1, "scenarios": [],
+                     "legacy": {"scenarios": [{"legacy": 1.0}]}})),
+        "it has no string /scenario"
+    );
+    // One from before 2.6.0 was counted has no ratios to it, and is no error.
+    let old = read_back(
+        &json!({"schema_version": 1, "scenarios": []}),
+        inputs::bench,
+    );
+    assert!(old.is_ok_and(|b| b.legacy.is_empty()));
 }
 
 #[test]
@@ -421,6 +445,9 @@ fn status_md_leads_with_the_key_figures() -> anyhow::Result<()> {
         md.contains("reports/bench.json (no commit, MISSING: there is no such file)"),
         "{md}"
     );
+    // get's row: the ratio to the reference, and to 2.6.0 beside it; sum's has no 2.6.0 figure.
+    assert!(md.contains("read.get 4.0x (12.0x 2.6.0)"), "{md}");
+    assert!(md.contains("| transform.sum 3.0x |"), "{md}");
     assert!(
         md.len() < 60_000,
         "too long for a pull-request comment: {}",
