@@ -24,9 +24,10 @@ callgrind ignores) so that caches and the interpreter's specialised bytecode are
 measured batches see (``MIN_WARMUP_CALLS``); the garbage collector is paused in every batch;
 every batch's last result is verified, outside the measured region.
 
-Stdlib-only. dictwalk is imported from the interpreter's environment (the installed wheel),
-never from the checkout. ``FILE`` is written at the very end, and only when every batch ran and
-was verified; it lists the batches in the order they ran (see ``--help``).
+Stdlib-only. dictwalk is imported from the interpreter's environment (the installed wheel, or
+for ``--backend legacy`` dictwalk 2.6.0 in its own venv), never from the checkout. ``FILE`` is
+written at the very end, and only when every batch ran and was verified; it lists the batches
+in the order they ran (see ``--help``).
 
 Exit codes: 0 every batch measured and verified; 1 a result was wrong (the scenario is named);
 2 the runner could not run (bad arguments, dictwalk not installed in the environment).
@@ -71,27 +72,30 @@ BACKEND_INDEX = {"reference": 0, "native": 1, "legacy": 2}
 # The only 2.6.0 the legacy backend measures.
 LEGACY_VERSION = "2.6.0"
 
-# The calls of one batch, per scenario and backend (reference, native): fixed, so that a run is
-# the same work every time. Each is chosen so that one measured batch costs roughly 10 to 20
-# million instructions on either backend (the figures below, measured with callgrind: Python
+# The calls of one batch, per scenario and backend (reference, native, legacy): fixed, so that a
+# run is the same work every time. Each is chosen so that one measured batch costs roughly 10 to
+# 20 million instructions on every backend (the figures below, measured with callgrind: Python
 # 3.11.7, dictwalk 3.0.0a1's native wheel, PYTHONMALLOC=malloc, PYTHONHASHSEED=0): enough that
 # the loop's own few hundred instructions of entry and exit vanish, and that the odd costly
 # malloc call (glibc's, which the native backend shares) stays small beside the batch. With the
 # reference's calls on the native side too, batches of 0.4-4 million instructions, two repeats
 # differed by up to 1.5%; a run under callgrind stays short (about 25 s per backend here).
+# dictwalk 2.6.0 (legacy, from its own venv) measured 21-32 s for its column; its two repeats
+# agreed within 0.11% (write.unset), most within 0.03%.
 CALLS: dict[str, tuple[int, int, int]] = {
-    # Reference 22.8 M, native 6 M (at max_batch): each batch parses other paths, so the
-    # repeats differ by their mix of path lengths and when the cache's table is tidied.
-    "parse.distinct": (200, 1000, 1_000),
-    "read.get": (1000, 10_000, 1_000),  # 9.5 M, 13 M
-    "read.wildcard": (100, 300, 60),  # 11.2 M, 12 M
-    "read.deep": (2, 20, 10),  # 14.0 M, 14 M
-    "filter.predicate": (4, 50, 12),  # 14.0 M, 12 M
-    "transform.sum": (3, 30, 7),  # 14.5 M, 14 M
-    "transform.sort_first": (1, 30, 1),  # 13.4 M, 12 M
-    "write.set": (300, 6000, 1_100),  # 13.1 M, 12 M
-    "write.unset": (500, 7000, 1_200),  # 13.2 M, 12 M
-    "write.set_all": (10, 200, 60),  # 14.9 M, 14 M
+    # Reference 22.8 M, native 6 M, legacy 16.2 M (at max_batch): each batch parses other
+    # paths, so the repeats differ by their mix of path lengths and when the cache is tidied.
+    "parse.distinct": (200, 1000, 1000),
+    "read.get": (1000, 10_000, 1000),  # 9.5 M, 13 M, 12.0 M
+    "read.wildcard": (100, 300, 60),  # 11.2 M, 12 M, 12.7 M
+    "read.deep": (2, 20, 10),  # 14.0 M, 14 M, 13.4 M
+    "filter.predicate": (4, 50, 12),  # 14.0 M, 12 M, 13.0 M
+    "transform.sum": (3, 30, 7),  # 14.5 M, 14 M, 14.1 M
+    # Legacy: one call is already 31.6 M, the least a batch can be.
+    "transform.sort_first": (1, 30, 1),  # 13.4 M, 12 M, 31.6 M
+    "write.set": (300, 6000, 1100),  # 13.1 M, 12 M, 13.6 M
+    "write.unset": (500, 7000, 1200),  # 13.2 M, 12 M, 14.0 M
+    "write.set_all": (10, 200, 60),  # 14.9 M, 14 M, 13.3 M
 }
 # The warm-up runs ``calls`` calls, and at least MIN_WARMUP_CALLS: the interpreter specialises a
 # loop's bytecode only after it ran a few times, so a warm-up of one call left the first measured
@@ -161,7 +165,9 @@ def load_backend(backend: str) -> tuple[Any, str]:
         # 2.6.0 has no __version__; its distribution's metadata says which it is.
         version = importlib.metadata.version("dictwalk")
         if version != LEGACY_VERSION:
-            raise CannotRun(f"--backend legacy measures dictwalk {LEGACY_VERSION}, but {prefix} has {version}")
+            raise CannotRun(
+                f"--backend legacy measures dictwalk {LEGACY_VERSION}, but {prefix} has {version}"
+            )
         return module.dictwalk, version
     return module, str(dictwalk.__version__)
 

@@ -330,7 +330,11 @@ pub struct Parity {
 /// garbage collector paused): `benches/instructions.py` brackets each measured loop with
 /// `os.getppid()`, callgrind dumps at each (`--dump-before=getppid`), so each loop's instruction
 /// count is exact and free of start-up. Each scenario runs twice per process; the two must agree
-/// within 0.5%.
+/// within 0.5%. dictwalk 2.6.0 (`legacy`, from `.venvs/legacy`, set up as for parity) is counted
+/// the same way once, beside the candidate: it is the same on both sides. Its figures feed the
+/// targets against it and the report's table of 2.6.0's instructions per call with native's and
+/// the reference's ratios to them; a scenario 2.6.0 cannot run is named not applicable with why.
+/// A 2.6.0 that cannot be set up or counted makes its targets and the run INCONCLUSIVE.
 ///
 /// Then wall time: candidate and baseline in two worker processes (`benches/paired.py`), never
 /// at the same time, 30 interleaved pairs of batches per scenario in an order drawn afresh for
@@ -340,8 +344,8 @@ pub struct Parity {
 /// Verdicts, per scenario and backend, from `benches/gate.toml` (`--thresholds`): NO-GO when the
 /// instructions per call grew by more than BOTH the relative threshold and the absolute floor,
 /// or when the whole wall-time interval lies beyond its threshold (otherwise wall time warns);
-/// INCONCLUSIVE when a side is missing, a scenario is not deterministic, or the two sides'
-/// environments differ. Then the targets of gate.toml on the candidate (gating ones must hold;
+/// INCONCLUSIVE when a side or a contestant (2.6.0) is missing, a scenario is not deterministic,
+/// or the two sides' environments differ. Then the targets of gate.toml on the candidate (gating ones must hold;
 /// tracked ones are reported with their gap), and an A/A control (the candidate against a
 /// second install of itself, `ctrl`), which must say GO, else the whole verdict is
 /// INCONCLUSIVE. `--aa` runs only the control, `--runs N` times, and reports how many verdicts
@@ -537,8 +541,8 @@ pub struct Drift {
 ///           backend with the native module importable, and every case must pass
 ///   bench   `cargo xtask bench --no-build`: instruction counts (callgrind) and paired wall
 ///           time of the native wheel against --baseline (default: the merge base with main,
-///           or HEAD's parent on main; built once and cached), the targets of
-///           benches/gate.toml, and an A/A control; INCONCLUSIVE holds the gate like a
+///           or HEAD's parent on main; built once and cached), dictwalk 2.6.0's counts, the
+///           targets of benches/gate.toml, and an A/A control; INCONCLUSIVE holds the gate like a
 ///           failure (bench.{json,md}). Needs valgrind.
 ///
 /// A check whose input did not pass is not run. Sets up everything it needs (.venv, the
@@ -669,7 +673,8 @@ pub struct Version {
 /// that exercise it (its operation, and the filters its path names as the core's parser reads
 /// them) with their pass count per backend from <reports-dir>/parity.json, the cases declaring a
 /// divergence from dictwalk 2.6.0, and, for each scenario of benches/workload.py that covers it,
-/// the reference's instructions per call over the native backend's from <reports-dir>/bench.json.
+/// the reference's instructions per call over the native backend's from <reports-dir>/bench.json
+/// and beside it 2.6.0's over the native backend's (where bench.json counted 2.6.0).
 ///
 /// Runs nothing: it reads the last reports (`cargo xtask parity` and `cargo xtask bench` make
 /// them). Prints the table on stdout and writes <reports-dir>/status.json (schema_version 1) and

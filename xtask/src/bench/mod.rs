@@ -174,9 +174,9 @@ fn check(sh: &Shell, options: &Options) -> anyhow::Result<Report> {
     );
     let legacy_python = legacy_venv.as_ref().ok().map(Venv::python);
     let (measured, core_measured) = measure_all(&root, &sides, &cores, legacy_python.as_deref());
-    let legacy: anyhow::Result<Measured> = match (legacy_venv, &legacy_python) {
-        (Err(err), _) => Err(err.context("dictwalk 2.6.0's venv could not be set up")),
-        (Ok(_), _) => measured
+    let legacy: anyhow::Result<Measured> = match legacy_venv {
+        Err(err) => Err(err.context("dictwalk 2.6.0's venv could not be set up")),
+        Ok(_) => measured
             .iter()
             .find(|(_, backend, _)| *backend == LEGACY)
             .map(|(_, _, m)| match m {

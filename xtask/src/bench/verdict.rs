@@ -276,6 +276,19 @@ pub fn targets(
                     row.why = format!("{scenario} was not measured on both");
                     return row;
                 };
+                // The regression rows judge the sides' repeats; 2.6.0 has no such row.
+                for (who, count) in [(&target.numerator, f), (&target.denominator, s)] {
+                    let spread = count.spread();
+                    if spread.is_nan() || spread > REPEAT_TOLERANCE {
+                        row.why = format!(
+                            "{scenario} is not deterministic on {who}: its two repeats differ by \
+                             {:.2}% (at most {:.1}%)",
+                            spread * 100.0,
+                            REPEAT_TOLERANCE * 100.0
+                        );
+                        return row;
+                    }
+                }
                 let ratio = s.per_call() / f.per_call();
                 if row.worst.is_none_or(|worst| ratio < worst) {
                     row.worst = Some(ratio);
@@ -482,6 +495,24 @@ mod tests {
             "legacy was not counted: dictwalk 2.6.0's venv could not be set up: no network"
         );
         assert_eq!(judged[0].worst, None);
+        // Repeats too far apart on 2.6.0 leave it unjudged too.
+        let mut wobbly = on("legacy", &[("read.get", 12000.0)], &[]);
+        if let Some(count) = wobbly.counts.get_mut("read.get") {
+            count.repeats = vec![12000.0, 12300.0];
+        }
+        let judged_wobbly = targets(
+            &[on("native", &[("read.get", 1000.0)], &[]), wobbly],
+            &[native_vs_legacy(None)],
+            &[],
+        );
+        assert_eq!(judged_wobbly[0].verdict, Status::Inconclusive);
+        assert!(
+            judged_wobbly[0].why.starts_with(
+                "read.get is not deterministic on legacy: its two repeats differ by 2.47%"
+            ),
+            "{}",
+            judged_wobbly[0].why
+        );
         // Gating, it holds the run.
         let mut gating = judged[0].clone();
         gating.gating = true;
