@@ -71,6 +71,7 @@ fn main() -> ExitCode {
         Subcommand::Version(cmd) => cmd.run(&sh),
         Subcommand::Gate(cmd) => cmd.run(&sh),
         Subcommand::Publish(cmd) => cmd.run(&sh),
+        Subcommand::Report(cmd) => cmd.run(&sh),
     });
     let status = status_of(&result);
     match &result {

@@ -131,6 +131,7 @@ fn gate(
         ..placeholder
     };
     let written = write_reports(ctx, &report, true)?;
+    crate::report::html::after_gate(ctx.sh, &ctx.root, &ctx.reports_dir);
     eprint!(
         "{}",
         String::from_utf8_lossy(&render(&TerminalEmitter, &report)?)

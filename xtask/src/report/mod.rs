@@ -5,6 +5,7 @@
 //! summary). Each command's report model and its other renderers live under that command's
 //! module (`drift/report/`, `parity/report/`, `gate/report.rs`).
 
+pub mod html;
 pub mod markdown;
 mod publish;
 
@@ -31,6 +32,10 @@ pub mod schema {
     pub const FUZZ_MUTATE: u32 = 1;
     /// `reports/publish.json`.
     pub const PUBLISH: u32 = 1;
+    /// `reports/status.json` (`cargo xtask status`), as `report/html/` reads it.
+    pub const STATUS: u32 = 1;
+    /// Each line of `reports/history.jsonl` (a gate run), as `report/html/` reads it.
+    pub const HISTORY: u32 = 1;
 }
 
 /// Renders a report model `R` in one format.
