@@ -283,6 +283,11 @@ fn execute(
             filter: options.filter.as_ref().map(ToString::to_string),
             shard: options.shard.map(|s| s.to_string()),
             case_ids: selected.iter().map(|c| c.id.clone()).collect(),
+            // The commit of the checkout the corpus and wheels came from (none outside git).
+            commit: Shell::new().ok().and_then(|sh| {
+                sh.change_dir(root);
+                crate::gate::commit(&sh)
+            }),
         },
         backends: runs,
         timeout: options.timeout,

@@ -181,6 +181,8 @@ pub struct Selection {
     pub shard: Option<String>,
     /// The selected cases, in corpus order.
     pub case_ids: Vec<String>,
+    /// The checkout's commit (12 hex digits), when it is a git checkout.
+    pub commit: Option<String>,
 }
 
 /// A whole parity run: what `cargo xtask parity` reports and `cargo xtask gate` judges.
@@ -354,6 +356,7 @@ mod tests {
     fn run(backends: Vec<BackendRun>) -> ParityRun {
         ParityRun {
             selection: Selection {
+                commit: None,
                 corpus: "cases".into(),
                 corpus_cases: 2,
                 filter: None,

@@ -171,6 +171,7 @@ pub(crate) mod tests {
         ];
         let mut run = ParityRun {
             selection: Selection {
+                commit: Some("1a2b3c4d5e6f".into()),
                 corpus: "parity/cases".into(),
                 corpus_cases: 9,
                 filter: Some("f.*".into()),

@@ -161,18 +161,24 @@ pub fn trend(
     Ok(inline(svg))
 }
 
-/// A number in few characters: 1340, 12.5k, 3.49M.
+/// A number in few characters: 1340, 12.5k, 3.496M, 4M.
 pub fn short(value: f64) -> String {
     let magnitude = value.abs();
-    if magnitude >= 1e6 {
-        format!("{:.3}M", value / 1e6)
+    let (text, unit) = if magnitude >= 1e6 {
+        (format!("{:.3}", value / 1e6), "M")
     } else if magnitude >= 1e4 {
-        format!("{:.1}k", value / 1e3)
+        (format!("{:.1}", value / 1e3), "k")
     } else if magnitude >= 100.0 || value.fract() == 0.0 {
-        format!("{value:.0}")
+        (format!("{value:.0}"), "")
     } else {
-        format!("{value:.2}")
-    }
+        (format!("{value:.2}"), "")
+    };
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    format!("{text}{unit}")
 }
 
 #[cfg(test)]
@@ -209,5 +215,8 @@ mod tests {
         assert_eq!(short(12_500.0), "12.5k");
         assert_eq!(short(3_495_664.25), "3.496M");
         assert_eq!(short(2.833), "2.83");
+        assert_eq!(short(4_000_000.0), "4M");
+        assert_eq!(short(10_000.0), "10k");
+        assert_eq!(short(0.5), "0.5");
     }
 }
