@@ -157,7 +157,9 @@ impl Subcommand {
 /// Then it runs `cargo nextest run --workspace` (or `cargo test --workspace` without
 /// cargo-nextest), `python -m pytest` (once over every available backend), and `cargo xtask
 /// lint`. Every step runs even when an earlier one failed; a summary line per step closes the run.
-/// Arguments after `--` go to pytest: `cargo xtask test -- -k get -x`.
+/// Arguments after `--` go to pytest: `cargo xtask test -- -k get -x`. Among cargo's tests, the
+/// browser test of reports/index.html drives headless Chromium (`chromium` on the PATH, or
+/// $CHROME); where there is none it is skipped, and this command says so in one line.
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_CODES)]
 pub struct Test {
