@@ -221,6 +221,31 @@ mod tests {
     }
 
     #[test]
+    fn a_gate_report_of_schema_1_keeps_the_default_and_has_no_rollback() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        for entry in fs::read_dir(fixtures())? {
+            let entry = entry?;
+            fs::copy(entry.path(), dir.path().join(entry.file_name()))?;
+        }
+        let gate = dir.path().join("gate.json");
+        let mut value: serde_json::Value = serde_json::from_str(&fs::read_to_string(&gate)?)?;
+        value["schema_version"] = 1.into();
+        if let Some(object) = value.as_object_mut() {
+            object.remove("default_backend");
+        }
+        if let Some(checks) = value["checks"].as_array_mut() {
+            checks.retain(|check| check["name"] != "rollback");
+        }
+        fs::write(&gate, serde_json::to_string(&value)?)?;
+        let page = render(dir.path(), dir.path(), Some(FIXTURE_HEAD))?;
+        assert!(page.missing.is_empty(), "{:?}", page.missing);
+        assert!(page.html.contains("Default backend: keep"));
+        assert!(page.html.contains("records no default-backend decision"));
+        assert!(page.html.contains("Not run by this gate"));
+        Ok(())
+    }
+
+    #[test]
     fn a_bad_report_is_a_missing_section_and_exit_2_naming_the_file() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         for entry in fs::read_dir(fixtures())? {

@@ -155,13 +155,30 @@ fn versions(known: &[u32]) -> String {
         .join(" or ")
 }
 
-/// `gate.json`: the gate's own model, and the default-backend decision of schema 2.
-#[derive(Deserialize)]
+/// `gate.json`: the gate's own model, and the default-backend decision of schema 2, each read
+/// from the whole object (so that the decision is read here whether or not `gate::Report` holds
+/// it too).
 pub struct Gate {
-    #[serde(flatten)]
     pub report: gate::Report,
-    #[serde(default)]
     pub default_backend: Option<DefaultBackend>,
+}
+
+impl<'de> Deserialize<'de> for Gate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Gate, D::Error> {
+        use serde::de::Error;
+        let value = Value::deserialize(deserializer)?;
+        let default_backend = match value.get("default_backend") {
+            None | Some(Value::Null) => None,
+            Some(decision) => {
+                Some(DefaultBackend::deserialize(decision).map_err(D::Error::custom)?)
+            }
+        };
+        let report = gate::Report::deserialize(value).map_err(D::Error::custom)?;
+        Ok(Gate {
+            report,
+            default_backend,
+        })
+    }
 }
 
 #[derive(Deserialize, serde::Serialize, Clone)]
