@@ -193,8 +193,9 @@ fn key_figures(out: &mut dyn io::Write, report: &Report) -> io::Result<()> {
                     _ => "not measured".to_owned(),
                 };
                 format!(
-                    "{} {} (wants {}× {} over {}): {worst}",
+                    "{}{} {} (wants {}× {} over {}): {worst}",
                     t.name,
+                    if t.gating { "" } else { " (tracked)" },
                     word(t.verdict),
                     t.factor,
                     t.numerator,

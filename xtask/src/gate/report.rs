@@ -157,10 +157,10 @@ impl MarkdownEmitter {
                 .checks
                 .iter()
                 .map(|c| {
-                    let mark = if c.status == Status::Passed {
-                        "✅"
-                    } else {
-                        "⛔"
+                    let mark = match c.status {
+                        Status::Passed => "✅",
+                        Status::Failed | Status::CouldNotRun => "⛔",
+                        Status::Inconclusive | Status::NotRun => "⚠️",
                     };
                     format!("{} {mark}", c.name)
                 })

@@ -182,8 +182,12 @@ mod tests {
             4,
             "a chart per scenario"
         );
-        // The bench report is of another commit than HEAD, and the page says so.
-        assert!(page.html.contains("not HEAD"), "the bench report's commit");
+        assert!(page.html.contains("Not measured by this run: plain."));
+        // The bench report alone is of another commit than HEAD, and the page says so there.
+        assert_eq!(page.html.matches("This is not HEAD").count(), 1);
+        let bench = &page.html[page.html.find("<section id=\"bench\"").unwrap_or(0)..];
+        let end = bench.find("</section>").unwrap_or(bench.len());
+        assert!(bench[..end].contains("This is not HEAD"));
         assert!(page.html.contains("Default backend: keep"));
         assert!(page.html.contains("not met"));
         Ok(())

@@ -418,6 +418,8 @@ struct BenchView {
     candidate: String,
     baseline: String,
     contestants: Vec<String>,
+    /// The contestants benches/gate.toml knows that this run has no figures for.
+    absent: Vec<String>,
     /// Per scenario: its name, instructions per call of each contestant (`contestants` order),
     /// the change of each against the baseline, and the chart.
     scenarios: Vec<ScenarioRow>,
@@ -451,11 +453,11 @@ fn contestant_name(backend: &str) -> String {
     }
 }
 
+/// The contestants of benches/gate.toml, in the order the page shows them.
+const CONTESTANTS: [&str; 4] = ["native", "reference", "legacy", "plain"];
+
 fn contestant_rank(backend: &str) -> usize {
-    ["native", "reference", "legacy", "plain"]
-        .iter()
-        .position(|b| *b == backend)
-        .unwrap_or(9)
+    CONTESTANTS.iter().position(|b| *b == backend).unwrap_or(9)
 }
 
 fn bench_view(bench: &sources::Bench) -> anyhow::Result<BenchView> {
@@ -520,6 +522,11 @@ fn bench_view(bench: &sources::Bench) -> anyhow::Result<BenchView> {
         reasons: bench.reasons.clone(),
         candidate: side(&bench.candidate),
         baseline: bench.baseline.as_ref().map_or_else(|| "none".into(), side),
+        absent: CONTESTANTS
+            .iter()
+            .filter(|c| !contestants.contains(c))
+            .map(|c| contestant_name(c))
+            .collect(),
         contestants: contestants.iter().map(|b| contestant_name(b)).collect(),
         scenarios,
         targets: bench
