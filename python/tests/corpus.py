@@ -83,6 +83,7 @@ import base64
 import copy
 import datetime as _dt
 import decimal
+import importlib
 import itertools
 import json
 import math
@@ -97,12 +98,30 @@ from typing import Any
 SCHEMA_VERSION = 1
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "parity" / "cases"
 
-OPERATIONS = ("get", "exists", "set", "unset", "run_filter")
+# The path operations, then the calls of the API around them: ``get_path_filter`` (the filter
+# named by ``path``, applied to ``args.value``), ``register_path_filter`` (``_add_hundred``
+# registered as ``path``, then ``$path`` applied to ``args.value``) and ``DictWalk`` (the API
+# object made with no argument, which must run on the default backend, and a ``get`` of
+# ``path`` through it).
+OPERATIONS = (
+    "get",
+    "exists",
+    "set",
+    "unset",
+    "run_filter",
+    "get_path_filter",
+    "register_path_filter",
+    "DictWalk",
+)
+# The operations whose case must give ``args.value``.
+NEEDS_VALUE = ("set", "run_filter", "get_path_filter", "register_path_filter")
 BACKENDS = ("python", "rust", "core", "legacy")
 ERROR_CLASSES = (
     "DictWalkParseError",
     "DictWalkResolutionError",
     "DictWalkOperatorError",
+    # The base class, as such: get_path_filter of a name no filter has.
+    "DictWalkError",
     "TypeError",
     "ValueError",
     "KeyError",
@@ -120,6 +139,9 @@ _ARGS_BY_OP = {
     "set": {"value", "strict", "create_missing", "create_filter_match", "overwrite_incompatible"},
     "unset": {"strict"},
     "run_filter": {"value"},
+    "get_path_filter": {"value"},
+    "register_path_filter": {"value"},
+    "DictWalk": set(),
 }
 _EXPECT_FIELDS = {"value", "doc", "error", "message", "same", "context", "cause", "pickles"}
 # What an error outcome tells of the exception beyond its class and message: the class names
@@ -337,8 +359,11 @@ _NO_TEXT = frozenset({bool, int, float, type(None)})
 
 
 def custom_filters_of(case: Mapping[str, Any]) -> list[str]:
-    """The names of ``CUSTOM_FILTERS`` that a case's path or arguments call."""
+    """The names of ``CUSTOM_FILTERS`` that a case's path or arguments call (or, for
+    ``get_path_filter``, that its path names)."""
     path = case["path"]
+    if case["op"] == "get_path_filter" and isinstance(path, str) and path in CUSTOM_FILTERS:
+        return [path]
     text = path if isinstance(path, str) else json.dumps(path)
     # Only a str, list or dict argument can hold a call; most cases have none, nor a call at all.
     if not all(type(value) in _NO_TEXT for value in case["args"].values()):
@@ -1003,8 +1028,10 @@ def _load_case(name: str, index: int, entry: Any, docs: Mapping[str, Any]) -> Ca
         doc = entry.get("doc")
     args = entry.get("args", {})
     if not isinstance(args, dict) or set(args) - _ARGS_BY_OP[op]:
+        if not _ARGS_BY_OP[op]:
+            raise CorpusError(f"{where}: {op} takes no args")
         raise CorpusError(f"{where}: args for {op} may only be {', '.join(sorted(_ARGS_BY_OP[op]))}")
-    if op in ("set", "run_filter") and "value" not in args:
+    if op in NEEDS_VALUE and "value" not in args:
         raise CorpusError(f"{where}: {op} needs args.value")
     if "expect" not in entry:
         raise CorpusError(f"{where}: missing expectation (expect)")
@@ -1082,7 +1109,7 @@ def run_case(api: Any, case: Mapping[str, Any], group: Group | None = None) -> d
     op, path = case["op"], decode(case["path"])
     customs = custom_filters_of(case)
     # Its own filters change the document on purpose: no read-mutation check then.
-    reading = op in ("get", "exists") and not customs
+    reading = op in ("get", "exists", "DictWalk") and not customs
     snapshot: Snapshot | None
     if reading and group is not None and group.spare is not None:
         (doc, snapshot), group.spare = group.spare, None
@@ -1113,6 +1140,17 @@ def _run(
             result = api.exists(doc, path, strict=args.get("strict", False))
         elif op == "run_filter":
             result = api.run_filter_function(path, args["value"])
+        elif op == "get_path_filter":
+            result = api.get_path_filter(path)(args["value"])
+        elif op == "register_path_filter":
+            api.register_path_filter(path, _add_hundred)
+            result = api.run_filter_function(f"${path}", args["value"])
+        elif op == "DictWalk":
+            made = importlib.import_module("dictwalk").DictWalk()
+            wrong = _not_default(made)
+            if wrong is not None:
+                return {"error": "WrongBackend", "message": wrong}
+            result = made.get(doc, path)
         elif op == "set":
             value = args.pop("value")
             result = api.set(doc, path, value, **args)
@@ -1129,6 +1167,20 @@ def _run(
         return {"value": encode(result)}
     except Exception as exc:  # EncodeError, MemoryError: still an answer, never a crash
         return _unencodable(exc)
+
+
+def _not_default(made: Any) -> str | None:
+    """None when the API object ``made`` runs on the default backend, that of the package's
+    ``dictwalk`` object (the same ``backend_name()``; in 2.6.0, whose API objects have none,
+    the same class), else what differs."""
+    default = importlib.import_module("dictwalk").dictwalk
+    if callable(getattr(default, "backend_name", None)):
+        ours, theirs = made.backend_name(), default.backend_name()
+    else:
+        ours, theirs = type(made).__qualname__, type(default).__qualname__
+    if ours == theirs:
+        return None
+    return f"DictWalk() runs on {ours!r}, the default dictwalk on {theirs!r}"
 
 
 def _details(exc: BaseException) -> dict[str, Any]:

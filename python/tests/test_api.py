@@ -191,12 +191,6 @@ def test_wrong_arguments_fail_alike_on_every_backend(
         assert re.match(r"argument '\w+' must be (str|bool), not \w+$", got[1]), got
 
 
-def test_api_object_without_argument_runs_on_the_default_backend() -> None:
-    api = dictwalk.DictWalk()
-    assert api.backend_name() == dictwalk.backend_name()
-    assert api.get({"a": {"b": 1}}, "a.b") == 1
-
-
 def test_root_selector_map_returns_the_root_list_itself(backend: ModuleType) -> None:
     data = [{"a": 1}, 2]
     assert backend.get(data, ".[]") is data

@@ -219,7 +219,7 @@ def test_the_reads_of_a_group_share_a_copy_only_while_no_read_changes_it() -> No
 def test_custom_filters_are_named_for_the_core_to_skip() -> None:
     # crates/dictwalk-corpus's codec::CUSTOM_FILTER_CALL is "$corpus_": the core skips such cases.
     assert CUSTOM_FILTERS and all(name.startswith("corpus_") for name in CUSTOM_FILTERS)
-    case = {"path": "a[?.|$corpus_clear($$root.a)]", "args": {"value": "$corpus_grow($$root)"}}
+    case = {"op": "set", "path": "a[?.|$corpus_clear($$root.a)]", "args": {"value": "$corpus_grow($$root)"}}
     assert corpus.custom_filters_of(case) == ["corpus_clear", "corpus_grow"]
 
 

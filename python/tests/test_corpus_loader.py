@@ -15,6 +15,9 @@ import corpus
 import pytest
 from corpus import CorpusError, load_corpus
 
+import dictwalk
+from dictwalk.backends import python
+
 FIXTURES = Path(__file__).resolve().parents[2] / "crates" / "dictwalk-corpus" / "tests"
 EXPECTED = json.loads((FIXTURES / "malformed" / "expected.json").read_text(encoding="utf-8"))["errors"]
 
@@ -113,16 +116,39 @@ def test_the_snapshot_of_a_plain_document_sees_every_change() -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "args", "names"),
+    ("op", "path", "args", "names"),
     [
-        ("a[?.|$corpus_clear($$root.a)]", {}, ["corpus_clear"]),
-        ("a", {"value": "$corpus_grow(1)|$corpus_drop"}, ["corpus_drop", "corpus_grow"]),
-        ("a", {"value": {"x": ["$corpus_clear"]}}, ["corpus_clear"]),
-        ("a", {"default": None, "strict": True, "value": 7}, []),
-        ("a|$corpus_unknown", {}, []),
+        ("get", "a[?.|$corpus_clear($$root.a)]", {}, ["corpus_clear"]),
+        ("set", "a", {"value": "$corpus_grow(1)|$corpus_drop"}, ["corpus_drop", "corpus_grow"]),
+        ("set", "a", {"value": {"x": ["$corpus_clear"]}}, ["corpus_clear"]),
+        ("set", "a", {"default": None, "strict": True, "value": 7}, []),
+        ("get", "a|$corpus_unknown", {}, []),
+        # get_path_filter names a filter without its '$'; a get of that text reads a key.
+        ("get_path_filter", "corpus_rebind", {"value": 1}, ["corpus_rebind"]),
+        ("get_path_filter", "upper", {"value": 1}, []),
+        ("get_path_filter", None, {"value": 1}, []),
+        ("get", "corpus_rebind", {}, []),
     ],
 )
 def test_the_custom_filters_of_a_case_are_found_in_its_path_and_arguments(
-    path: str, args: dict[str, Any], names: list[str]
+    op: str, path: Any, args: dict[str, Any], names: list[str]
 ) -> None:
-    assert corpus.custom_filters_of({"path": path, "args": args}) == names
+    assert corpus.custom_filters_of({"op": op, "path": path, "args": args}) == names
+
+
+def test_a_dictwalk_case_fails_on_another_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    request = {"id": "w", "op": "DictWalk", "path": "a", "doc": {"a": 1}, "args": {}}
+    assert corpus.run_case(python, request) == {"value": 1}
+
+    class Elsewhere(dictwalk.DictWalk):
+        """An API object whose backend is not the default one."""
+
+        def __init__(self) -> None:
+            super().__init__(type("Backend", (), {"NAME": "elsewhere", "get": staticmethod(python.get)}))
+
+    monkeypatch.setattr(dictwalk, "DictWalk", Elsewhere)
+    outcome = corpus.run_case(python, request)
+    assert outcome == {
+        "error": "WrongBackend",
+        "message": f"DictWalk() runs on 'elsewhere', the default dictwalk on {dictwalk.backend_name()!r}",
+    }

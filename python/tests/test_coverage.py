@@ -38,8 +38,9 @@ def _nodes(node: Any) -> Iterator[Any]:
 
 def _tree(case: Case) -> Any:
     """The case's parsed path, or None when it does not parse (an error case) or is no str."""
-    if not isinstance(case.path, str):
-        return None  # a wrong argument (spec 1.1) or a str JSON cannot hold: no syntax to count
+    if not isinstance(case.path, str) or case.op == "get_path_filter":
+        # A wrong argument (spec 1.1), a str JSON cannot hold, or a filter's name: no syntax to count.
+        return None
     try:
         if case.op == "run_filter":
             return parser.parse_pipeline(case.path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import selectors
@@ -52,9 +53,20 @@ def test_ready_line_describes_the_installation() -> None:
                 "version": dictwalk.__version__,
                 "backend": dictwalk.backend_name(),
                 "module": dictwalk.__file__,
+                "native": None,
             }
         }
     ]
+
+
+def test_the_default_api_is_the_dictwalk_object_and_says_whether_the_native_module_imports() -> None:
+    status, replies, _ = serve("default", [request(CASES[SAMPLE[0]])])
+    assert status == 0
+    ready = replies[0]["ready"]
+    assert (ready["api"], ready["backend"]) == ("default", dictwalk.backend_name())
+    native = importlib.util.find_spec("dictwalk._native") is not None
+    assert ready["native"] is native
+    assert replies[1]["outcome"] == run_case(reference, CASES[SAMPLE[0]].to_json())
 
 
 def test_each_request_gets_its_outcome_in_order() -> None:

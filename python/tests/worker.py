@@ -1,23 +1,31 @@
 """Run corpus cases on one installed dictwalk, as a worker process speaking JSON Lines.
 
-Usage: ``<venv>/bin/python -I python/tests/worker.py --api {python|rust|legacy}``. ``cargo
-xtask parity`` starts one worker per installation and judges the outcomes itself. The API is
-whatever ``import dictwalk`` finds in that interpreter: ``python`` is
-``dictwalk.backends.python``, ``rust`` is ``dictwalk.backends.rust`` and ``legacy`` is the
-``dictwalk.dictwalk`` object of dictwalk 2.6.0. This file puts only its own directory on
+Usage: ``<venv>/bin/python -I python/tests/worker.py --api {python|rust|legacy|default}``.
+``cargo xtask parity`` starts one worker per installation and judges the outcomes itself. The
+API is whatever ``import dictwalk`` finds in that interpreter: ``python`` is
+``dictwalk.backends.python``, ``rust`` is ``dictwalk.backends.rust``, ``legacy`` is the
+``dictwalk.dictwalk`` object of dictwalk 2.6.0 and ``default`` is this version's
+``dictwalk.dictwalk`` object, on whichever backend ``DICTWALK_BACKEND`` chose when it was
+imported (the gate's rollback rehearsal runs it with the native wheel installed and
+``DICTWALK_BACKEND=python``). This file puts only its own directory on
 ``sys.path`` (for ``corpus``), never the project's ``python/`` folder, so that the installed
 package is the one tested.
 
 The protocol, one JSON object per line in UTF-8 on stdin and stdout, stdout flushed after
 every line:
 
-- First, before reading anything: ``{"ready": {"api", "version", "backend", "module"}}``
-  (``backend`` is ``dictwalk.backend_name()``, or null where it does not exist). When the API
+- First, before reading anything: ``{"ready": {"api", "version", "backend", "module",
+  "native"}}`` (``backend`` is ``dictwalk.backend_name()``, or null where it does not exist;
+  ``native`` whether ``dictwalk._native`` imports, for the ``default`` api only, else null). When the API
   cannot be imported, nothing is written to stdout, one line saying why goes to stderr, and
   the exit status is 2.
 - Then for each request, a case in ``Case.to_json()`` form (``{"id", "op", "path", "doc",
   "args"}``, the document already resolved from ``doc_ref``), one reply:
-  ``{"id": ..., "outcome": <corpus.run_case>}``.
+  ``{"id": ..., "outcome": <corpus.run_case>}``. ``op`` is one of ``corpus.OPERATIONS``: the
+  path operations, ``get_path_filter`` and ``register_path_filter`` (called on the API, then
+  the filter applied to ``args.value``) and ``DictWalk`` (``dictwalk.DictWalk()`` of the
+  installed package, which must run on the default backend, else the outcome is the error
+  ``WrongBackend``; then a ``get`` through it).
 - A group of requests on one document, ``{"doc": <doc>, "group": [{"id", "op", "path",
   "args"}, ...]}``, is answered as the requests it stands for, each with its own copy of the
   document (or, for a read, the copy that the read before it left unchanged: ``corpus.Group``):
@@ -45,9 +53,9 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
-from corpus import OPERATIONS, CorpusError, Group, run_case  # noqa: E402 (needs the sys.path entry above)
+from corpus import NEEDS_VALUE, OPERATIONS, CorpusError, Group, run_case  # noqa: E402 (needs the sys.path entry above)
 
-APIS = ("python", "rust", "legacy")
+APIS = ("python", "rust", "legacy", "default")
 # The path may be any value (a str, or what corpus.py's codec decodes into a wrong argument).
 _REQUEST_FIELDS = {"id": str, "op": str, "args": dict}
 # ``json.dumps`` with an argument builds a new encoder at every call; every reply shares this one.
@@ -58,7 +66,7 @@ def load_api(api: str) -> tuple[Any, dict[str, Any]]:
     """The object whose get/exists/set/unset/run_filter_function the cases call, and the
     ``ready`` description of the installation it comes from."""
     package = importlib.import_module("dictwalk")
-    if api == "legacy":
+    if api in ("legacy", "default"):
         target = package.dictwalk
     elif api in APIS:
         target = importlib.import_module(f"dictwalk.backends.{api}")
@@ -71,8 +79,19 @@ def load_api(api: str) -> tuple[Any, dict[str, Any]]:
         "version": version,
         "backend": backend_name() if callable(backend_name) else None,
         "module": package.__file__,
+        "native": _native_imports() if api == "default" else None,
     }
     return target, ready
+
+
+def _native_imports() -> bool:
+    """Whether the native module imports here: a rollback to the reference backend proves
+    something only where the native one could have run instead."""
+    try:
+        importlib.import_module("dictwalk._native")
+    except ImportError:
+        return False
+    return True
 
 
 def _installed_version(package: Any) -> str:
@@ -170,7 +189,7 @@ def _check(request: dict[str, Any]) -> str | None:
             return f"the request needs {name!r}"
     if request["op"] not in OPERATIONS:
         return f"unknown op {request['op']!r}; expected one of {', '.join(OPERATIONS)}"
-    if request["op"] in ("set", "run_filter") and "value" not in request["args"]:
+    if request["op"] in NEEDS_VALUE and "value" not in request["args"]:
         return f"{request['op']} needs args.value"
     return None
 

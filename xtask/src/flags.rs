@@ -125,6 +125,7 @@ pub enum Subcommand {
     Version(Version),
     Gate(Gate),
     Publish(Publish),
+    Status(Status),
     Report(Report),
 }
 
@@ -141,6 +142,7 @@ impl Subcommand {
             Subcommand::Version(_) => "version",
             Subcommand::Gate(_) => "gate",
             Subcommand::Publish(_) => "publish",
+            Subcommand::Status(_) => "status",
             Subcommand::Report(_) => "report",
         }
     }
@@ -534,6 +536,9 @@ pub struct Drift {
 ///   parity  `cargo xtask parity --no-build`: the whole corpus on python (the pure wheel),
 ///           rust (the native wheel), core (in process) and legacy (dictwalk 2.6.0)
 ///           (parity.{json,md}, junit.xml)
+///   rollback the rollback rehearsal: the whole corpus through the parity runner in the native
+///           wheel's venv with DICTWALK_BACKEND=python; the worker must report the reference
+///           backend with the native module importable, and every case must pass
 ///   bench   `cargo xtask bench --no-build`: instruction counts (callgrind) and paired wall
 ///           time of the native wheel against --baseline (default: the merge base with main,
 ///           or HEAD's parent on main; built once and cached), the targets of
@@ -553,6 +558,14 @@ pub struct Drift {
 /// look. GO needs every check to have run completely and passed; anything missing, partial or
 /// failed is NO-GO, with its reasons. The markdown is appended to $GITHUB_STEP_SUMMARY when
 /// set. Exit 1 for a NO-GO that a check decided; 2 when some check could not run.
+///
+/// gate.json (schema_version 2) also states `default_backend`: `switch` (the native backend may
+/// be the default) only when this run's evidence is all there and met (parity complete with
+/// every case passing on rust, every target of bench.json met, drift and rollback passed),
+/// otherwise `keep`, with the reasons and each piece of evidence. Every run that reaches its end
+/// appends a line to <reports-dir>/history.jsonl (commit, time, verdict, the checks, parity's
+/// counts, the bench figures, the decision); gate.md shows the last runs. A missing or corrupt
+/// history never stops the gate: unreadable lines are skipped and counted.
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_CODES, verbatim_doc_comment)]
 pub struct Gate {
@@ -672,6 +685,44 @@ pub struct Version {
     /// Change nothing; verify that every place states the same version.
     #[arg(long)]
     pub check: bool,
+}
+
+/// Print the migration board: what is migrated, what passes where, where the native backend is
+/// faster.
+///
+/// For every public function (get, exists, set, unset, run_filter_function,
+/// register_path_filter) and every built-in filter, grouped by area (paths, each family of
+/// filters.py, filter functions, writes): how each backend provides it (python: the reference;
+/// rust: native, mixed or delegates to the reference, and why; core: native), the corpus cases
+/// that exercise it (its operation, and the filters its path names as the core's parser reads
+/// them) with their pass count per backend from <reports-dir>/parity.json, the cases declaring a
+/// divergence from dictwalk 2.6.0, and, for each scenario of benches/workload.py that covers it,
+/// the reference's instructions per call over the native backend's from <reports-dir>/bench.json.
+///
+/// Runs nothing: it reads the last reports (`cargo xtask parity` and `cargo xtask bench` make
+/// them). Prints the table on stdout and writes <reports-dir>/status.json (schema_version 1) and
+/// status.md atomically. A missing or unreadable report (no file, not JSON, an unknown
+/// schema_version) leaves its columns empty and is named on the board, which is still written,
+/// and the command exits 2; a stale one is marked on the board and named (exit 0).
+///
+/// A report is STALE when it records no commit, when git does not know its commit, or when a
+/// source it depends on differs between that commit and the working tree (committed since, or
+/// changed and uncommitted): for parity.json pyproject.toml, python/dictwalk,
+/// crates/dictwalk-{core,py,corpus}/src, parity/cases and python/tests/worker.py; for bench.json
+/// pyproject.toml, python/dictwalk, crates/dictwalk-{core,py}/src and benches/. A parity report
+/// whose cases are not the corpus's is stale too. A report made at another commit with none of
+/// those files changed is current.
+#[derive(Debug, Args)]
+#[command(after_help = EXIT_CODES, verbatim_doc_comment)]
+pub struct Status {
+    /// Where the reports are read and status.{json,md} written, relative to the project root.
+    #[arg(long, value_name = "DIR", default_value = defaults::REPORTS_DIR, alias = "reports")]
+    pub reports_dir: PathBuf,
+    /// Only say whether parity.json and bench.json are stale (a line each on stdout) and write
+    /// nothing: exit 0 when both are current, 1 when one is stale, 2 when one is missing or
+    /// unreadable.
+    #[arg(long)]
+    pub stale: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

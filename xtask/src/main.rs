@@ -12,6 +12,7 @@ mod gate;
 mod lint;
 mod lock;
 mod metadata;
+mod migration;
 mod parity;
 mod publish;
 mod python;
@@ -71,6 +72,7 @@ fn main() -> ExitCode {
         Subcommand::Version(cmd) => cmd.run(&sh),
         Subcommand::Gate(cmd) => cmd.run(&sh),
         Subcommand::Publish(cmd) => cmd.run(&sh),
+        Subcommand::Status(cmd) => cmd.run(&sh),
         Subcommand::Report(cmd) => cmd.run(&sh),
     });
     let status = status_of(&result);

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-/// The operation a case runs.
+/// The operation a case runs: a path operation, or a call of the API around the paths.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Op {
     Get,
@@ -13,10 +13,27 @@ pub enum Op {
     Set,
     Unset,
     RunFilter,
+    /// `get_path_filter(path)`, the filter found then applied to `args.value`.
+    GetPathFilter,
+    /// `register_path_filter(path, f)` of a corpus function that adds 100, then `$path`
+    /// applied to `args.value`.
+    RegisterPathFilter,
+    /// `DictWalk()`, the API object with no argument: it must run on the default backend,
+    /// and the outcome is a `get` of `path` through it.
+    DictWalk,
 }
 
 impl Op {
-    pub const ALL: [Op; 5] = [Op::Get, Op::Exists, Op::Set, Op::Unset, Op::RunFilter];
+    pub const ALL: [Op; 8] = [
+        Op::Get,
+        Op::Exists,
+        Op::Set,
+        Op::Unset,
+        Op::RunFilter,
+        Op::GetPathFilter,
+        Op::RegisterPathFilter,
+        Op::DictWalk,
+    ];
 
     /// The name used in the files.
     pub fn name(self) -> &'static str {
@@ -26,6 +43,9 @@ impl Op {
             Op::Set => "set",
             Op::Unset => "unset",
             Op::RunFilter => "run_filter",
+            Op::GetPathFilter => "get_path_filter",
+            Op::RegisterPathFilter => "register_path_filter",
+            Op::DictWalk => "DictWalk",
         }
     }
 
@@ -45,8 +65,26 @@ impl Op {
                 "create_filter_match",
                 "overwrite_incompatible",
             ],
-            Op::RunFilter => &["value"],
+            Op::RunFilter | Op::GetPathFilter | Op::RegisterPathFilter => &["value"],
+            Op::DictWalk => &[],
         }
+    }
+
+    /// Whether the case must give `args.value`.
+    pub fn needs_value(self) -> bool {
+        matches!(
+            self,
+            Op::Set | Op::RunFilter | Op::GetPathFilter | Op::RegisterPathFilter
+        )
+    }
+
+    /// Whether the operation is a call of the Python API object or registry rather than of a
+    /// path operation, which the core (no Python API) cannot run.
+    pub fn is_python_api(self) -> bool {
+        matches!(
+            self,
+            Op::GetPathFilter | Op::RegisterPathFilter | Op::DictWalk
+        )
     }
 
     /// Whether the operation changes the document (and is judged on it).
@@ -103,10 +141,12 @@ impl fmt::Display for Backend {
 }
 
 /// The exception classes an expectation may name, in `python/tests/corpus.py`'s order.
-pub const ERROR_CLASSES: [&str; 10] = [
+pub const ERROR_CLASSES: [&str; 11] = [
     "DictWalkParseError",
     "DictWalkResolutionError",
     "DictWalkOperatorError",
+    // The base class, as such: get_path_filter of a name no filter has.
+    "DictWalkError",
     "TypeError",
     "ValueError",
     "KeyError",
@@ -178,7 +218,9 @@ pub struct Case {
     /// The file's name, such as `filters.json`.
     pub file: String,
     pub op: Op,
-    /// The path; for one that is not a JSON str, its JSON text.
+    /// The path (for `run_filter` the pipeline, for `get_path_filter` and
+    /// `register_path_filter` the filter's name);
+    /// for one that is not a JSON str, its JSON text.
     pub path: String,
     /// A path that is not a JSON str as written (`null`, `{"$bytes": ...}`, `{"$str": [...]}`
     /// for a str JSON cannot hold), sent as it is: spec 1.1's wrong arguments.

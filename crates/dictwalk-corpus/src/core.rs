@@ -9,6 +9,9 @@ use crate::outcome::{clip, same, Outcome};
 
 /// Why the core cannot run a case, or `None` when it can.
 pub fn inapplicable(case: &Case) -> Option<&'static str> {
+    if case.op.is_python_api() {
+        return Some("calls the Python API (a filter registry, DictWalk), which the core has not");
+    }
     if !case.is_plain_json() {
         return Some("holds a value JSON cannot express");
     }
@@ -100,6 +103,13 @@ fn run_on(case: &Case, doc: &mut Value) -> Outcome {
                 same: true,
             },
             Err(error) => failed(error, Some(std::mem::take(doc))),
+        },
+        // `inapplicable` keeps these away; answered all the same, never a panic.
+        Op::GetPathFilter | Op::RegisterPathFilter | Op::DictWalk => Outcome::Error {
+            class: "NotApplicable".into(),
+            message: format!("the core cannot run {}", case.op),
+            doc: None,
+            details: serde_json::Map::new(),
         },
     }
 }

@@ -247,7 +247,7 @@ fn load_case(
     {
         return fail(args_message(op));
     }
-    if matches!(op, Op::Set | Op::RunFilter) && !args.contains_key("value") {
+    if op.needs_value() && !args.contains_key("value") {
         return fail(format!("{op} needs args.value"));
     }
     let expect = match entry.get("expect") {
@@ -293,6 +293,9 @@ fn load_case(
 
 fn args_message(op: Op) -> String {
     let mut names = op.arg_names().to_vec();
+    if names.is_empty() {
+        return format!("{op} takes no args");
+    }
     names.sort_unstable();
     format!("args for {op} may only be {}", names.join(", "))
 }

@@ -176,6 +176,9 @@ fn the_valid_fixture_loads_as_written() -> TestResult {
             "valid.unset.error",
             "valid.run_filter.tagged",
             "valid.get.float",
+            "valid.get_path_filter.name_type",
+            "valid.register_path_filter",
+            "valid.DictWalk",
         ]
     );
     let ops: Vec<Op> = cases.iter().map(|case| case.op).collect();
@@ -188,13 +191,18 @@ fn the_valid_fixture_loads_as_written() -> TestResult {
             Op::Set,
             Op::Unset,
             Op::RunFilter,
-            Op::Get
+            Op::Get,
+            Op::GetPathFilter,
+            Op::RegisterPathFilter,
+            Op::DictWalk,
         ]
     );
     assert!(cases.iter().all(|case| case.file == "cases.json"));
 
-    let [get, exists, set_same, set_another, unset, run_filter, float] = cases.as_slice() else {
-        return Err("seven cases expected".into());
+    let [get, exists, set_same, set_another, unset, run_filter, float, get_path_filter, register, dictwalk] =
+        cases.as_slice()
+    else {
+        return Err("ten cases expected".into());
     };
     // doc_ref resolves to the named document.
     assert_eq!(
@@ -233,6 +241,14 @@ fn the_valid_fixture_loads_as_written() -> TestResult {
     assert_eq!(run_filter.divergence(Backend::Rust), None);
     assert!(!run_filter.is_plain_json(), "a $tuple is not plain JSON");
     assert!(float.is_plain_json());
+    // A filter's name that is not a str is kept as written, as a path would be.
+    assert_eq!(get_path_filter.path_value, Some(json!(123)));
+    assert_eq!(get_path_filter.args.get("value"), Some(&json!(1)));
+    assert!([get_path_filter, register, dictwalk]
+        .iter()
+        .all(|case| case.op.is_python_api()));
+    assert_eq!(register.path, "valid_added");
+    assert_eq!((dictwalk.path.as_str(), dictwalk.args.len()), ("a.b", 0));
     Ok(())
 }
 

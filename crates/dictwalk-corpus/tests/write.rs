@@ -526,7 +526,7 @@ fn append_cases_refuses_ids_and_cases_that_do_not_fit() -> TestResult {
         (
             vec![json!({"id": "bad.op", "op": "frobnicate", "path": "a", "expect": {"value": 1}})],
             format!(
-                "{}: case 'bad.op': not written, the result would not load: op must be one of get, exists, set, unset, run_filter, not 'frobnicate'",
+                "{}: case 'bad.op': not written, the result would not load: op must be one of get, exists, set, unset, run_filter, get_path_filter, register_path_filter, DictWalk, not 'frobnicate'",
                 path.display()
             ),
         ),

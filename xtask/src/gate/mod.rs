@@ -2,7 +2,8 @@
 //! GO / NO-GO report that CI and release publishing obey.
 //!
 //! The gate is a table: each check is a `GateCheck` provided by its own command's module
-//! (`wheels::GATE_CHECK`, `drift::GATE_CHECK`, `parity::GATE_CHECK`, `bench::GATE_CHECK`),
+//! (`wheels::GATE_CHECK`, `drift::GATE_CHECK`, `parity::GATE_CHECK`,
+//! `parity::rollback::GATE_CHECK`, `bench::GATE_CHECK`),
 //! naming the checks it needs, the reports it writes and the function that runs it. The
 //! numbering, the required list, the report and the "not run because X did not pass" logic all
 //! follow from the table; adding a check is one function in its module plus one entry here.
@@ -12,7 +13,13 @@
 //! reason listed. Before any check starts, every report a check will rewrite is set aside
 //! (`report::set_aside`) and the previous gate report is replaced by a NO-GO one saying the run
 //! has not finished, so an interrupted gate leaves neither a GO nor a stale "pass" behind.
+//!
+//! Beside the verdict, the report states the default-backend decision (`decision.rs`), made
+//! from this run's evidence only, and every finished run appends its line to
+//! `history.jsonl` (`history.rs`), whose last runs gate.md shows as a trend.
 
+pub mod decision;
+pub mod history;
 pub mod provenance;
 mod report;
 
@@ -23,6 +30,7 @@ use std::{
 
 use xshell::{cmd, Shell};
 
+use self::history::History;
 pub use self::report::{Check, Report, Verdict};
 use self::report::{MarkdownEmitter, TerminalEmitter};
 use crate::{
@@ -58,10 +66,11 @@ pub struct GateCheck {
 }
 
 /// The checks, in the order they run; a GO needs every one of them to pass.
-pub const CHECKS: [GateCheck; 4] = [
+pub const CHECKS: [GateCheck; 5] = [
     wheels::GATE_CHECK,
     drift::GATE_CHECK,
     parity::GATE_CHECK,
+    parity::rollback::GATE_CHECK,
     bench::GATE_CHECK,
 ];
 
@@ -100,10 +109,19 @@ fn gate(
         generated_at: provenance::utc_text(started),
         ..provenance::Environment::default()
     };
-    let placeholder = Report::placeholder(version, commit, dirty, environment, started);
-    write_reports(ctx, &placeholder, false)?;
+    let current_default = fs_text(&ctx.root.join(INIT_PY))
+        .as_deref()
+        .and_then(decision::current_default);
+    let placeholder = Report {
+        default_backend: Some(decision::DefaultBackend::unfinished(
+            current_default.clone().unwrap_or_else(|| "unknown".into()),
+        )),
+        ..Report::placeholder(version, commit, dirty, environment, started)
+    };
+    write_reports(ctx, &placeholder, false, History::default())?;
 
     let checks = run_checks(ctx, table);
+    let default_backend = decision::decide(&checks, &ctx.reports_dir, current_default);
     let (verdict, mut reasons, mut status) = decide(table, &checks);
     // The files the checks judged, as they are now; a gate that cannot read them cannot
     // vouch for them.
@@ -128,19 +146,39 @@ fn gate(
         // The toolchain as the checks left it: on a fresh clone the dev venv, with maturin, uv
         // and its Python, exists only once the wheels check has made it.
         environment: provenance::environment(ctx.sh, finished_at),
+        default_backend: Some(default_backend),
         ..placeholder
     };
-    let written = write_reports(ctx, &report, true)?;
+    // The history never stops the gate: a line that cannot be appended is a warning.
+    let history_file = ctx.reports_dir.join(history::FILE);
+    if let Err(err) = history::append(&history_file, &history::line(&report, &ctx.reports_dir)) {
+        term::warn(format_args!(
+            "gate: {} not appended: {err:#}",
+            history::FILE
+        ));
+    }
+    let written = write_reports(ctx, &report, true, history::read(&history_file))?;
     crate::report::html::after_gate(ctx.sh, &ctx.root, &ctx.reports_dir);
     eprint!(
         "{}",
         String::from_utf8_lossy(&render(&TerminalEmitter, &report)?)
     );
     let shown: Vec<String> = written.iter().map(|p| shown(&ctx.root, p)).collect();
+    let mut reasons = report.reasons;
+    if let Some(default) = &report.default_backend {
+        reasons.push(format!("default backend: {}", default.headline()));
+    }
     Ok(
         Conclusion::new(status, format!("{} ({})", verdict.word(), shown.join(", ")))
-            .with_reasons(report.reasons),
+            .with_reasons(reasons),
     )
+}
+
+/// Where the package states its default backend.
+const INIT_PY: &str = "python/dictwalk/__init__.py";
+
+fn fs_text(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path).ok()
 }
 
 /// Runs the checks in order; a check whose needs did not all pass is not run.
@@ -235,6 +273,7 @@ fn write_reports(
     ctx: &Context<'_>,
     report: &Report,
     finished: bool,
+    history: History,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let summary = step_summary(ctx.sh.var_os("GITHUB_STEP_SUMMARY")).filter(|_| finished);
     publish_json_and_markdown(
@@ -242,7 +281,7 @@ fn write_reports(
         &ctx.reports_dir,
         [report::JSON, report::MARKDOWN],
         report,
-        &MarkdownEmitter,
+        &MarkdownEmitter { history },
         summary.as_deref(),
     )
 }
@@ -264,6 +303,13 @@ pub fn commit(sh: &Shell) -> Option<String> {
         .ok()?;
     let text = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     (output.status.success() && !text.is_empty()).then_some(text)
+}
+
+/// HEAD's commit as [`commit`] gives it, for the checkout at `root`.
+pub fn commit_at(root: &Path) -> Option<String> {
+    let sh = Shell::new().ok()?;
+    sh.change_dir(root);
+    commit(&sh)
 }
 
 pub fn now() -> u64 {
@@ -334,7 +380,14 @@ mod tests {
         let checks = vec![passed("wheels"), passed("drift")];
         let (verdict, reasons, status) = decide(&CHECKS, &checks);
         assert_eq!((verdict, status), (Verdict::NoGo, Status::CouldNotRun));
-        assert_eq!(reasons, ["parity: did not run", "bench: did not run"]);
+        assert_eq!(
+            reasons,
+            [
+                "parity: did not run",
+                "rollback: did not run",
+                "bench: did not run"
+            ]
+        );
     }
 
     #[test]
@@ -348,7 +401,13 @@ mod tests {
     fn a_failed_check_is_no_go_with_its_reasons() {
         let mut parity = Check::new("parity", Status::Failed, "2 failing cases");
         parity.reasons.push("rust: case 'a' differs".into());
-        let checks = vec![passed("wheels"), passed("drift"), parity, passed("bench")];
+        let checks = vec![
+            passed("wheels"),
+            passed("drift"),
+            parity,
+            passed("rollback"),
+            passed("bench"),
+        ];
         let (verdict, reasons, status) = decide(&CHECKS, &checks);
         assert_eq!((verdict, status), (Verdict::NoGo, Status::Failed));
         assert_eq!(

@@ -1,11 +1,17 @@
 //! The gate's report: `gate.json` (the shared `report::Json` of `Report`), `gate.md` (the
-//! verdict, its reasons, then the table of checks) and the closing lines on the terminal.
+//! verdict, the default-backend decision, the verdict's reasons, the table of checks, the
+//! decision's evidence and the trend of the last runs from `history.jsonl`) and the closing
+//! lines on the terminal.
 
 use std::io;
 
 use serde::{Deserialize, Serialize};
 
-use super::provenance::{Distribution, Environment};
+use super::{
+    decision::DefaultBackend,
+    history::{Bench, History},
+    provenance::{Distribution, Environment},
+};
 use crate::{
     report::{
         markdown::{cell, fit_comment, table_aligned},
@@ -88,6 +94,9 @@ pub struct Report {
     /// The readable time and the toolchain versions.
     #[serde(default)]
     pub environment: Environment,
+    /// May the native backend be the default: the decision, its reasons and evidence.
+    #[serde(default)]
+    pub default_backend: Option<DefaultBackend>,
 }
 
 impl Report {
@@ -112,12 +121,19 @@ impl Report {
             reasons: vec!["the gate has not finished: it is running, or it was interrupted".into()],
             checks: Vec::new(),
             environment,
+            default_backend: None,
         }
     }
 }
 
-/// gate.md: the verdict first, then its reasons, then the checks.
-pub struct MarkdownEmitter;
+/// gate.md: the verdict first, then its reasons, then the checks; `history` gives the trend.
+#[derive(Default)]
+pub struct MarkdownEmitter {
+    pub history: History,
+}
+
+/// How many runs the trend shows.
+const TREND_RUNS: usize = 5;
 
 impl Emitter<Report> for MarkdownEmitter {
     fn emit(&self, out: &mut dyn io::Write, report: &Report) -> io::Result<()> {
@@ -172,6 +188,9 @@ impl MarkdownEmitter {
                 marks.join(" · ")
             )?;
         }
+        if let Some(default) = &report.default_backend {
+            writeln!(out, "Default backend: **{}**.\n", cell(&default.headline()))?;
+        }
         if !report.reasons.is_empty() {
             writeln!(out, "## Why NO-GO\n")?;
             for reason in &report.reasons {
@@ -213,6 +232,10 @@ impl MarkdownEmitter {
                     .map(|dist| vec![format!("`{}`", dist.file), format!("`{}`", dist.sha256)]),
             )?;
         }
+        if let Some(default) = &report.default_backend {
+            default_backend(out, default)?;
+        }
+        trend(out, &self.history)?;
         let env = &report.environment;
         let tools: Vec<&str> = [&env.rustc, &env.maturin, &env.uv, &env.python]
             .into_iter()
@@ -224,6 +247,127 @@ impl MarkdownEmitter {
         }
         Ok(())
     }
+}
+
+/// The decision's reasons and evidence.
+fn default_backend(out: &mut dyn io::Write, default: &DefaultBackend) -> io::Result<()> {
+    writeln!(
+        out,
+        "## Default backend: {} (current {}, proposed {})\n",
+        default.decision.word(),
+        default.current,
+        default.proposed
+    )?;
+    for reason in &default.reasons {
+        writeln!(out, "- {}", cell(reason))?;
+    }
+    writeln!(out)?;
+    if default.evidence.is_empty() {
+        return Ok(());
+    }
+    table_aligned(
+        out,
+        &["evidence", "met", "detail"],
+        &[],
+        default.evidence.iter().map(|e| {
+            vec![
+                e.name.clone(),
+                if e.met { "yes" } else { "**no**" }.to_owned(),
+                e.detail.clone(),
+            ]
+        }),
+    )
+}
+
+/// The last runs of `history.jsonl`: verdict, decision, cases passing per backend, then each
+/// scenario's native instructions per call.
+fn trend(out: &mut dyn io::Write, history: &History) -> io::Result<()> {
+    let runs = &history.runs[history.runs.len().saturating_sub(TREND_RUNS)..];
+    if runs.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "## Trend: the last {} of {} gate runs{}\n",
+        runs.len(),
+        history.runs.len(),
+        if history.skipped > 0 {
+            format!(
+                " ({} unreadable line{} of history.jsonl skipped)",
+                history.skipped,
+                if history.skipped == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        }
+    )?;
+    table_aligned(
+        out,
+        &["commit", "verdict", "default", "cases passing"],
+        &[],
+        runs.iter().map(|run| {
+            let passing = run.parity.as_ref().map_or_else(
+                || "no parity report".to_owned(),
+                |p| {
+                    let each: Vec<String> = p
+                        .backends
+                        .iter()
+                        .map(|(b, c)| format!("{b} {}", c.pass))
+                        .collect();
+                    format!("{} of {}", each.join(", "), p.cases)
+                },
+            );
+            vec![
+                format!("`{}`", run.commit.as_deref().unwrap_or("unknown")),
+                run.verdict.word().to_owned(),
+                run.default_backend.word().to_owned(),
+                passing,
+            ]
+        }),
+    )?;
+    let mut scenarios: Vec<&str> = runs
+        .iter()
+        .flat_map(|r| r.bench.iter().filter(|b| b.backend == "native"))
+        .map(|b| b.scenario.as_str())
+        .collect();
+    scenarios.sort_unstable();
+    scenarios.dedup();
+    if scenarios.is_empty() {
+        return Ok(());
+    }
+    let mut header = vec!["native instructions per call".to_owned()];
+    header.extend(runs.iter().map(|r| {
+        format!(
+            "`{}`",
+            r.commit.as_deref().map_or("?", |c| &c[..c.len().min(7)])
+        )
+    }));
+    header.push("times fewer than the reference (last)".to_owned());
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let right: Vec<usize> = (1..header.len()).collect();
+    table_aligned(
+        out,
+        &header,
+        &right,
+        scenarios.iter().map(|scenario| {
+            fn figure<'r>(run: &'r super::history::Run, scenario: &str) -> Option<&'r Bench> {
+                run.bench
+                    .iter()
+                    .find(|b| b.backend == "native" && b.scenario == scenario)
+            }
+            let mut row = vec![(*scenario).to_owned()];
+            row.extend(runs.iter().map(|run| {
+                figure(run, scenario).map_or("-".into(), |b| format!("{:.0}", b.instructions))
+            }));
+            row.push(
+                runs.last()
+                    .and_then(|run| figure(run, scenario))
+                    .and_then(|b| b.ratio_to_reference)
+                    .map_or("-".into(), |r| format!("{r:.1}x")),
+            );
+            row
+        }),
+    )
 }
 
 /// The lines the gate prints on stderr when it ends, a line per check (the reasons follow, as
@@ -260,7 +404,10 @@ impl Emitter<Report> for TerminalEmitter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::render;
+    use crate::{
+        gate::decision::{Decision, Evidence},
+        report::render,
+    };
 
     #[test]
     fn markdown_lists_checks_and_reasons() -> anyhow::Result<()> {
@@ -291,8 +438,42 @@ mod tests {
                 uv: Some("uv 0.13.9".into()),
                 python: Some("Python 3.13.5".into()),
             },
+            default_backend: Some(DefaultBackend {
+                decision: Decision::Keep,
+                current: "rust".into(),
+                proposed: "rust".into(),
+                reasons: vec!["parity: not met: the parity check is FAILED: 1 failing case".into()],
+                evidence: vec![
+                    Evidence {
+                        name: "parity".into(),
+                        met: false,
+                        detail: "the parity check is FAILED: 1 failing case".into(),
+                    },
+                    Evidence {
+                        name: "drift".into(),
+                        met: true,
+                        detail: "fine".into(),
+                    },
+                ],
+            }),
         };
-        insta::assert_snapshot!(String::from_utf8(render(&MarkdownEmitter, &report)?)?);
+        // Two earlier runs, one line of which was unreadable.
+        let earlier = |commit: &str, verdict: &str, rust: u32, native: f64| {
+            serde_json::json!({"schema_version": 1, "commit": commit, "generated_at_unix": 1,
+                "verdict": verdict, "checks": [], "default_backend": "keep",
+                "parity": {"cases": 10, "backends": {"python": {"pass": 10, "fail": 0, "declared": 0},
+                                                     "rust": {"pass": rust, "fail": 10 - rust, "declared": 0}}},
+                "bench": [{"scenario": "read.get", "backend": "native", "instructions": native,
+                           "ratio_to_legacy": null, "ratio_to_reference": 4.0}]})
+            .to_string()
+        };
+        let history = crate::gate::history::parse(&format!(
+            "{}\n{{oops\n{}\n",
+            earlier("aaaaaaaaaaaa", "NO-GO", 9, 1400.0),
+            earlier("bbbbbbbbbbbb", "GO", 10, 1340.0)
+        ));
+        let emitter = MarkdownEmitter { history };
+        insta::assert_snapshot!(String::from_utf8(render(&emitter, &report)?)?);
         Ok(())
     }
 }

@@ -15,6 +15,7 @@ mod model;
 mod oracle;
 mod progress;
 mod report;
+pub mod rollback;
 mod runner;
 mod select;
 pub(crate) mod setup;
@@ -277,17 +278,13 @@ fn execute(
     progress.finish();
 
     let mut run = ParityRun {
+        commit: gate::commit_at(root),
         selection: Selection {
             corpus: corpus_shown,
             corpus_cases: cases.len(),
             filter: options.filter.as_ref().map(ToString::to_string),
             shard: options.shard.map(|s| s.to_string()),
             case_ids: selected.iter().map(|c| c.id.clone()).collect(),
-            // The commit of the checkout the corpus and wheels came from (none outside git).
-            commit: Shell::new().ok().and_then(|sh| {
-                sh.change_dir(root);
-                crate::gate::commit(&sh)
-            }),
         },
         backends: runs,
         timeout: options.timeout,

@@ -181,13 +181,13 @@ pub struct Selection {
     pub shard: Option<String>,
     /// The selected cases, in corpus order.
     pub case_ids: Vec<String>,
-    /// The checkout's commit (12 hex digits), when it is a git checkout.
-    pub commit: Option<String>,
 }
 
 /// A whole parity run: what `cargo xtask parity` reports and `cargo xtask gate` judges.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParityRun {
+    /// The commit of the checkout the cases ran on (12 hex digits), when git can say.
+    pub commit: Option<String>,
     pub selection: Selection,
     /// One per chosen backend, in the order python, rust, core, legacy.
     pub backends: Vec<BackendRun>,
@@ -355,8 +355,8 @@ mod tests {
 
     fn run(backends: Vec<BackendRun>) -> ParityRun {
         ParityRun {
+            commit: None,
             selection: Selection {
-                commit: None,
                 corpus: "cases".into(),
                 corpus_cases: 2,
                 filter: None,

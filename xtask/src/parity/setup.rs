@@ -218,9 +218,45 @@ fn wheel_plan(
             version: Some(wheels.version.clone()),
             module_inside: Some(dir.clone()),
             module_outside: Some(root.join("python")),
+            native: None,
         },
     ))))
 }
+
+/// The rollback rehearsal's worker: the native wheel's venv, `DICTWALK_BACKEND=python` and
+/// the `default` api (the `dictwalk.dictwalk` object users get), which must report the
+/// reference backend while the native module imports beside it.
+pub fn rollback_plan(sh: &Shell, wheels: &Wheels, script: &Path) -> Result<Plan, String> {
+    let dir = python::wheel_venv(sh, &wheels.base, NATIVE_VENV, &wheels.native)
+        .map_err(|e| format!("{e:#}"))?;
+    let root = sh.current_dir();
+    let mut spec = worker_spec(
+        Backend::Python,
+        &dir,
+        script,
+        ReadyCheck {
+            api: Some(ROLLBACK_API.to_owned()),
+            backend: Some(Backend::Python.name().to_owned()),
+            version: Some(wheels.version.clone()),
+            module_inside: Some(dir.clone()),
+            module_outside: Some(root.join("python")),
+            native: Some(true),
+        },
+    );
+    spec.name = "rollback".to_owned();
+    if let Some(api) = spec.args.last_mut() {
+        *api = OsString::from(ROLLBACK_API);
+    }
+    for (name, value) in &mut spec.env {
+        if name == "DICTWALK_BACKEND" {
+            *value = Some(OsString::from("python"));
+        }
+    }
+    Ok(Plan::Worker(Box::new(spec)))
+}
+
+/// The worker api of the rollback rehearsal (worker.py's `default`).
+pub const ROLLBACK_API: &str = "default";
 
 fn legacy_plan(sh: &Shell, script: &Path) -> Result<Plan, String> {
     let venv = python::legacy_venv(sh).map_err(|e| format!("{e:#}"))?;

@@ -57,6 +57,8 @@ pub struct ReadyCheck {
     pub module_inside: Option<PathBuf>,
     /// ... and must not be inside this one: the checkout's own `python/`.
     pub module_outside: Option<PathBuf>,
+    /// Whether `dictwalk._native` must import (`native` of the ready line).
+    pub native: Option<bool>,
 }
 
 /// The worker's ready line: `{"ready": {"api", "version", "backend", "module"}}`.
@@ -68,6 +70,8 @@ pub struct Ready {
     pub backend: Option<String>,
     /// Where `dictwalk` was imported from.
     pub module: String,
+    /// Whether `dictwalk._native` imports; said only by the `default` api.
+    pub native: Option<bool>,
 }
 
 impl Ready {
@@ -92,6 +96,16 @@ impl Ready {
             version: text("version", false)?,
             backend: text("backend", false)?,
             module: text("module", true)?.unwrap_or_default(),
+            native: match ready.get("native") {
+                Some(Value::Bool(native)) => Some(*native),
+                Some(Value::Null) | None => None,
+                Some(_) => {
+                    return Err(format!(
+                        "its ready line has a 'native' that is not a bool: {}",
+                        quote(line)
+                    ))
+                }
+            },
         })
     }
 
@@ -107,6 +121,14 @@ impl Ready {
         field("api", Some(&self.api), &check.api)?;
         field("backend", self.backend.as_deref(), &check.backend)?;
         field("version", self.version.as_deref(), &check.version)?;
+        if let Some(want) = check.native {
+            if self.native != Some(want) {
+                let can = if want { "cannot" } else { "can" };
+                return Err(format!(
+                    "the native module {can} be imported in it, so it does not run where it should"
+                ));
+            }
+        }
         let module = canonical(Path::new(&self.module));
         if let Some(outside) = &check.module_outside {
             if module.starts_with(canonical(outside)) {
@@ -219,6 +241,7 @@ impl Worker {
                 version: None,
                 backend: None,
                 module: String::new(),
+                native: None,
             },
         };
         let line = match worker.lines.recv_timeout(startup) {
@@ -682,6 +705,7 @@ mod tests {
             version: Some("3.0.0a1".into()),
             module_inside: Some("/v".into()),
             module_outside: Some("/repo/python".into()),
+            native: None,
         };
         ready.check(&want("rust"))?;
         let err = ready.check(&want("python")).expect_err("wrong backend");
@@ -701,7 +725,23 @@ mod tests {
             r#"{"ready": {"api": "legacy", "version": null, "backend": null, "module": "/l/x.py"}}"#,
         )?;
         assert_eq!((legacy.version, legacy.backend), (None, None));
+        // The rollback's worker must say the native module imports where it runs.
+        let rollback = Ready::parse(
+            r#"{"ready": {"api": "default", "version": "3", "backend": "python", "module": "/v/d.py", "native": false}}"#,
+        )?;
+        let wants_native = ReadyCheck {
+            native: Some(true),
+            ..ReadyCheck::default()
+        };
+        let err = rollback.check(&wants_native).expect_err("no native module");
+        assert!(err.contains("cannot be imported"), "{err}");
+        let with_native = Ready {
+            native: Some(true),
+            ..rollback
+        };
+        with_native.check(&wants_native)?;
         for bad in [
+            r#"{"ready": {"api": "x", "module": "/m", "native": "yes"}}"#,
             "hello",
             "{}",
             r#"{"ready": {"api": "x"}}"#,

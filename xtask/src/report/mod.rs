@@ -24,17 +24,17 @@ pub mod schema {
     pub const DRIFT: u32 = 1;
     /// `reports/parity.json` (also read back as the next run's baseline).
     pub const PARITY: u32 = 1;
-    /// `reports/gate.json`.
-    pub const GATE: u32 = 1;
+    /// `reports/gate.json` (2: the `rollback` check and `default_backend`).
+    pub const GATE: u32 = 2;
     /// `reports/bench.json`.
     pub const BENCH: u32 = 1;
     /// `reports/fuzz-mutate.json` (`cargo xtask parity --fuzz N --mutate`).
     pub const FUZZ_MUTATE: u32 = 1;
     /// `reports/publish.json`.
     pub const PUBLISH: u32 = 1;
-    /// `reports/status.json` (`cargo xtask status`), as `report/html/` reads it.
+    /// `reports/status.json` (`cargo xtask status`).
     pub const STATUS: u32 = 1;
-    /// Each line of `reports/history.jsonl` (a gate run), as `report/html/` reads it.
+    /// Each line of `reports/history.jsonl` (one per gate run).
     pub const HISTORY: u32 = 1;
 }
 

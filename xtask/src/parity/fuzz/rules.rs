@@ -293,6 +293,15 @@ mod tests {
             Some("$$root on a predicate's right side in unset")
         );
         assert_eq!(kind(Op::Get, "a.b", "value", "value"), None);
+        // 2.6.0's DictWalkError for every filter is named by the call that meets it.
+        assert_eq!(
+            kind(Op::GetPathFilter, "upper", "value", "DictWalkError").as_deref(),
+            Some("get_path_filter refused by 2.6.0")
+        );
+        assert_eq!(
+            kind(Op::Get, "a|$corpus_rebind", "value", "DictWalkError").as_deref(),
+            Some("custom filter refused by 2.6.0")
+        );
         Ok(())
     }
 

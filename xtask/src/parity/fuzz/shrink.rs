@@ -81,6 +81,10 @@ pub fn cost(spec: &Spec) -> (usize, usize) {
         Op::RunFilter => 2,
         Op::Set => 3,
         Op::Unset => 4,
+        // Not generated: the fuzzer draws path operations only.
+        Op::GetPathFilter => 5,
+        Op::RegisterPathFilter => 6,
+        Op::DictWalk => 7,
     };
     let args: usize = spec.args.values().map(|value| 3 + value_size(value)).sum();
     let size = 4 * op + path.chars().count() + value_size(&spec.doc) + args;
@@ -124,7 +128,11 @@ pub fn candidates(spec: &Spec) -> Vec<Spec> {
     let mut out = Vec::new();
     // A simpler operation: reads before writes, with the arguments the operation takes.
     for op in [Op::Get, Op::Exists] {
-        if spec.op != op && spec.op != Op::RunFilter && (spec.op.writes() || op == Op::Get) {
+        let path_op = !matches!(
+            spec.op,
+            Op::RunFilter | Op::GetPathFilter | Op::RegisterPathFilter
+        );
+        if spec.op != op && path_op && (spec.op.writes() || op == Op::Get) {
             let args = spec
                 .args
                 .iter()
@@ -160,7 +168,7 @@ pub fn candidates(spec: &Spec) -> Vec<Spec> {
     }
     // Arguments back to their defaults; the value a set or run_filter needs, smaller.
     for key in spec.args.keys() {
-        let needed = key == "value" && matches!(spec.op, Op::Set | Op::RunFilter);
+        let needed = key == "value" && spec.op.needs_value();
         if !needed {
             let mut args = spec.args.clone();
             args.shift_remove(key);

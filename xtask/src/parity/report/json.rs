@@ -23,7 +23,7 @@ pub struct JsonEmitter;
 #[derive(Serialize)]
 struct Report<'a> {
     schema_version: u32,
-    /// The commit the run tested, which `cargo xtask report` compares with HEAD.
+    /// The commit the run describes (`cargo xtask status` compares it with HEAD).
     commit: Option<&'a str>,
     verdict: &'static str,
     run: Run<'a>,
@@ -108,7 +108,7 @@ fn report(run: &ParityRun, generated_at_unix: u64) -> Report<'_> {
     let selection = &run.selection;
     Report {
         schema_version: schema::PARITY,
-        commit: selection.commit.as_deref(),
+        commit: run.commit.as_deref(),
         verdict: verdict_word(run.status()),
         run: Run {
             backends: run.backends.iter().map(|b| b.backend.name()).collect(),

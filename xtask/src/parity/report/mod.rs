@@ -116,6 +116,7 @@ pub(crate) mod tests {
                     version: Some("3.0.0a1".into()),
                     backend: Some("python".into()),
                     module: "/venvs/pure/dictwalk/__init__.py".into(),
+                    native: None,
                 }),
                 restarts: 0,
                 results: ids.iter().map(|id| result(id, Pass, "")).collect(),
@@ -170,8 +171,8 @@ pub(crate) mod tests {
             },
         ];
         let mut run = ParityRun {
+            commit: Some("0123456789ab".into()),
             selection: Selection {
-                commit: Some("1a2b3c4d5e6f".into()),
                 corpus: "parity/cases".into(),
                 corpus_cases: 9,
                 filter: Some("f.*".into()),

@@ -10,9 +10,17 @@ use serde::Serialize;
 
 use super::{
     charts,
-    sources::{self, DefaultBackend, Source},
+    sources::{self, Source},
 };
-use crate::gate::provenance::utc_text;
+use crate::{
+    gate::{
+        self,
+        decision::{Decision, DefaultBackend},
+        history::{self, History},
+        provenance::utc_text,
+    },
+    migration::{Board, Kind},
+};
 
 /// The page's sections, in order: id and title (the navigation is made of them, and the browser
 /// test looks for each).
@@ -105,13 +113,14 @@ fn section<T, V>(
 
 pub fn build(root: &Path, dir: &Path, head: Option<&str>) -> anyhow::Result<Model> {
     let mut missing = Vec::new();
-    let gate = sources::load::<sources::Gate>(root, dir, &sources::GATE);
+    let gate = sources::load::<gate::Report>(root, dir, &sources::GATE);
     let parity = sources::load::<sources::Parity>(root, dir, &sources::PARITY);
     let previous = sources::load::<sources::Parity>(root, dir, &sources::PARITY_PREVIOUS);
     let drift = sources::load::<sources::Drift>(root, dir, &sources::DRIFT);
     let bench = sources::load::<sources::Bench>(root, dir, &sources::BENCH);
-    let status = sources::load::<sources::Status>(root, dir, &sources::STATUS);
-    let history = sources::history(root, dir);
+    let status = sources::load::<Board>(root, dir, &sources::STATUS);
+    let history_file = dir.join(history::FILE);
+    let history = history::read(&history_file);
     let model = Model {
         gate: section(&gate, head, &mut missing, |g| Ok(gate_view(g)))?,
         parity: section(&parity, head, &mut missing, |p| {
@@ -119,15 +128,12 @@ pub fn build(root: &Path, dir: &Path, head: Option<&str>) -> anyhow::Result<Mode
         })?,
         drift: section(&drift, head, &mut missing, |d| Ok(drift_view(d)))?,
         bench: section(&bench, head, &mut missing, bench_view)?,
-        trend: trend_view(&history)?,
+        trend: trend_view(&crate::report::shown(root, &history_file), &history)?,
         status: section(&status, head, &mut missing, |s| Ok(status_view(s)))?,
         head: head.map(str::to_owned),
         sections: SECTIONS,
         missing: Vec::new(),
     };
-    if let Some(reason) = &history.unreadable {
-        missing.push(reason.clone());
-    }
     Ok(Model { missing, ..model })
 }
 
@@ -157,8 +163,7 @@ struct CheckRow {
     reports: Vec<String>,
 }
 
-fn gate_view(gate: &sources::Gate) -> GateView {
-    let report = &gate.report;
+fn gate_view(report: &gate::Report) -> GateView {
     let checks: Vec<CheckRow> = report
         .checks
         .iter()
@@ -181,11 +186,11 @@ fn gate_view(gate: &sources::Gate) -> GateView {
         reasons: report.reasons.clone(),
         rollback: checks.iter().find(|c| c.name == "rollback").cloned(),
         checks,
-        switch: gate
+        switch: report
             .default_backend
             .as_ref()
-            .is_some_and(|d| d.decision == "switch"),
-        decision: gate.default_backend.clone(),
+            .is_some_and(|d| d.decision == Decision::Switch),
+        decision: report.default_backend.clone(),
     }
 }
 
@@ -566,7 +571,6 @@ struct TrendView {
     file: String,
     runs: usize,
     skipped: usize,
-    unreadable: Option<String>,
     first: Option<String>,
     last: Option<String>,
     charts: Vec<String>,
@@ -577,7 +581,7 @@ struct TrendView {
 /// The gate runs shown in the trend: the last ones.
 const TREND_RUNS: usize = 30;
 
-fn trend_view(history: &sources::History) -> anyhow::Result<TrendView> {
+fn trend_view(file: &str, history: &History) -> anyhow::Result<TrendView> {
     let runs = &history.runs[history.runs.len().saturating_sub(TREND_RUNS)..];
     let labels: Vec<String> = runs
         .iter()
@@ -626,29 +630,28 @@ fn trend_view(history: &sources::History) -> anyhow::Result<TrendView> {
                     .map(|b| &b.scenario)
             })
             .collect();
-        let figure =
-            |pick: fn(&sources::RunBench) -> Option<f64>| -> Vec<(String, Vec<Option<f64>>)> {
-                scenarios
-                    .iter()
-                    .map(|s| {
-                        let points = runs
-                            .iter()
-                            .map(|r| {
-                                r.bench
-                                    .iter()
-                                    .find(|b| b.backend == "native" && &b.scenario == *s)
-                                    .and_then(pick)
-                            })
-                            .collect();
-                        ((*s).clone(), points)
-                    })
-                    .collect()
-            };
+        let figure = |pick: fn(&history::Bench) -> Option<f64>| -> Vec<(String, Vec<Option<f64>>)> {
+            scenarios
+                .iter()
+                .map(|s| {
+                    let points = runs
+                        .iter()
+                        .map(|r| {
+                            r.bench
+                                .iter()
+                                .find(|b| b.backend == "native" && &b.scenario == *s)
+                                .and_then(pick)
+                        })
+                        .collect();
+                    ((*s).clone(), points)
+                })
+                .collect()
+        };
         charts.push(charts::trend(
             "Native: instructions per call",
             "instructions",
             &labels,
-            &figure(|b| b.instructions),
+            &figure(|b| Some(b.instructions)),
         )?);
         charts.push(charts::trend(
             "Native: times faster than 2.6.0",
@@ -658,10 +661,9 @@ fn trend_view(history: &sources::History) -> anyhow::Result<TrendView> {
         )?);
     }
     Ok(TrendView {
-        file: history.file.clone(),
+        file: file.to_owned(),
         runs: runs.len(),
         skipped: history.skipped,
-        unreadable: history.unreadable.clone(),
         first: runs.first().map(|r| utc_text(r.generated_at_unix)),
         last: runs.last().map(|r| utc_text(r.generated_at_unix)),
         charts,
@@ -672,11 +674,11 @@ fn trend_view(history: &sources::History) -> anyhow::Result<TrendView> {
                 [
                     r.commit.clone().unwrap_or_else(|| "?".into()),
                     utc_text(r.generated_at_unix),
-                    r.verdict.clone(),
+                    r.verdict.word().to_owned(),
                     r.parity
                         .as_ref()
                         .map_or_else(|| "–".into(), |p| p.cases.to_string()),
-                    r.default_backend.clone().unwrap_or_else(|| "–".into()),
+                    r.default_backend.word().to_owned(),
                 ]
             })
             .collect(),
@@ -686,7 +688,7 @@ fn trend_view(history: &sources::History) -> anyhow::Result<TrendView> {
 #[derive(Serialize)]
 struct StatusView {
     backends: Vec<String>,
-    totals: (u64, Vec<u64>, u64),
+    totals: (usize, Vec<usize>, usize),
     sources: Vec<(String, bool, Option<String>)>,
     areas: Vec<(String, Vec<StatusRow>)>,
 }
@@ -694,17 +696,17 @@ struct StatusView {
 #[derive(Serialize)]
 struct StatusRow {
     name: String,
-    kind: String,
-    implementation: Vec<String>,
+    kind: &'static str,
+    implementation: Vec<&'static str>,
     why: Option<String>,
-    cases: u64,
-    passing: Vec<Option<u64>>,
+    cases: usize,
+    passing: Vec<Option<usize>>,
     complete: Vec<bool>,
-    declared: u64,
+    declared: usize,
     bench: Vec<String>,
 }
 
-fn status_view(status: &sources::Status) -> StatusView {
+fn status_view(status: &Board) -> StatusView {
     let backends = status.backends.clone();
     StatusView {
         totals: (
@@ -729,15 +731,13 @@ fn status_view(status: &sources::Status) -> StatusView {
                     .iter()
                     .map(|e| StatusRow {
                         name: e.name.clone(),
-                        kind: e.kind.clone(),
+                        kind: match e.kind {
+                            Kind::Function => "function",
+                            Kind::Filter => "filter",
+                        },
                         implementation: backends
                             .iter()
-                            .map(|b| {
-                                e.implementation
-                                    .get(b)
-                                    .cloned()
-                                    .unwrap_or_else(|| "–".into())
-                            })
+                            .map(|b| e.implementation.get(b).map_or("–", |i| i.word()))
                             .collect(),
                         why: e.why.clone(),
                         cases: e.cases,

@@ -3,14 +3,15 @@
 //! one-line reason naming the file, so that its section says so and never shows stale data as
 //! current. The read-side models here take only the fields the page shows; they follow the
 //! writers' layouts (`parity/report/json.rs`, `drift/report/`, `bench/report.rs`,
-//! `gate/report.rs`) and the shapes of `status.json` and `history.jsonl`.
+//! `gate/report.rs`); `gate.json` and `status.json` are read into their writers' own models
+//! (`gate::Report`, `migration::Board`).
 
 use std::{collections::BTreeMap, fs, io, path::Path};
 
 use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::Value;
 
-use crate::{gate, report::schema};
+use crate::report::schema;
 
 /// A report as the page got it: its model, or why there is none.
 pub struct Source<T> {
@@ -88,8 +89,6 @@ pub const STATUS: Kind = Kind {
     commit_at: "/commit",
     time_at: "/generated_at_unix",
 };
-/// `history.jsonl`: one gate run per line.
-pub const HISTORY: &str = "history.jsonl";
 
 /// Reads `kind` from `dir`; every failure is a one-line reason naming the file.
 pub fn load<T: DeserializeOwned>(root: &Path, dir: &Path, kind: &Kind) -> Source<T> {
@@ -153,51 +152,6 @@ fn versions(known: &[u32]) -> String {
         .map(u32::to_string)
         .collect::<Vec<_>>()
         .join(" or ")
-}
-
-/// `gate.json`: the gate's own model, and the default-backend decision of schema 2, each read
-/// from the whole object (so that the decision is read here whether or not `gate::Report` holds
-/// it too).
-pub struct Gate {
-    pub report: gate::Report,
-    pub default_backend: Option<DefaultBackend>,
-}
-
-impl<'de> Deserialize<'de> for Gate {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Gate, D::Error> {
-        use serde::de::Error;
-        let value = Value::deserialize(deserializer)?;
-        let default_backend = match value.get("default_backend") {
-            None | Some(Value::Null) => None,
-            Some(decision) => {
-                Some(DefaultBackend::deserialize(decision).map_err(D::Error::custom)?)
-            }
-        };
-        let report = gate::Report::deserialize(value).map_err(D::Error::custom)?;
-        Ok(Gate {
-            report,
-            default_backend,
-        })
-    }
-}
-
-#[derive(Deserialize, serde::Serialize, Clone)]
-pub struct DefaultBackend {
-    pub decision: String,
-    pub current: Option<String>,
-    pub proposed: Option<String>,
-    #[serde(default)]
-    pub reasons: Vec<String>,
-    #[serde(default)]
-    pub evidence: Vec<Evidence>,
-}
-
-#[derive(Deserialize, serde::Serialize, Clone)]
-pub struct Evidence {
-    pub name: String,
-    pub met: bool,
-    #[serde(default)]
-    pub detail: String,
 }
 
 /// `parity.json` (and `parity.previous.json`).
@@ -321,140 +275,6 @@ pub struct BenchTarget {
     pub why: String,
 }
 
-/// `status.json`: the migration board.
-#[derive(Deserialize)]
-pub struct Status {
-    pub backends: Vec<String>,
-    pub areas: Vec<StatusArea>,
-    #[serde(default)]
-    pub sources: Vec<StatusSource>,
-    pub totals: StatusTotals,
-}
-
-#[derive(Deserialize)]
-pub struct StatusSource {
-    pub report: String,
-    #[serde(default)]
-    pub stale: bool,
-    pub missing: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct StatusArea {
-    pub area: String,
-    pub entries: Vec<StatusEntry>,
-}
-
-#[derive(Deserialize)]
-pub struct StatusEntry {
-    pub name: String,
-    pub kind: String,
-    #[serde(default)]
-    pub implementation: BTreeMap<String, String>,
-    pub why: Option<String>,
-    pub cases: u64,
-    #[serde(default)]
-    pub passing: BTreeMap<String, u64>,
-    pub declared: u64,
-    #[serde(default)]
-    pub bench: Vec<StatusBench>,
-}
-
-#[derive(Deserialize)]
-pub struct StatusBench {
-    pub scenario: String,
-    pub ratio: f64,
-    pub versus: String,
-}
-
-#[derive(Deserialize)]
-pub struct StatusTotals {
-    pub cases: u64,
-    pub passing: BTreeMap<String, u64>,
-    pub declared: u64,
-}
-
-/// One gate run of `history.jsonl`.
-#[derive(Deserialize, Clone)]
-pub struct Run {
-    pub schema_version: u32,
-    pub commit: Option<String>,
-    pub generated_at_unix: u64,
-    pub verdict: String,
-    #[serde(default)]
-    pub parity: Option<RunParity>,
-    #[serde(default)]
-    pub bench: Vec<RunBench>,
-    #[serde(default)]
-    pub default_backend: Option<String>,
-}
-
-#[derive(Deserialize, Clone)]
-pub struct RunParity {
-    pub cases: u64,
-    pub backends: BTreeMap<String, RunBackend>,
-}
-
-#[derive(Deserialize, Clone)]
-pub struct RunBackend {
-    pub pass: u64,
-}
-
-#[derive(Deserialize, Clone)]
-pub struct RunBench {
-    pub scenario: String,
-    pub backend: String,
-    pub instructions: Option<f64>,
-    pub ratio_to_legacy: Option<f64>,
-}
-
-/// The gate runs of `history.jsonl`, oldest first, and how many lines were skipped (not JSON,
-/// not a run, or of an unknown schema_version). A missing file is an empty history.
-pub struct History {
-    pub file: String,
-    pub runs: Vec<Run>,
-    pub skipped: usize,
-    /// Why the file could not be read at all (it exists but is not readable text).
-    pub unreadable: Option<String>,
-}
-
-pub fn history(root: &Path, dir: &Path) -> History {
-    let path = dir.join(HISTORY);
-    let file = crate::report::shown(root, &path);
-    let text = match fs::read(&path) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(err) if err.kind() == io::ErrorKind::NotFound => String::new(),
-        Err(err) => {
-            return History {
-                unreadable: Some(format!("{file} cannot be read: {err}")),
-                file,
-                runs: Vec::new(),
-                skipped: 0,
-            }
-        }
-    };
-    let (runs, skipped) = parse_history(&text);
-    History {
-        file,
-        runs,
-        skipped,
-        unreadable: None,
-    }
-}
-
-/// The runs of a history's text and the number of lines skipped; blank lines are no runs.
-pub fn parse_history(text: &str) -> (Vec<Run>, usize) {
-    let mut runs = Vec::new();
-    let mut skipped = 0;
-    for line in text.lines().filter(|line| !line.trim().is_empty()) {
-        match serde_json::from_str::<Run>(line) {
-            Ok(run) if run.schema_version == schema::HISTORY => runs.push(run),
-            _ => skipped += 1,
-        }
-    }
-    (runs, skipped)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -498,18 +318,5 @@ mod tests {
             Some("parity.json is missing (cargo xtask parity writes it)")
         );
         Ok(())
-    }
-
-    #[test]
-    fn a_history_skips_and_counts_bad_lines() {
-        let good =
-            r#"{"schema_version": 1, "commit": "abc", "generated_at_unix": 5, "verdict": "GO"}"#;
-        let future =
-            r#"{"schema_version": 2, "commit": "abc", "generated_at_unix": 6, "verdict": "GO"}"#;
-        let text = format!("{good}\nnot json\n\n{future}\n{{\"schema_version\": 1}}\n{good}");
-        let (runs, skipped) = parse_history(&text);
-        assert_eq!(runs.len(), 2);
-        assert_eq!(skipped, 3);
-        assert_eq!(parse_history("").1, 0);
     }
 }
