@@ -690,8 +690,8 @@ pub struct Version {
 /// Print the migration board: what is migrated, what passes where, where the native backend is
 /// faster.
 ///
-/// For every public function (get, exists, set, unset, run_filter_function,
-/// register_path_filter) and every built-in filter, grouped by area (paths, each family of
+/// For every public function (get, exists, DictWalk, set, unset, run_filter_function,
+/// register_path_filter, get_path_filter) and every built-in filter, grouped by area (paths, each family of
 /// filters.py, filter functions, writes): how each backend provides it (python: the reference;
 /// rust: native, mixed or delegates to the reference, and why; core: native), the corpus cases
 /// that exercise it (its operation, and the filters its path names as the core's parser reads

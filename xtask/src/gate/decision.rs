@@ -37,8 +37,8 @@ impl Decision {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DefaultBackend {
     pub decision: Decision,
-    /// The backend users get today without DICTWALK_BACKEND (`auto` resolved where the native
-    /// module imports), or `unknown`.
+    /// The default the package states for DICTWALK_BACKEND (`auto`: the native backend where
+    /// its module imports, else the reference), or `unknown`.
     pub current: String,
     pub proposed: String,
     /// Why, one line each.
@@ -284,6 +284,14 @@ pub fn decide(checks: &[Check], reports_dir: &Path, current: Option<String>) -> 
     if current.is_none() {
         reasons.push("the current default could not be read from the package".into());
     }
+    if !reasons.is_empty() {
+        if let Some(current) = current.as_deref().filter(|c| runs_proposed(c)) {
+            reasons.push(format!(
+                "the package's default `{current}` already runs {PROPOSED} wherever the native \
+                 module imports, ahead of this evidence"
+            ));
+        }
+    }
     let decision = if reasons.is_empty() {
         let names: Vec<&str> = evidence.iter().map(|e| e.name.as_str()).collect();
         reasons.push(format!(
@@ -303,18 +311,21 @@ pub fn decide(checks: &[Check], reports_dir: &Path, current: Option<String>) -> 
     }
 }
 
-/// The backend users get without DICTWALK_BACKEND, as python/dictwalk/__init__.py states it
-/// (`os.environ.get("DICTWALK_BACKEND", "<default>")`); `auto` is the native backend where it
-/// imports, which is every install of a native wheel.
+/// The default DICTWALK_BACKEND, as python/dictwalk/__init__.py states it
+/// (`os.environ.get("DICTWALK_BACKEND", "<default>")`).
 pub fn current_default(init_py: &str) -> Option<String> {
     let marker = "os.environ.get(\"DICTWALK_BACKEND\", \"";
     let start = init_py.find(marker)? + marker.len();
     let end = init_py[start..].find('"')?;
-    match &init_py[start..start + end] {
-        "auto" => Some(PROPOSED.to_owned()),
-        "" => None,
-        other => Some(other.to_owned()),
-    }
+    Some(&init_py[start..start + end])
+        .filter(|default| !default.is_empty())
+        .map(str::to_owned)
+}
+
+/// Whether the package's default already runs the proposed backend where it is installed:
+/// `auto` picks the native backend wherever its module imports.
+fn runs_proposed(current: &str) -> bool {
+    current == PROPOSED || current == "auto"
 }
 
 #[cfg(test)]
@@ -406,7 +417,7 @@ mod tests {
         checks.retain(|c| c.name != "rollback");
         checks.push(check("drift", Status::NotRun));
         checks.retain(|c| !(c.name == "drift" && c.status == Status::Passed));
-        let decided = decide(&checks, dir.path(), Some("rust".into()));
+        let decided = decide(&checks, dir.path(), Some("python".into()));
         assert_eq!(decided.decision, Decision::Keep);
         assert_eq!(
             decided.reasons,
@@ -433,11 +444,36 @@ mod tests {
     }
 
     #[test]
+    fn keep_says_when_the_default_already_runs_the_native_backend() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        write(dir.path(), "parity.json", &parity(0));
+        write(dir.path(), "bench.json", &bench(&["GO", "NO-GO"]));
+        let decided = decide(&all_passed(), dir.path(), Some("auto".into()));
+        assert_eq!(decided.decision, Decision::Keep);
+        assert_eq!(decided.current, "auto");
+        assert_eq!(
+            decided.reasons.last().map(String::as_str),
+            Some(
+                "the package's default `auto` already runs rust wherever the native module \
+                 imports, ahead of this evidence"
+            )
+        );
+        // A default of the reference needs no such word, and a switch none either.
+        let decided = decide(&all_passed(), dir.path(), Some("python".into()));
+        assert_eq!(decided.reasons.len(), 1, "{:?}", decided.reasons);
+        write(dir.path(), "bench.json", &bench(&["GO"]));
+        let decided = decide(&all_passed(), dir.path(), Some("auto".into()));
+        assert_eq!(decided.decision, Decision::Switch);
+        assert_eq!(decided.reasons.len(), 1, "{:?}", decided.reasons);
+        Ok(())
+    }
+
+    #[test]
     fn the_current_default_is_read_from_the_package() -> anyhow::Result<()> {
         let init = fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../python/dictwalk/__init__.py"),
         )?;
-        assert!(current_default(&init).is_some());
+        assert_eq!(current_default(&init).as_deref(), Some("auto"));
         assert_eq!(
             current_default("x = os.environ.get(\"DICTWALK_BACKEND\", \"python\")").as_deref(),
             Some("python")

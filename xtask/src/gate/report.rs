@@ -440,7 +440,7 @@ mod tests {
             },
             default_backend: Some(DefaultBackend {
                 decision: Decision::Keep,
-                current: "rust".into(),
+                current: "auto".into(),
                 proposed: "rust".into(),
                 reasons: vec!["parity: not met: the parity check is FAILED: 1 failing case".into()],
                 evidence: vec![

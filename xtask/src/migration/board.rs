@@ -136,10 +136,14 @@ pub struct Totals {
 /// The public functions, by area; the filter families go between `paths` and `filter
 /// functions`.
 const FUNCTIONS: [(&str, &[&str]); 3] = [
-    ("paths", &["get", "exists"]),
+    ("paths", &["get", "exists", "DictWalk"]),
     (
         "filter functions",
-        &["run_filter_function", "register_path_filter"],
+        &[
+            "run_filter_function",
+            "register_path_filter",
+            "get_path_filter",
+        ],
     ),
     ("writes", &["set", "unset"]),
 ];
@@ -152,6 +156,9 @@ fn function(op: Op) -> &'static str {
         Op::Set => "set",
         Op::Unset => "unset",
         Op::RunFilter => "run_filter_function",
+        Op::GetPathFilter => "get_path_filter",
+        Op::RegisterPathFilter => "register_path_filter",
+        Op::DictWalk => "DictWalk",
     }
 }
 
@@ -268,9 +275,12 @@ impl Uses {
     pub fn of(op: Op, path: &str, set_value: Option<&str>) -> Uses {
         let mut uses = Uses::default();
         match op {
-            Op::Get | Op::Exists => uses.path(path, Mode::Read),
+            // `DictWalk` reads `path` through the object it builds.
+            Op::Get | Op::Exists | Op::DictWalk => uses.path(path, Mode::Read),
             Op::Set | Op::Unset => uses.path(path, Mode::Write),
             Op::RunFilter => uses.pipeline_text(path),
+            // `path` is a filter's name, not a path.
+            Op::GetPathFilter | Op::RegisterPathFilter => {}
         }
         if let Some(value) = set_value.filter(|_| op == Op::Set) {
             uses.set_value(value);
