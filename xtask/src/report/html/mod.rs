@@ -183,6 +183,12 @@ mod tests {
             "a chart per scenario"
         );
         assert!(page.html.contains("Not measured by this run: plain."));
+        // The history's five runs in three charts; its cut line skipped and counted.
+        let trend = &page.html[page.html.find("<section id=\"trend\"").unwrap_or(0)..];
+        let trend = &trend[..trend.find("</section>").unwrap_or(trend.len())];
+        assert!(trend.contains("5 gate runs"), "{trend}");
+        assert!(trend.contains("1 line skipped"));
+        assert_eq!(trend.matches("<svg").count(), 3);
         // The bench report alone is of another commit than HEAD, and the page says so there.
         assert_eq!(page.html.matches("This is not HEAD").count(), 1);
         let bench = &page.html[page.html.find("<section id=\"bench\"").unwrap_or(0)..];
