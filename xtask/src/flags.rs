@@ -126,6 +126,7 @@ pub enum Subcommand {
     Gate(Gate),
     Publish(Publish),
     Status(Status),
+    Report(Report),
 }
 
 impl Subcommand {
@@ -142,6 +143,7 @@ impl Subcommand {
             Subcommand::Gate(_) => "gate",
             Subcommand::Publish(_) => "publish",
             Subcommand::Status(_) => "status",
+            Subcommand::Report(_) => "report",
         }
     }
 }
@@ -157,7 +159,9 @@ impl Subcommand {
 /// Then it runs `cargo nextest run --workspace` (or `cargo test --workspace` without
 /// cargo-nextest), `python -m pytest` (once over every available backend), and `cargo xtask
 /// lint`. Every step runs even when an earlier one failed; a summary line per step closes the run.
-/// Arguments after `--` go to pytest: `cargo xtask test -- -k get -x`.
+/// Arguments after `--` go to pytest: `cargo xtask test -- -k get -x`. Among cargo's tests, the
+/// browser test of reports/index.html drives headless Chromium (`chromium` on the PATH, or
+/// $CHROME); where there is none it is skipped, and this command says so in one line.
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_CODES)]
 pub struct Test {
@@ -552,7 +556,7 @@ pub struct Drift {
 /// each file name and sha256, which `cargo xtask publish` holds the upload to; whether the tree
 /// was dirty; an environment block with a readable time and the rustc, maturin, uv and Python
 /// versions) and gate.md are written
-/// atomically. When the run starts, every report a check will rewrite is set aside into
+/// atomically; then <reports-dir>/index.html, as `cargo xtask report` writes it. When the run starts, every report a check will rewrite is set aside into
 /// <reports-dir>/not-current/ and the gate report is replaced by a NO-GO saying the gate has
 /// not finished, so an interrupted run leaves neither a GO nor a stale "pass" where readers
 /// look. GO needs every check to have run completely and passed; anything missing, partial or
@@ -585,6 +589,30 @@ pub struct Gate {
     /// refused.
     #[arg(long, value_name = "REF", value_parser = gate_baseline)]
     pub baseline: Option<String>,
+}
+
+/// Write <reports-dir>/index.html from the JSON reports already there; runs nothing else.
+///
+/// One self-contained page (inline CSS and SVG charts, no script, no URL: it opens from a CI
+/// artifact or a file URL) with a section per report: the verdict with its reasons, the
+/// default-backend decision and the rollback rehearsal (gate.json), the checks, parity by area
+/// with the failing cases and the cases changed since the last run with their details
+/// (parity.json, parity.previous.json), drift findings (drift.json), the benchmark targets,
+/// table and charts of every contestant per scenario (bench.json), the trend over the last gate
+/// runs (history.jsonl) and the migration board (status.json). Each section names its report's
+/// commit and time, and says so when that commit is not HEAD. `cargo xtask gate` writes the
+/// same page at its end.
+///
+/// A report that is missing, cut short, not JSON, of an unknown schema_version or of an
+/// unexpected layout is shown as missing with the reason; the page is still written with the
+/// others, and the command exits 2 naming each such file. Lines of history.jsonl that cannot be
+/// read are skipped and counted on the page; a missing history is an empty one.
+#[derive(Debug, Args)]
+#[command(after_help = EXIT_CODES, verbatim_doc_comment)]
+pub struct Report {
+    /// Where the reports are read and index.html is written, relative to the project root.
+    #[arg(long, value_name = "DIR", default_value = defaults::REPORTS_DIR)]
+    pub reports_dir: PathBuf,
 }
 
 /// Upload the distributions the gate judged, and only those, then install them back.

@@ -42,7 +42,9 @@ fn needed(command: &Subcommand) -> bool {
         | Subcommand::Drift(_)
         | Subcommand::Gate(_)
         // Reads target/wheels and reports/, writes reports/ and its verify venvs.
-        | Subcommand::Publish(_) => true,
+        | Subcommand::Publish(_)
+        // Reads reports/, which a running command may have set aside, and writes index.html.
+        | Subcommand::Report(_) => true,
         // Setting the version rewrites the sources that the others build from; `--check` only
         // reads them.
         Subcommand::Version(version) => !version.check,

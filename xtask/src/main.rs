@@ -73,6 +73,7 @@ fn main() -> ExitCode {
         Subcommand::Gate(cmd) => cmd.run(&sh),
         Subcommand::Publish(cmd) => cmd.run(&sh),
         Subcommand::Status(cmd) => cmd.run(&sh),
+        Subcommand::Report(cmd) => cmd.run(&sh),
     });
     let status = status_of(&result);
     match &result {

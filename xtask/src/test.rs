@@ -72,6 +72,9 @@ impl flags::Test {
             }
         };
 
+        if !self.skip_cargo && crate::report::html::chromium().is_none() {
+            term::warn(crate::report::html::NO_CHROMIUM);
+        }
         if self.skip_cargo {
             steps.skip("cargo tests", "--skip-cargo");
         } else if nextest_available(sh) {

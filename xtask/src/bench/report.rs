@@ -246,6 +246,63 @@ pub struct MarkdownEmitter;
 
 impl Emitter<Report> for MarkdownEmitter {
     fn emit(&self, out: &mut dyn io::Write, report: &Report) -> io::Result<()> {
+        let mut text = Vec::new();
+        self.emit_whole(&mut text, report)?;
+        let whole = format!("`reports/{JSON}`");
+        out.write_all(
+            crate::report::markdown::fit_comment(
+                String::from_utf8_lossy(&text).into_owned(),
+                &whole,
+            )
+            .as_bytes(),
+        )
+    }
+}
+
+/// The lines under bench.md's title: each target's worst figure and verdict, and the count of
+/// scenario verdicts, for a reader of the pull-request comment who reads no further.
+fn key_figures(out: &mut dyn io::Write, report: &Report) -> io::Result<()> {
+    if !report.targets.is_empty() {
+        let targets: Vec<String> = report
+            .targets
+            .iter()
+            .map(|t| {
+                let worst = match (t.worst, &t.worst_scenario) {
+                    (Some(w), Some(s)) => format!("{w:.2}× at worst (`{s}`)"),
+                    (Some(w), None) => format!("{w:.2}× at worst"),
+                    _ => "not measured".to_owned(),
+                };
+                format!(
+                    "{}{} {} (wants {}× {} over {}): {worst}",
+                    t.name,
+                    if t.gating { "" } else { " (tracked)" },
+                    word(t.verdict),
+                    t.factor,
+                    t.numerator,
+                    t.denominator
+                )
+            })
+            .collect();
+        writeln!(out, "**Targets**: {}.\n", cell(&targets.join("; ")))?;
+    }
+    let judged = report.scenarios.len();
+    let go = report
+        .scenarios
+        .iter()
+        .filter(|r| r.verdict == Status::Passed)
+        .count();
+    if judged > 0 {
+        writeln!(
+            out,
+            "**Scenarios**: {judged} judged (scenario × backend): {go} GO, {} not GO.\n",
+            judged - go
+        )?;
+    }
+    Ok(())
+}
+
+impl MarkdownEmitter {
+    fn emit_whole(&self, out: &mut dyn io::Write, report: &Report) -> io::Result<()> {
         let mark = match report.verdict {
             Status::Passed => "✅",
             Status::Failed => "⛔",
@@ -276,6 +333,7 @@ impl Emitter<Report> for MarkdownEmitter {
                 why.as_deref().unwrap_or("no baseline")
             )?,
         }
+        key_figures(out, report)?;
         if !report.reasons.is_empty() {
             writeln!(out, "## Why {}\n", word(report.verdict))?;
             for reason in &report.reasons {

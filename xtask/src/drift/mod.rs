@@ -225,6 +225,10 @@ fn environment() -> Environment {
 /// Writes the JSON and markdown reports, prints the table, and feeds CI's step summary.
 pub fn publish(report: &Report, reports_dir: &Path, sh: &Shell) -> anyhow::Result<()> {
     let summary = step_summary(sh.var_os("GITHUB_STEP_SUMMARY"));
+    let report = &Report {
+        commit: crate::gate::commit(sh),
+        ..report.clone()
+    };
     publish_json_and_markdown(
         "drift",
         reports_dir,

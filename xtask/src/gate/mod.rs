@@ -158,6 +158,7 @@ fn gate(
         ));
     }
     let written = write_reports(ctx, &report, true, history::read(&history_file))?;
+    crate::report::html::after_gate(ctx.sh, &ctx.root, &ctx.reports_dir);
     eprint!(
         "{}",
         String::from_utf8_lossy(&render(&TerminalEmitter, &report)?)

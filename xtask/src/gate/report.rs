@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     report::{
-        markdown::{cell, table_aligned},
+        markdown::{cell, fit_comment, table_aligned},
         schema, Emitter,
     },
     status::Status,
@@ -137,6 +137,15 @@ const TREND_RUNS: usize = 5;
 
 impl Emitter<Report> for MarkdownEmitter {
     fn emit(&self, out: &mut dyn io::Write, report: &Report) -> io::Result<()> {
+        let mut text = Vec::new();
+        self.emit_whole(&mut text, report)?;
+        let whole = format!("`reports/{JSON}`");
+        out.write_all(fit_comment(String::from_utf8_lossy(&text).into_owned(), &whole).as_bytes())
+    }
+}
+
+impl MarkdownEmitter {
+    fn emit_whole(&self, out: &mut dyn io::Write, report: &Report) -> io::Result<()> {
         let mark = match report.verdict {
             Verdict::Go => "✅",
             Verdict::NoGo => "⛔",
@@ -153,6 +162,32 @@ impl Emitter<Report> for MarkdownEmitter {
             "dictwalk {} at `{commit}` ({tree}), {}.\n",
             report.version, report.environment.generated_at
         )?;
+        if !report.checks.is_empty() {
+            // The key figures first, for a reader of the pull-request comment who reads no further.
+            let passed = report
+                .checks
+                .iter()
+                .filter(|c| c.status == Status::Passed)
+                .count();
+            let marks: Vec<String> = report
+                .checks
+                .iter()
+                .map(|c| {
+                    let mark = match c.status {
+                        Status::Passed => "✅",
+                        Status::Failed | Status::CouldNotRun => "⛔",
+                        Status::Inconclusive | Status::NotRun => "⚠️",
+                    };
+                    format!("{} {mark}", c.name)
+                })
+                .collect();
+            writeln!(
+                out,
+                "**Checks: {passed} of {} passed**: {}.\n",
+                report.checks.len(),
+                marks.join(" · ")
+            )?;
+        }
         if let Some(default) = &report.default_backend {
             writeln!(out, "Default backend: **{}**.\n", cell(&default.headline()))?;
         }

@@ -11,6 +11,9 @@
 
 mod board;
 mod inputs;
+
+/// `status.json`'s model, which `report/html/` reads back for the page's migration board.
+pub use self::board::{Board, Kind};
 mod render;
 #[cfg(test)]
 mod tests;

@@ -11,6 +11,26 @@ pub fn cell(text: &str) -> String {
         .replace(['\n', '\r'], "<br>")
 }
 
+/// The most a pull-request comment holds (GitHub's limit, in characters; counted here in bytes,
+/// which is never fewer).
+pub const COMMENT_LIMIT: usize = 65_536;
+
+/// `text` cut to fit a pull-request comment: whole lines up to the limit, then one line saying
+/// where the rest is. Text that fits is returned as it is.
+pub fn fit_comment(text: String, whole: &str) -> String {
+    if text.len() <= COMMENT_LIMIT {
+        return text;
+    }
+    let note = format!("\n… cut to fit a pull-request comment; the whole report is {whole}.\n");
+    let room = COMMENT_LIMIT - note.len();
+    let mut end = room;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = text[..end].rfind('\n').map_or(0, |at| at + 1);
+    format!("{}{note}", &text[..cut])
+}
+
 /// A table with a header row; nothing at all when there are no rows. Each cell goes through
 /// `cell`.
 pub fn table(
@@ -52,6 +72,17 @@ pub fn table_aligned(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_text_is_cut_at_a_line_to_fit_a_comment() {
+        let short = "a\nb\n".to_owned();
+        assert_eq!(fit_comment(short.clone(), "x.json"), short);
+        let long = "line of text\n".repeat(10_000);
+        let fitted = fit_comment(long, "`reports/x.json`");
+        assert!(fitted.len() <= COMMENT_LIMIT, "{}", fitted.len());
+        assert!(fitted.ends_with("the whole report is `reports/x.json`.\n"));
+        assert!(fitted.contains("line of text\n\n…"), "whole lines only");
+    }
 
     #[test]
     fn a_cell_keeps_its_text_on_one_row() {

@@ -5,6 +5,7 @@
 //! summary). Each command's report model and its other renderers live under that command's
 //! module (`drift/report/`, `parity/report/`, `gate/report.rs`).
 
+pub mod html;
 pub mod markdown;
 mod publish;
 

@@ -136,6 +136,9 @@ pub struct Environment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
     pub schema_version: u32,
+    /// The checkout's commit (12 hex digits) when the distributions were compared, which
+    /// `cargo xtask report` compares with HEAD; set by `drift::publish`.
+    pub commit: Option<String>,
     #[serde(serialize_with = "verdict_word")]
     pub verdict: Status,
     pub artifacts: Vec<Artifact>,
@@ -180,6 +183,7 @@ impl Report {
         };
         Report {
             schema_version: schema::DRIFT,
+            commit: None,
             verdict,
             artifacts,
             checks,
