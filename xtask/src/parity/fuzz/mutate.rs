@@ -177,12 +177,21 @@ pub struct Summary {
     /// Ids of the cases written to the corpus.
     pub written: Vec<String>,
     pub elapsed: Duration,
+    /// CPU time of the run over every process (the xtask and its workers, from their start
+    /// to their exit; [`cpu`](super::cpu)), when it could be read.
+    pub cpu: Option<Duration>,
 }
 
 impl Summary {
     /// Paths per second, all backends on each.
     pub fn paths_per_second(&self) -> f64 {
         per_second(self.paths, self.elapsed)
+    }
+
+    /// Milliseconds of CPU time per path, summed over every process, when it could be read.
+    pub fn cpu_ms_per_path(&self) -> Option<f64> {
+        let cpu = self.cpu?;
+        (self.paths > 0).then(|| cpu.as_secs_f64() * 1000.0 / self.paths as f64)
     }
 
     /// Whether python, rust and core agreed and every difference with 2.6.0 is declared.
@@ -207,6 +216,13 @@ impl fmt::Display for Summary {
             self.elapsed.as_secs_f64(),
             self.paths_per_second()
         )?;
+        if let (Some(cpu), Some(per_path)) = (self.cpu, self.cpu_ms_per_path()) {
+            writeln!(
+                f,
+                "  CPU time over all processes: {:.1} s, {per_path:.2} ms per path",
+                cpu.as_secs_f64()
+            )?;
+        }
         let total = |kinds: &BTreeMap<String, Kind>| kinds.values().map(|k| k.count).sum::<usize>();
         writeln!(
             f,
