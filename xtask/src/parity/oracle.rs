@@ -133,7 +133,7 @@ pub fn run(sh: &Shell, options: &RunOptions, cases: usize, seed: u64) -> anyhow:
     if backends.len() < 2 {
         bail!("--fuzz compares backends: give at least two with --backend (default: python,rust,core)");
     }
-    let (oracles, _) = start(sh, options, &backends)?;
+    let Started { oracles, .. } = start(sh, options, &backends)?;
     let corpus_dir = root.join(&options.corpus);
     term::info(format_args!(
         "parity --fuzz: {cases} cases from seed {seed} on {}; disagreements go to {}",
@@ -183,7 +183,10 @@ pub fn run_mutate(
     // From here the run does the work its reports describe: the last ones go aside.
     let reports_dir = root.join(&options.reports_dir);
     report::set_aside(&reports_dir, &fuzz::report::FILES)?;
-    let (oracles, cpu_before) = start(sh, options, &backends)?;
+    let Started {
+        oracles,
+        cpu_before,
+    } = start(sh, options, &backends)?;
     term::info(format_args!(
         "parity --fuzz --mutate: {paths} mutated paths from seed {seed} on {}; rules from {}",
         backends
@@ -220,15 +223,16 @@ pub fn run_mutate(
     })
 }
 
+/// The oracles of a run, started.
+struct Started {
+    oracles: Vec<Box<dyn Oracle>>,
+    /// The CPU time used before the workers started ([`fuzz::cpu::used`]), read once the
+    /// backends were set up (wheels built, venvs installed): what the run costs counts from there.
+    cpu_before: Option<Duration>,
+}
+
 /// Starts every backend's oracle, so that a backend that cannot run stops the run before it.
-/// Also returns the CPU time used so far ([`fuzz::cpu::used`]), read once the backends are set
-/// up (wheels built, venvs installed) and before the workers start: what the run costs is
-/// counted from there.
-fn start(
-    sh: &Shell,
-    options: &RunOptions,
-    backends: &[Backend],
-) -> anyhow::Result<(Vec<Box<dyn Oracle>>, Option<Duration>)> {
+fn start(sh: &Shell, options: &RunOptions, backends: &[Backend]) -> anyhow::Result<Started> {
     let limits = Limits::new(options.timeout);
     let wheel_dir = sh.current_dir().join(&options.wheel_dir);
     let plans = setup::plans(sh, backends, &wheel_dir, options.build);
@@ -243,7 +247,10 @@ fn start(
             Plan::CouldNotRun(why) => bail!("{backend} cannot run: {why}"),
         }
     }
-    Ok((oracles, cpu_before))
+    Ok(Started {
+        oracles,
+        cpu_before,
+    })
 }
 
 fn progress_bar(total: u64) -> ProgressBar {

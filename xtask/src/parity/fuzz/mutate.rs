@@ -725,8 +725,13 @@ fn class_batch(
                         tally(summary, |c| &mut c.skipped);
                         continue;
                     }
+                    let agrees = matches!(got, Ok(outcome) if outcome.agrees_with(expected));
+                    if !agrees && *backend == Backend::Core && core_overflows(case) {
+                        tally(summary, |c| &mut c.skipped);
+                        continue;
+                    }
                     tally(summary, |c| &mut c.compared);
-                    if matches!(got, Ok(outcome) if outcome.agrees_with(expected)) {
+                    if agrees {
                         tally(summary, |c| &mut c.agreed);
                         continue;
                     }
@@ -767,6 +772,25 @@ fn class_batch(
         }
     }
     Ok((to_shrink, new_regressions))
+}
+
+/// What the core's error says when a step's int result passes 64 bits (dictwalk-core's
+/// `filters/py.rs`), where Python goes on with a big int.
+const CORE_INT_LIMIT: &str = "does not fit in 64 bits";
+
+/// Whether the core, reading the case's path with a strict get, stops at its limit of JSON: an
+/// int past 64 bits along the way (`$rpow(4)` of 40), which Python carries on with. The core
+/// cannot run such a case any more than one whose document JSON cannot hold, so a difference
+/// on it is skipped, not compared; asked only when the core differs, on its own error.
+fn core_overflows(case: &Case) -> bool {
+    let mut strict = case.clone();
+    strict.op = Op::Get;
+    strict.args = Map::from_iter([("strict".to_owned(), Value::Bool(true))]);
+    strict.expect = None;
+    if core::inapplicable(&strict).is_some() {
+        return false;
+    }
+    matches!(core::run(&strict), Outcome::Error { message, .. } if message.contains(CORE_INT_LIMIT))
 }
 
 fn write(dir: &Path, file: &str, description: &str, cases: &[Value]) -> anyhow::Result<()> {
@@ -970,6 +994,28 @@ mod tests {
             "{kept} of {} kept",
             paths.len()
         );
+    }
+
+    #[test]
+    fn the_core_stopping_at_its_int_limit_is_told_from_a_difference() {
+        let case = |path: &str, op: Op| Case {
+            id: "c".into(),
+            file: "f".into(),
+            op,
+            path: path.into(),
+            path_value: None,
+            doc: json!({"id": 7}),
+            args: Map::new(),
+            expect: None,
+            diverges: BTreeMap::new(),
+            note: None,
+        };
+        // 4 ** 40 passes 64 bits; $clamp brings it back, so Python gives -2.
+        let overflowing = "id|$add(33)|$rpow(4)|$clamp($$root.id, -2)";
+        assert!(core_overflows(&case(overflowing, Op::Get)));
+        assert!(core_overflows(&case(overflowing, Op::Exists)));
+        assert!(!core_overflows(&case("id|$add(33)|$rpow(2)", Op::Get)));
+        assert!(!core_overflows(&case("id|$nope", Op::Get)));
     }
 
     #[test]

@@ -428,7 +428,10 @@ mod tests {
         );
         assert_eq!(value["paths_per_second"], 1.0);
         assert_eq!(
-            (value["cpu_seconds"].clone(), value["cpu_ms_per_path"].clone()),
+            (
+                value["cpu_seconds"].clone(),
+                value["cpu_ms_per_path"].clone()
+            ),
             (json!(0.03), json!(15.0))
         );
         assert_eq!(value["per_backend"]["legacy"]["broke"], 1);
