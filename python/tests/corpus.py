@@ -1229,6 +1229,12 @@ class Snapshot:
 
     def change(self) -> str | None:
         """None when the document is unchanged, else what changed, in one line."""
+        if self.plain:
+            position = [0]
+            if _plain_unchanged(self.doc, self.content, self.containers, position) and position[0] == len(
+                self.containers
+            ):
+                return None
         plain = _plain_snapshot(self.doc)
         now = _containers(self.doc) if plain is None else plain[0]
         for position, (before, after) in enumerate(zip(self.containers, now, strict=False)):
@@ -1241,6 +1247,39 @@ class Snapshot:
         if not same(self.content, content):
             return f"the document became {_show(content)}"
         return None
+
+
+def _plain_unchanged(value: Any, content: Any, containers: list[Any], position: list[int]) -> bool:
+    """Whether ``value`` is still what a plain snapshot recorded: ``content`` (its plain copy,
+    compared as ``same`` does) with the very list and dict objects ``containers`` lists, in the
+    same depth-first pre-order; ``position[0]`` counts the containers walked, which the caller
+    checks against their number. One walk without a copy: ``Snapshot.change`` asks it after
+    every read, and only when it says no builds the general answer (which names the change)."""
+    kind = type(value)
+    if kind is not type(content):
+        return False
+    if kind is not list and kind is not dict:
+        if kind is float:
+            return bool(value == content and math.copysign(1.0, value) == math.copysign(1.0, content))
+        return bool(value == content)
+    at = position[0]
+    if at >= len(containers) or containers[at] is not value or len(value) != len(content):
+        return False
+    position[0] = at + 1
+    if kind is dict:
+        if list(value) != list(content):
+            return False
+        pairs: Iterator[tuple[Any, Any]] = zip(value.values(), content.values(), strict=True)
+    else:
+        pairs = zip(value, content, strict=True)
+    for item, want in pairs:
+        of = type(item)
+        if of is str or of is int or of is bool or item is None:
+            if of is not type(want) or item != want:
+                return False
+        elif not _plain_unchanged(item, want, containers, position):
+            return False
+    return True
 
 
 def _plain_snapshot(doc: Any) -> tuple[list[Any], Any] | None:

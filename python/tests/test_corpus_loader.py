@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,40 @@ def test_the_snapshot_of_a_plain_document_sees_every_change() -> None:
     doc = {"a": shared, "b": shared}
     assert corpus._plain_snapshot(doc) is None
     assert corpus.Snapshot(doc).containers == [doc, shared]
+
+
+def _base() -> dict[str, Any]:
+    return {"a": [1, {"b": 2.5, "z": 0.0}], "c": {"d": None, "e": "x"}}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda doc: doc["a"][1].__setitem__("z", -0.0),
+        lambda doc: doc["a"][1].__setitem__("b", 2),
+        lambda doc: doc["a"].__setitem__(0, True),
+        lambda doc: doc["a"].append(None),
+        lambda doc: doc["c"].pop("d") and None,
+        lambda doc: doc.update({"c": {"e": "x", "d": None}}),
+        lambda doc: doc["c"].update({"e": "x"}) or doc["c"].update({"d": doc["c"].pop("d")}),
+        lambda doc: doc.__setitem__("f", doc["a"]),
+        lambda doc: doc["a"].__setitem__(1, {"b": 2.5, "z": 0.0}),
+        lambda doc: doc["a"][1].__setitem__("b", float("nan")),
+    ],
+)
+def test_the_one_walk_check_of_a_plain_snapshot_sees_every_change(change: Callable[[Any], None]) -> None:
+    doc = _base()
+    snapshot = corpus.Snapshot(doc)
+    assert snapshot.plain
+    position = [0]
+    assert corpus._plain_unchanged(doc, snapshot.content, snapshot.containers, position)
+    assert position[0] == len(snapshot.containers)
+    assert snapshot.change() is None
+    change(doc)
+    assert snapshot.change() is not None
+    position = [0]
+    unchanged = corpus._plain_unchanged(doc, snapshot.content, snapshot.containers, position)
+    assert not (unchanged and position[0] == len(snapshot.containers))
 
 
 @pytest.mark.parametrize(

@@ -875,11 +875,13 @@ fn arity_text(def: &FilterDef) -> String {
 }
 
 /// Whether the text after `$$root` makes `$$root`, `$$root.<path>` or `$$root|$f` (spec 2.1);
-/// the same forms are references in a predicate's right side and in filter arguments.
+/// the same forms are references in a predicate's right side and in filter arguments. `$$root.`
+/// with no path is malformed, followed by a pipeline (`$$root.|$f`) too, as in 2.6.0.
 fn is_root_form(rest: &str) -> bool {
     (rest.is_empty() || rest.starts_with('.') || rest.starts_with('|'))
         && rest != "."
         && !rest.starts_with("..")
+        && !rest.starts_with(".|")
 }
 
 /// The arguments; None when one is empty (`$between(0, )`): a malformed list (spec 2.1).

@@ -133,7 +133,7 @@ pub fn run(sh: &Shell, options: &RunOptions, cases: usize, seed: u64) -> anyhow:
     if backends.len() < 2 {
         bail!("--fuzz compares backends: give at least two with --backend (default: python,rust,core)");
     }
-    let oracles = start(sh, options, &backends)?;
+    let Started { oracles, .. } = start(sh, options, &backends)?;
     let corpus_dir = root.join(&options.corpus);
     term::info(format_args!(
         "parity --fuzz: {cases} cases from seed {seed} on {}; disagreements go to {}",
@@ -183,7 +183,10 @@ pub fn run_mutate(
     // From here the run does the work its reports describe: the last ones go aside.
     let reports_dir = root.join(&options.reports_dir);
     report::set_aside(&reports_dir, &fuzz::report::FILES)?;
-    let oracles = start(sh, options, &backends)?;
+    let Started {
+        oracles,
+        cpu_before,
+    } = start(sh, options, &backends)?;
     term::info(format_args!(
         "parity --fuzz --mutate: {paths} mutated paths from seed {seed} on {}; rules from {}",
         backends
@@ -195,9 +198,13 @@ pub fn run_mutate(
     ));
     let bar = progress_bar(paths as u64);
     let settings = fuzz::mutate::Settings::new(paths, seed);
-    let summary = fuzz::mutate::run(oracles, &rules, &settings, (&corpus, &corpus_dir), |done| {
-        bar.set_position(done as u64);
-    })?;
+    let mut summary =
+        fuzz::mutate::run(oracles, &rules, &settings, (&corpus, &corpus_dir), |done| {
+            bar.set_position(done as u64);
+        })?;
+    // The oracles were dropped at the end of the run, and every worker with them: their CPU
+    // time is now the xtask's children's.
+    summary.cpu = cpu_before.and_then(|before| Some(fuzz::cpu::used()?.saturating_sub(before)));
     bar.finish_and_clear();
     print!("{summary}");
     let report = fuzz::report::Report::new(&summary, paths);
@@ -216,16 +223,22 @@ pub fn run_mutate(
     })
 }
 
+/// The oracles of a run, started.
+struct Started {
+    oracles: Vec<Box<dyn Oracle>>,
+    /// The CPU time used before the workers started ([`fuzz::cpu::used`]), read once the
+    /// backends were set up (wheels built, venvs installed): what the run costs counts from there.
+    cpu_before: Option<Duration>,
+}
+
 /// Starts every backend's oracle, so that a backend that cannot run stops the run before it.
-fn start(
-    sh: &Shell,
-    options: &RunOptions,
-    backends: &[Backend],
-) -> anyhow::Result<Vec<Box<dyn Oracle>>> {
+fn start(sh: &Shell, options: &RunOptions, backends: &[Backend]) -> anyhow::Result<Started> {
     let limits = Limits::new(options.timeout);
     let wheel_dir = sh.current_dir().join(&options.wheel_dir);
+    let plans = setup::plans(sh, backends, &wheel_dir, options.build);
+    let cpu_before = fuzz::cpu::used();
     let mut oracles: Vec<Box<dyn Oracle>> = Vec::new();
-    for (backend, plan) in setup::plans(sh, backends, &wheel_dir, options.build) {
+    for (backend, plan) in plans {
         match plan {
             Plan::Core => oracles.push(Box::new(CoreOracle)),
             Plan::Worker(spec) => {
@@ -234,7 +247,10 @@ fn start(
             Plan::CouldNotRun(why) => bail!("{backend} cannot run: {why}"),
         }
     }
-    Ok(oracles)
+    Ok(Started {
+        oracles,
+        cpu_before,
+    })
 }
 
 fn progress_bar(total: u64) -> ProgressBar {

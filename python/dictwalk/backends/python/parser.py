@@ -669,11 +669,12 @@ def _root_ref(text: str, path: str, jumps: _Jumps | None, base: int) -> RootRef:
 
 def _is_root_form(text: str) -> bool:
     """Whether a ``$$root...`` text is ``$$root``, ``$$root.<path>`` or ``$$root|$f`` (spec 2.1);
-    the same forms are references in a predicate's right side and in filter arguments."""
+    the same forms are references in a predicate's right side and in filter arguments. ``$$root.``
+    with no path is malformed, followed by a pipeline (``$$root.|$f``) too, as in 2.6.0."""
     rest = text[len(ROOT) :]
     if rest and rest[0] not in ".|":
         return False
-    return not (rest.startswith(".") and (rest == "." or rest.startswith("..")))
+    return not (rest == "." or rest.startswith(("..", ".|")))
 
 
 class _BoolParser:

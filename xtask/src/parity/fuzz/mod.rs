@@ -20,8 +20,10 @@
 //! minimal case is appended to `regressions.json` with the reference's outcome as expectation.
 //!
 //! [`mutate`] is `--mutate`: corpus and grammar-built paths mutated character by character,
-//! run on every backend and 2.6.0, every difference with 2.6.0 classed by the [`rules`].
+//! run on every backend and 2.6.0, every difference with 2.6.0 classed by the [`rules`]; [`cpu`]
+//! is what such a run costs in CPU time over all its processes.
 
+pub mod cpu;
 mod generate;
 pub mod mutate;
 mod python;

@@ -177,12 +177,21 @@ pub struct Summary {
     /// Ids of the cases written to the corpus.
     pub written: Vec<String>,
     pub elapsed: Duration,
+    /// CPU time of the run over every process (the xtask and its workers, from their start
+    /// to their exit; [`cpu`](super::cpu)), when it could be read.
+    pub cpu: Option<Duration>,
 }
 
 impl Summary {
     /// Paths per second, all backends on each.
     pub fn paths_per_second(&self) -> f64 {
         per_second(self.paths, self.elapsed)
+    }
+
+    /// Milliseconds of CPU time per path, summed over every process, when it could be read.
+    pub fn cpu_ms_per_path(&self) -> Option<f64> {
+        let cpu = self.cpu?;
+        (self.paths > 0).then(|| cpu.as_secs_f64() * 1000.0 / self.paths as f64)
     }
 
     /// Whether python, rust and core agreed and every difference with 2.6.0 is declared.
@@ -207,6 +216,13 @@ impl fmt::Display for Summary {
             self.elapsed.as_secs_f64(),
             self.paths_per_second()
         )?;
+        if let (Some(cpu), Some(per_path)) = (self.cpu, self.cpu_ms_per_path()) {
+            writeln!(
+                f,
+                "  CPU time over all processes: {:.1} s, {per_path:.2} ms per path",
+                cpu.as_secs_f64()
+            )?;
+        }
         let total = |kinds: &BTreeMap<String, Kind>| kinds.values().map(|k| k.count).sum::<usize>();
         writeln!(
             f,
@@ -709,8 +725,13 @@ fn class_batch(
                         tally(summary, |c| &mut c.skipped);
                         continue;
                     }
+                    let agrees = matches!(got, Ok(outcome) if outcome.agrees_with(expected));
+                    if !agrees && *backend == Backend::Core && core_overflows(case) {
+                        tally(summary, |c| &mut c.skipped);
+                        continue;
+                    }
                     tally(summary, |c| &mut c.compared);
-                    if matches!(got, Ok(outcome) if outcome.agrees_with(expected)) {
+                    if agrees {
                         tally(summary, |c| &mut c.agreed);
                         continue;
                     }
@@ -751,6 +772,25 @@ fn class_batch(
         }
     }
     Ok((to_shrink, new_regressions))
+}
+
+/// What the core's error says when a step's int result passes 64 bits (dictwalk-core's
+/// `filters/py.rs`), where Python goes on with a big int.
+const CORE_INT_LIMIT: &str = "does not fit in 64 bits";
+
+/// Whether the core, reading the case's path with a strict get, stops at its limit of JSON: an
+/// int past 64 bits along the way (`$rpow(4)` of 40), which Python carries on with. The core
+/// cannot run such a case any more than one whose document JSON cannot hold, so a difference
+/// on it is skipped, not compared; asked only when the core differs, on its own error.
+fn core_overflows(case: &Case) -> bool {
+    let mut strict = case.clone();
+    strict.op = Op::Get;
+    strict.args = Map::from_iter([("strict".to_owned(), Value::Bool(true))]);
+    strict.expect = None;
+    if core::inapplicable(&strict).is_some() {
+        return false;
+    }
+    matches!(core::run(&strict), Outcome::Error { message, .. } if message.contains(CORE_INT_LIMIT))
 }
 
 fn write(dir: &Path, file: &str, description: &str, cases: &[Value]) -> anyhow::Result<()> {
@@ -954,6 +994,28 @@ mod tests {
             "{kept} of {} kept",
             paths.len()
         );
+    }
+
+    #[test]
+    fn the_core_stopping_at_its_int_limit_is_told_from_a_difference() {
+        let case = |path: &str, op: Op| Case {
+            id: "c".into(),
+            file: "f".into(),
+            op,
+            path: path.into(),
+            path_value: None,
+            doc: json!({"id": 7}),
+            args: Map::new(),
+            expect: None,
+            diverges: BTreeMap::new(),
+            note: None,
+        };
+        // 4 ** 40 passes 64 bits; $clamp brings it back, so Python gives -2.
+        let overflowing = "id|$add(33)|$rpow(4)|$clamp($$root.id, -2)";
+        assert!(core_overflows(&case(overflowing, Op::Get)));
+        assert!(core_overflows(&case(overflowing, Op::Exists)));
+        assert!(!core_overflows(&case("id|$add(33)|$rpow(2)", Op::Get)));
+        assert!(!core_overflows(&case("id|$nope", Op::Get)));
     }
 
     #[test]

@@ -40,6 +40,11 @@ pub struct Report {
     pub reference: &'static str,
     pub duration_seconds: f64,
     pub paths_per_second: f64,
+    /// CPU time of the run over every process (the xtask and its workers); null where it
+    /// cannot be read.
+    pub cpu_seconds: Option<f64>,
+    /// ... per path, in milliseconds.
+    pub cpu_ms_per_path: Option<f64>,
     /// Per backend: how its answers compared with the reference's.
     pub per_backend: BTreeMap<&'static str, Counts>,
     /// python, rust and core against the reference, by backend, operation and outcome pair.
@@ -137,6 +142,8 @@ impl Report {
             reference: Backend::Python.name(),
             duration_seconds: summary.elapsed.as_secs_f64(),
             paths_per_second: summary.paths_per_second(),
+            cpu_seconds: summary.cpu.map(|cpu| cpu.as_secs_f64()),
+            cpu_ms_per_path: summary.cpu_ms_per_path(),
             per_backend: summary
                 .per_backend
                 .iter()
@@ -210,6 +217,13 @@ impl Emitter<Report> for MarkdownEmitter {
             report.duration_seconds,
             report.paths_per_second
         )?;
+        if let (Some(cpu), Some(per_path)) = (report.cpu_seconds, report.cpu_ms_per_path) {
+            writeln!(
+                out,
+                "CPU time over all processes (the xtask and its workers): {cpu:.1} s, \
+                 {per_path:.2} ms per path.\n"
+            )?;
+        }
         markdown::table_aligned(
             out,
             &[
@@ -393,6 +407,7 @@ mod tests {
             checked_declarations: 3,
             written: vec!["mutate.5.1.get".into()],
             elapsed: Duration::from_secs(2),
+            cpu: Some(Duration::from_millis(30)),
             ..Summary::default()
         }
     }
@@ -412,6 +427,13 @@ mod tests {
             (json!(2), json!(10))
         );
         assert_eq!(value["paths_per_second"], 1.0);
+        assert_eq!(
+            (
+                value["cpu_seconds"].clone(),
+                value["cpu_ms_per_path"].clone()
+            ),
+            (json!(0.03), json!(15.0))
+        );
         assert_eq!(value["per_backend"]["legacy"]["broke"], 1);
         let legacy = &value["legacy"];
         assert_eq!(
