@@ -48,7 +48,8 @@ fn walk(root: &Path) -> std::io::Result<Vec<(String, bool)>> {
 }
 
 /// The backticked spans of `text` that look like a path: no spaces, globs, placeholders or
-/// options; a folder (`report/`), or a name with a `/` or a `CHECKED` extension.
+/// options; a folder (`report/`), or a name with a `/` or a `CHECKED` extension. An absolute
+/// path (`/proc/self/stat`) names the machine, not the checkout, and is not one.
 fn named_paths(text: &str) -> BTreeSet<String> {
     text.split('`')
         .skip(1)
@@ -60,6 +61,7 @@ fn named_paths(text: &str) -> BTreeSet<String> {
                     .all(|c| c.is_ascii_alphanumeric() || "_-./".contains(c))
                 && !span.starts_with('.')
                 && !span.starts_with('-')
+                && !span.starts_with('/')
         })
         .filter(|span| {
             let extension = Path::new(span)
@@ -151,7 +153,7 @@ mod tests {
         .collect();
         let named = named_paths(
             "`xtask/` with `main.rs` and `gate/`; `gone.rs`, `old/dir/`, `a b.rs`, `reports/x.json`, \
-             `--wheel-dir`, `parity.json`, `.venv/bin`",
+             `--wheel-dir`, `parity.json`, `.venv/bin`, `/proc/self/stat`",
         );
         assert_eq!(
             named.iter().map(String::as_str).collect::<Vec<_>>(),
