@@ -11,7 +11,9 @@
 //! class such as `DictWalkParseError`, `crash` for a worker that died, or `*` for any), `path` a
 //! regular expression searched in the path, `ops` the operations it covers (all when absent),
 //! `doc` and `args` regular expressions searched in the case's document and arguments as JSON
-//! text (the robustness documents' constructors, such as `$cycle`, name them).
+//! text (the robustness documents' constructors, such as `$cycle`, name them), and `brackets`
+//! a property of the path's brackets that no regular expression can state: `"misnested"`, some
+//! `]`, `)` or `}` meets an opener of another kind ([`brackets_misnest`]).
 
 use std::fs;
 use std::path::Path;
@@ -37,6 +39,8 @@ pub struct Rule {
     ops: Option<Vec<Op>>,
     doc: Option<Regex>,
     args: Option<Regex>,
+    /// The path's brackets must not nest (`"brackets": "misnested"`).
+    misnested: bool,
 }
 
 /// What a rule is matched against: one difference between the reference and 2.6.0.
@@ -143,8 +147,14 @@ impl Rules {
                 Some(Some("core")) => Backend::Core,
                 _ => bail!("rule {n} ({kind}): 'backend' must be legacy or core"),
             };
+            let misnested = match entry.get("brackets") {
+                None => false,
+                Some(Value::String(property)) if property == "misnested" => true,
+                Some(_) => bail!("rule {n} ({kind}): 'brackets' must be \"misnested\""),
+            };
             rules.push(Rule {
                 backend,
+                misnested,
                 spec: field("spec")?,
                 reason: field("reason")?,
                 ours: kinds("ours")?,
@@ -178,8 +188,47 @@ impl Rules {
                 && json_matches(&rule.args, &|| {
                     Value::Object(difference.args.clone()).to_string()
                 })
+                && (!rule.misnested || brackets_misnest(difference.path))
         })
     }
+}
+
+/// Whether some `]`, `)` or `}` of `path` meets an open bracket of another kind (`([)]`,
+/// `([[])]`), quoted text aside: spec 2.1's three bracket kinds must nest, which counting each
+/// kind (as 2.6.0 does) does not see. A closer with nothing open is unbalanced, not misnested.
+pub fn brackets_misnest(path: &str) -> bool {
+    let mut open = Vec::new();
+    let mut quote = None;
+    for c in path.chars() {
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        let opener = match c {
+            '\'' | '"' => {
+                quote = Some(c);
+                continue;
+            }
+            '[' | '(' | '{' => {
+                open.push(c);
+                continue;
+            }
+            ']' => '[',
+            ')' => '(',
+            '}' => '{',
+            _ => continue,
+        };
+        match open.last() {
+            Some(&top) if top == opener => {
+                open.pop();
+            }
+            Some(_) => return true,
+            None => {}
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -293,6 +342,22 @@ mod tests {
             Some("$$root on a predicate's right side in unset")
         );
         assert_eq!(kind(Op::Get, "a.b", "value", "value"), None);
+        // Brackets that nest one level deeper than a regular expression follows.
+        assert_eq!(
+            kind(Op::Get, "a[?.([[])]]", "DictWalkParseError", "value").as_deref(),
+            Some("brackets that do not nest in a predicate")
+        );
+        assert_eq!(
+            kind(Op::Get, "a[?.([[]])]", "DictWalkParseError", "value"),
+            None
+        );
+        for path in ["a[?.=[]y==1].", "a[?.!([])==1].", "a[?.([=])==1]."] {
+            assert_eq!(
+                kind(Op::Set, path, "document", "document").as_deref(),
+                Some("key created for a predicate whose key holds brackets"),
+                "{path}"
+            );
+        }
         // 2.6.0's DictWalkError for every filter is named by the call that meets it.
         assert_eq!(
             kind(Op::GetPathFilter, "upper", "value", "DictWalkError").as_deref(),
@@ -317,5 +382,26 @@ mod tests {
         let bad_op = r#"{"schema_version": 1, "rules": [{"kind": "k", "spec": "s",
             "reason": "r", "ours": "*", "legacy": "*", "path": "a", "ops": ["read"]}]}"#;
         assert!(refused(bad_op).is_some_and(|e| e.contains("unknown op")));
+        let bad_brackets = r#"{"schema_version": 1, "rules": [{"kind": "k", "spec": "s",
+            "reason": "r", "ours": "*", "legacy": "*", "path": "a", "brackets": "odd"}]}"#;
+        assert!(refused(bad_brackets).is_some_and(|e| e.contains("'brackets'")));
+    }
+
+    #[test]
+    fn misnested_brackets_are_told_from_nested_and_unbalanced_ones() {
+        for path in ["a[?.([)]]", "a[?.([[])]]", "a[?.{''[}]]", "a[?.[(])]", "(]"] {
+            assert!(brackets_misnest(path), "{path}");
+        }
+        for path in [
+            "a[?.([])==1]",
+            "a[?.s==')[']",
+            "a[?.s==\"{]\"]",
+            "a[?.id==1",
+            "a]",
+            "x|$add(2)",
+            "a[?.b[?.c==(1, 2)]]",
+        ] {
+            assert!(!brackets_misnest(path), "{path}");
+        }
     }
 }
