@@ -29,10 +29,11 @@ every line:
 - A group of requests on one document, ``{"doc": <doc>, "group": [{"id", "op", "path",
   "args"}, ...]}``, is answered as the requests it stands for, each with its own copy of the
   document (or, for a read, the copy that the read before it left unchanged: ``corpus.Group``):
-  one reply line per request, in order, each flushed as it is written (the caller
-  awaits each reply with a timeout, and a backend that kills the process, as 2.6.0 does with a
-  PanicException or a segfault, must not take the replies before it along). The document is
-  sent and parsed once.
+  one reply line per request, in order, flushed together once the group is answered (one
+  write per group). A request that raises what no case catches (2.6.0's PanicException, a
+  BaseException) ends the worker, and Python writes out the replies before it as it exits; a
+  worker killed or dying by a signal (a segfault) loses them, and the caller asks the rest
+  of the group again one request at a time. The document is sent and parsed once.
 - A request that is not a JSON object with those fields, or whose tagged values do not
   decode, gets ``{"id": <its id or null>, "protocol_error": "<one line>"}`` and the worker
   goes on; a malformed group gets one such reply, with id null.
@@ -139,20 +140,21 @@ def serve(api: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         group = Group()
         for request in message["group"]:
             _answer(target, {**request, "doc": message["doc"]}, stdout, group)
+        stdout.flush()
 
 
 def _answer(target: Any, request: dict[str, Any], stdout: TextIO, group: Group | None = None) -> None:
-    """Run one request and write its reply (an outcome, or what is wrong with the request)."""
+    """Run one request and write its reply (an outcome, or what is wrong with the request),
+    flushed unless it belongs to a ``group`` (which is flushed at its end)."""
     problem = _check(request)
     if problem is not None:
-        _reply(stdout, {"id": request.get("id"), "protocol_error": problem})
-        return
-    try:
-        outcome = run_case(target, request, group)
-    except CorpusError as exc:
-        _reply(stdout, {"id": request["id"], "protocol_error": _one_line(str(exc))})
-        return
-    _reply(stdout, {"id": request["id"], "outcome": outcome})
+        reply: dict[str, Any] = {"id": request.get("id"), "protocol_error": problem}
+    else:
+        try:
+            reply = {"id": request["id"], "outcome": run_case(target, request, group)}
+        except CorpusError as exc:
+            reply = {"id": request["id"], "protocol_error": _one_line(str(exc))}
+    _reply(stdout, reply, flush=group is None)
 
 
 def _parse(line: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -194,7 +196,7 @@ def _check(request: dict[str, Any]) -> str | None:
     return None
 
 
-def _reply(stdout: TextIO, message: dict[str, Any]) -> None:
+def _reply(stdout: TextIO, message: dict[str, Any], *, flush: bool = True) -> None:
     try:
         line = _encode(message)
     except (RecursionError, ValueError, TypeError) as exc:
@@ -203,7 +205,8 @@ def _reply(stdout: TextIO, message: dict[str, Any]) -> None:
         stdout.write(line + "\n")
     except UnicodeEncodeError:  # a lone surrogate in a str result; TextIOWrapper wrote nothing
         stdout.write(_replacement(message, "the outcome holds a str that UTF-8 cannot carry") + "\n")
-    stdout.flush()
+    if flush:
+        stdout.flush()
 
 
 def _replacement(message: dict[str, Any], reason: str) -> str:

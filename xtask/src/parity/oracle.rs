@@ -84,9 +84,23 @@ impl Oracle for WorkerOracle {
 
 impl WorkerOracle {
     /// [`Oracle::run_all`]: the cases sent at once; after a crash, the rest go to a new worker.
+    /// A failure with several suspects (a worker killed in the middle of a group, its answers
+    /// lost) is not kept: those cases are asked again one at a time, until one fails again.
     fn run_batch(&mut self, cases: &[Case]) -> Vec<Result<Outcome, String>> {
         let mut answers = Vec::with_capacity(cases.len());
+        let mut alone = 0;
         while answers.len() < cases.len() {
+            if alone > 0 {
+                let Some(case) = cases.get(answers.len()) else {
+                    break;
+                };
+                let answer = self.run(case);
+                // `run` keeps the worker unless it must be started again: then this case is
+                // the one that failed.
+                alone = if self.worker.is_some() { alone - 1 } else { 0 };
+                answers.push(answer);
+                continue;
+            }
             let rest = cases.get(answers.len()..).unwrap_or_default();
             let mut worker = match self.worker.take() {
                 Some(worker) => worker,
@@ -99,10 +113,13 @@ impl WorkerOracle {
                     }
                 },
             };
-            let got = worker.ask_all(rest, self.limits.timeout);
-            let restart = got
-                .last()
-                .is_some_and(|answer| answer.as_ref().is_err_and(|failure| failure.restart));
+            let mut got = worker.ask_all(rest, self.limits.timeout);
+            let last = got.last().and_then(|answer| answer.as_ref().err());
+            let restart = last.is_some_and(|failure| failure.restart);
+            if let Some(suspects) = last.map(|failure| failure.suspects).filter(|&n| n > 1) {
+                got.pop();
+                alone = suspects;
+            }
             if !restart {
                 self.worker = Some(worker);
             }

@@ -165,6 +165,11 @@ pub struct Failure {
     pub message: String,
     /// Whether the worker is gone or out of step, so it must be started again.
     pub restart: bool,
+    /// How many cases, from this one on, may be the one that failed: 1, or (after a worker that
+    /// was killed or died by a signal in the middle of a group, whose replies it writes at the
+    /// group's end and took along) the rest of the group, which the caller asks again one at a
+    /// time to find it ([`Worker::ask_all`]).
+    pub suspects: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,6 +202,9 @@ pub struct Worker {
     stderr: Arc<Mutex<Tail>>,
     stderr_done: mpsc::Receiver<()>,
     reaped: bool,
+    /// Whether it exited with a status of its own (Python writes out what it buffered then),
+    /// rather than by a signal or being killed.
+    exited: bool,
     pub ready: Ready,
 }
 
@@ -236,6 +244,7 @@ impl Worker {
             stderr,
             stderr_done,
             reaped: false,
+            exited: false,
             ready: Ready {
                 api: String::new(),
                 version: None,
@@ -286,6 +295,7 @@ impl Worker {
                     kind: FailureKind::Protocol,
                     message: format!("the request cannot be written as JSON: {err}"),
                     restart: false,
+                    suspects: 1,
                 })
             }
         };
@@ -298,6 +308,7 @@ impl Worker {
                 kind: FailureKind::Crash,
                 message: format!("the worker crashed: {}", self.death()),
                 restart: true,
+                suspects: 1,
             });
         }
         self.receive(&case.id, timeout)
@@ -307,11 +318,21 @@ impl Worker {
     /// the worker answers the next request while this side reads the last answer, so a batch
     /// costs no round trip per case. Consecutive cases on equal documents (a mutated path's
     /// five operations) go as one group, whose document is written and parsed once; the worker
-    /// still answers each case on a line of its own. The answers stop after the first failure
-    /// that needs a restart (the worker is gone, and the requests after it with it); the caller
-    /// sends the rest again to a new worker.
+    /// still answers each case on a line of its own, and writes a group's answers out together
+    /// at its end (one write and one wake-up here per group, not per case), so the first answer
+    /// of a group is awaited up to `timeout` for each of its cases. The answers stop after the
+    /// first failure that needs a restart (the worker is gone, and the requests after it with
+    /// it); the caller sends the rest again to a new worker. A worker that was killed or died by
+    /// a signal in the middle of a group may have taken the answers before the failing case
+    /// along, so that failure names the rest of the group as its `suspects`.
     pub fn ask_all(&mut self, cases: &[Case], timeout: Duration) -> Vec<Result<Outcome, Failure>> {
         let mut sent = 0;
+        // Where each case's group ends, and whether the case opens it.
+        let mut bounds = Vec::with_capacity(cases.len());
+        for group in groups(cases) {
+            let end = bounds.len() + group.len();
+            bounds.extend((0..group.len()).map(|k| (end, k == 0)));
+        }
         for group in groups(cases) {
             let line = match group {
                 [case] => serde_json::to_string(&Request::of(case)),
@@ -335,8 +356,16 @@ impl Worker {
         }
         let mut answers = Vec::with_capacity(cases.len());
         for (i, case) in cases.iter().enumerate() {
+            let (end, opens) = bounds.get(i).copied().unwrap_or((i + 1, true));
             let answer = if i < sent {
-                self.receive(&case.id, timeout)
+                let members = if opens { end - i } else { 1 };
+                let answer = self.receive(&case.id, timeout.saturating_mul(members as u32));
+                answer.map_err(|mut failure| {
+                    if failure.restart && !self.exited {
+                        failure.suspects = end - i;
+                    }
+                    failure
+                })
             } else {
                 // Not sent (it cannot be written as JSON, or the worker is gone): ask alone,
                 // which says why.
@@ -364,12 +393,14 @@ impl Worker {
                         seconds(timeout)
                     ),
                     restart: true,
+                    suspects: 1,
                 })
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => Err(Failure {
                 kind: FailureKind::Crash,
                 message: format!("the worker crashed: {}", self.death()),
                 restart: true,
+                suspects: 1,
             }),
         }
     }
@@ -382,6 +413,7 @@ impl Worker {
             kind: FailureKind::Garbage,
             message,
             restart,
+            suspects: 1,
         };
         let Ok(text) = std::str::from_utf8(line) else {
             return Err(garbage(
@@ -424,6 +456,7 @@ impl Worker {
                 kind: FailureKind::Protocol,
                 message: format!("the worker reported a protocol error: {}", clip(&problem)),
                 restart: false,
+                suspects: 1,
             });
         }
         let Some(outcome) = reply.get("outcome") else {
@@ -443,6 +476,7 @@ impl Worker {
                 kind: FailureKind::Mutated,
                 message: format!("the read changed the document: {}", clip(&change)),
                 restart: false,
+                suspects: 1,
             });
         }
         Outcome::from_json(outcome).map_err(|why| {
@@ -466,6 +500,7 @@ impl Worker {
             match self.child.try_wait() {
                 Ok(Some(status)) => {
                     self.reaped = true;
+                    self.exited = status.code().is_some();
                     return status.to_string();
                 }
                 Ok(None) if Instant::now() < deadline => {

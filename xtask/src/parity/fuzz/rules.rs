@@ -194,7 +194,7 @@ impl Rules {
 }
 
 /// Whether some `]`, `)` or `}` of `path` meets an open bracket of another kind (`([)]`,
-/// `([[])]`), quoted text aside: spec 2.1's three bracket kinds must nest, which counting each
+/// `([[])]`), quoted text inside brackets aside: spec 2.1's three bracket kinds must nest, which counting each
 /// kind (as 2.6.0 does) does not see. A closer with nothing open is unbalanced, not misnested.
 pub fn brackets_misnest(path: &str) -> bool {
     let mut open = Vec::new();
@@ -207,7 +207,8 @@ pub fn brackets_misnest(path: &str) -> bool {
             continue;
         }
         let opener = match c {
-            '\'' | '"' => {
+            // Quotes are text outside brackets ('"[?.[(])]' reads the key '"').
+            '\'' | '"' if !open.is_empty() => {
                 quote = Some(c);
                 continue;
             }
@@ -389,7 +390,14 @@ mod tests {
 
     #[test]
     fn misnested_brackets_are_told_from_nested_and_unbalanced_ones() {
-        for path in ["a[?.([)]]", "a[?.([[])]]", "a[?.{''[}]]", "a[?.[(])]", "(]"] {
+        for path in [
+            "a[?.([)]]",
+            "a[?.([[])]]",
+            "a[?.{''[}]]",
+            "a[?.[(])]",
+            "(]",
+            "\"[?.[(])]",
+        ] {
             assert!(brackets_misnest(path), "{path}");
         }
         for path in [
