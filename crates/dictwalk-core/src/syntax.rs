@@ -668,7 +668,8 @@ impl Cx<'_> {
             }
             None => (0..text.len(), None, None),
         };
-        let (lhs_start, lhs_text) = py_strip(slice(text, lhs_range.clone()));
+        let lhs_raw = slice(text, lhs_range.clone());
+        let (lhs_start, lhs_text) = py_strip(lhs_raw);
         let lhs_offset = offset + lhs_range.start + lhs_start;
         let lhs_span = lhs_offset..lhs_offset + lhs_text.len();
         if !lhs_text.starts_with('.') {
@@ -679,10 +680,17 @@ impl Cx<'_> {
             ));
         }
         // Spec 2.1: the left side's brackets and quotes balance, and an operator has a right side.
+        // Balanced as written, with the whitespace that ends it: a backslash before that
+        // whitespace escapes it, and the stripped side ends with a literal backslash
+        // (`[?.\ ==2]` reads the key `\`, as 2.6.0 does), not with one escaping the bracket.
         let empty_rhs = rhs_range
             .as_ref()
             .is_some_and(|range| py_strip(slice(text, range.clone())).1.is_empty());
-        if !balanced(lhs_text, self.skip(lhs_offset)) || empty_rhs {
+        if !balanced(
+            lhs_raw.get(lhs_start..).unwrap_or(lhs_text),
+            self.skip(lhs_offset),
+        ) || empty_rhs
+        {
             return Err(self.error(Some(token), FILTER_ERROR, span));
         }
         let lhs = self.lhs(lhs_text, lhs_offset, depth)?;

@@ -606,6 +606,10 @@ def _parse_predicate(text: str, path: str, token: str, jumps: _Jumps | None, bas
         at, op = found
         lhs_text, rhs_text = text[:at], text[at + len(op) :]
     lhs_base = base + len(lhs_text) - len(lhs_text.lstrip())
+    # Balanced as written, with the whitespace that ends it: a backslash before that whitespace
+    # escapes it, and the stripped side ends with a literal backslash (``[?.\ ==2]`` reads the
+    # key ``\``, as 2.6.0 does), not with one escaping the bracket.
+    lhs_raw = lhs_text.lstrip()
     lhs_text = lhs_text.strip()
     if not lhs_text.startswith("."):
         raise DictWalkParseError(
@@ -614,7 +618,7 @@ def _parse_predicate(text: str, path: str, token: str, jumps: _Jumps | None, bas
             "Predicate field expressions must start with '.' (for example: '[?.id==1]' or '[?.|$len>3]').",
         )
     # Spec 2.1: the left side's brackets and quotes balance, and an operator has a right side.
-    if not _balanced(lhs_text, jumps, lhs_base) or (rhs_text is not None and not rhs_text.strip()):
+    if not _balanced(lhs_raw, jumps, lhs_base) or (rhs_text is not None and not rhs_text.strip()):
         raise DictWalkParseError(path, token, _FILTER_ERROR)
     lhs = _parse_lhs(lhs_text, path, jumps, lhs_base)
     if rhs_text is None:

@@ -100,7 +100,7 @@ impl Settings {
         Settings {
             paths,
             seed,
-            batch: 200,
+            batch: 1000,
             shrink_per_kind: 3,
             shrink_attempts: 150,
             time_limit: None,
