@@ -159,15 +159,18 @@ fn test<D: Document>(
         Test::Root { op, text, target } => {
             if prepared.root.is_none() {
                 // A $$root right-hand side that does not resolve is an error even in
-                // non-strict reads, as in 2.6.0; it is resolved once per list.
-                let value = match pipeline::root_value(env, target) {
-                    Ok(value) => value,
-                    Err(Fail::Soft(soft)) => {
-                        let error = Error::resolution(text, soft.token.as_deref(), soft.message);
-                        return Err(Fail::Error(error));
+                // non-strict reads, as in 2.6.0; one whose transform fails is soft, as any
+                // failing filter ('$$root.x|$inc' on a list), as in 2.6.0. It is resolved once
+                // per list.
+                let program = (**target)
+                    .as_ref()
+                    .map_err(|error| Fail::Error(error.clone()))?;
+                let value = read::resolve_then(env, program, |failed| match failed {
+                    Fail::Soft(soft) => {
+                        Fail::Error(Error::resolution(text, soft.token.as_deref(), soft.message))
                     }
-                    Err(other) => return Err(other),
-                };
+                    other => other,
+                })?;
                 prepared.root = Some(value);
             }
             // An ordering that fails falls back on the reference's text, as for a literal.

@@ -27,7 +27,18 @@ pub(crate) enum Cur<'x, D: Document> {
 
 /// The value `program` selects in the root, output transform applied (reader.resolve).
 pub(crate) fn resolve<D: Document>(env: &Env<'_, D>, program: &Program) -> Result<D, Failed<D>> {
-    let cur = walk(env, Cur::One(Cow::Borrowed(env.root)), &program.steps)?;
+    resolve_then(env, program, |failed| failed)
+}
+
+/// [`resolve`], with a failure of the path's steps (not of its transform) passed through
+/// `walk_failed`: a `$$root` right-hand side that does not resolve is an error, one whose
+/// transform fails is soft.
+pub(crate) fn resolve_then<D: Document>(
+    env: &Env<'_, D>,
+    program: &Program,
+    walk_failed: impl FnOnce(Failed<D>) -> Failed<D>,
+) -> Result<D, Failed<D>> {
+    let cur = walk(env, Cur::One(Cow::Borrowed(env.root)), &program.steps).map_err(walk_failed)?;
     match &program.transform {
         None => into_value(env.ctx.registry, cur),
         Some(pipe) => own(super::pipeline::apply(

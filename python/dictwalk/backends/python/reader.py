@@ -303,11 +303,17 @@ def _root_value(root: Any, ref: RootRef) -> Any:
 
 
 def _lookup_root(root: Any, ref: RootRef) -> tuple[bool, Any]:
-    """``(True, value)`` of a ``$$root...`` reference, or ``(False, the Soft failure)``."""
+    """``(True, value)`` of a ``$$root...`` reference, or ``(False, the Soft failure)`` when its
+    path does not resolve; a transform that fails on what it resolves raises Soft (a failing
+    filter, as any other: ``$$root.x|$inc`` on a list, as in 2.6.0)."""
+    path = parser.parse_path(ref.path)
     try:
-        return True, _root_value(root, ref)
+        value = walk(root, root, path.tokens)
     except Soft as soft:
         return False, soft
+    if path.transform is not None:
+        value = apply_pipeline(path.transform, value, root)
+    return True, value
 
 
 # ---------------------------------------------------------------------------------------------

@@ -193,13 +193,20 @@ impl Rules {
     }
 }
 
-/// Whether some `]`, `)` or `}` of `path` meets an open bracket of another kind (`([)]`,
-/// `([[])]`), quoted text inside brackets aside: spec 2.1's three bracket kinds must nest, which counting each
-/// kind (as 2.6.0 does) does not see. A closer with nothing open is unbalanced, not misnested.
+/// Whether, inside some predicate of `path` (from a `[?` to the `]` that closes it), a `]`,
+/// `)` or `}` meets an open bracket of another kind (`[?.([)]]`, `[?.([[])]]`), quoted text
+/// aside: spec 2.1's three bracket kinds must nest, which counting each kind (as 2.6.0 does)
+/// does not see. Outside a predicate brackets and quotes may be text of a key (`["[?.[(])]`).
 pub fn brackets_misnest(path: &str) -> bool {
+    path.match_indices("[?")
+        .any(|(at, _)| predicate_misnests(path.get(at..).unwrap_or_default()))
+}
+
+/// [`brackets_misnest`] for the predicate that `text` starts with.
+fn predicate_misnests(text: &str) -> bool {
     let mut open = Vec::new();
     let mut quote = None;
-    for c in path.chars() {
+    for c in text.chars() {
         if let Some(q) = quote {
             if c == q {
                 quote = None;
@@ -207,8 +214,7 @@ pub fn brackets_misnest(path: &str) -> bool {
             continue;
         }
         let opener = match c {
-            // Quotes are text outside brackets ('"[?.[(])]' reads the key '"').
-            '\'' | '"' if !open.is_empty() => {
+            '\'' | '"' => {
                 quote = Some(c);
                 continue;
             }
@@ -224,9 +230,12 @@ pub fn brackets_misnest(path: &str) -> bool {
         match open.last() {
             Some(&top) if top == opener => {
                 open.pop();
+                if open.is_empty() {
+                    return false;
+                }
             }
             Some(_) => return true,
-            None => {}
+            None => return false,
         }
     }
     false
@@ -395,8 +404,9 @@ mod tests {
             "a[?.([[])]]",
             "a[?.{''[}]]",
             "a[?.[(])]",
-            "(]",
             "\"[?.[(])]",
+            "[\"[?.[(])]",
+            "a[?.b==1][?.([)]]",
         ] {
             assert!(brackets_misnest(path), "{path}");
         }
@@ -408,6 +418,9 @@ mod tests {
             "a]",
             "x|$add(2)",
             "a[?.b[?.c==(1, 2)]]",
+            "(]",
+            "a([)]",
+            "a[?.x==1]([)]",
         ] {
             assert!(!brackets_misnest(path), "{path}");
         }
