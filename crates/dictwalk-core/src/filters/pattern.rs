@@ -155,6 +155,13 @@ fn translate(pattern: &str, search: bool) -> Res<String> {
                 'S' => out.push_str(&format!("[^{SPACE}]")),
                 'w' => out.push_str(&format!("[{WORD}]")),
                 'W' => out.push_str(&format!("[^{WORD}]")),
+                // Literals in Python: a non-ASCII escape (an error in the regex crate, written
+                // as its code point so that no mode reads it otherwise) and `\<`, `\>` (word
+                // boundaries in the regex crate).
+                other if !other.is_ascii() => {
+                    out.push_str(&format!("\\x{{{:x}}}", u32::from(other)));
+                }
+                '<' | '>' => out.push(escape),
                 other => {
                     out.push('\\');
                     out.push(other);
