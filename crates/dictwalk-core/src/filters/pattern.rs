@@ -158,6 +158,37 @@ fn translate(pattern: &str, search: bool) -> Res<String> {
                 // Literals in Python: a non-ASCII escape (an error in the regex crate, written
                 // as its code point so that no mode reads it otherwise) and `\<`, `\>` (word
                 // boundaries in the regex crate).
+                // Python's octal escapes: `\0` and up to two more octal digits, or three
+                // octal digits (at most `\377`); `\1`..`\99` otherwise are group references.
+                '0'..='7' => {
+                    let octal = |at: usize| chars.get(at).filter(|c| ('0'..='7').contains(*c));
+                    let digits: String = if escape == '0' {
+                        let more = (index..index + 2).map_while(octal).count();
+                        chars
+                            .get(index - 1..index + more)
+                            .unwrap_or_default()
+                            .iter()
+                            .collect()
+                    } else if octal(index).is_some() && octal(index + 1).is_some() {
+                        chars
+                            .get(index - 1..index + 2)
+                            .unwrap_or_default()
+                            .iter()
+                            .collect()
+                    } else {
+                        out.push('\\');
+                        out.push(escape);
+                        continue;
+                    };
+                    let value = u32::from_str_radix(&digits, 8).unwrap_or(u32::MAX);
+                    if value > 0o377 {
+                        let message =
+                            format!("octal escape value \\{digits} outside of range 0-0o377");
+                        return Err(re_error(&chars, &message, index - 2));
+                    }
+                    index += digits.len() - 1;
+                    out.push_str(&format!("\\x{{{value:x}}}"));
+                }
                 other if !other.is_ascii() => {
                     out.push_str(&format!("\\x{{{:x}}}", u32::from(other)));
                 }
