@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -531,6 +532,16 @@ def _parse_value(text: str) -> Any:
 
 
 def _literal(text: str) -> Any:
+    # An invalid escape in a str literal ('\<') warns (DeprecationWarning; SyntaxWarning from
+    # Python 3.12), and a caller whose filters turn warnings into errors would make it a
+    # SyntaxError, so the raw text: what a path means must not depend on warning filters.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return _literal_of(text)
+
+
+def _literal_of(text: str) -> Any:
     try:
         return ast.literal_eval(text)
     except UnicodeEncodeError:
