@@ -361,6 +361,20 @@ mod tests {
             kind(Op::Get, "a[?.([[]])]", "DictWalkParseError", "value"),
             None
         );
+        for path in [".d[?..[()]]", ".d[?..[1()]]", "c[0].d[?..[()]]"] {
+            assert_eq!(
+                kind(Op::Get, path, "DictWalkParseError", "value").as_deref(),
+                Some("malformed root selector"),
+                "{path}"
+            );
+        }
+        for path in ["a[?..[0]==1]", "a[?..[1:]]", ".[?.x==1]", ".[]"] {
+            assert_eq!(
+                kind(Op::Get, path, "DictWalkParseError", "value"),
+                None,
+                "{path}"
+            );
+        }
         for path in ["a[?.=[]y==1].", "a[?.!([])==1].", "a[?.([=])==1]."] {
             assert_eq!(
                 kind(Op::Set, path, "document", "document").as_deref(),
