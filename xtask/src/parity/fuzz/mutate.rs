@@ -51,6 +51,9 @@ const PUNCTUATION: &[char] = &[
 ];
 const NON_ASCII: &[char] = &['é', '\u{661}'];
 
+/// How many of the cases the reference failed on the summary and the report show.
+pub const SHOWN_REFERENCE_FAILURES: usize = 3;
+
 /// Documents larger than this (as JSON text) are not taken from the corpus: they cost time on
 /// every backend and mutating paths finds nothing more on them.
 const MAX_DOC: usize = 1500;
@@ -163,6 +166,9 @@ pub struct Summary {
     pub disagreements: BTreeMap<String, Kind>,
     /// Cases the reference itself failed on (crashed, hung).
     pub reference_failures: usize,
+    /// The first of them ([`SHOWN_REFERENCE_FAILURES`]), each on one line: the operation,
+    /// the path, the document and why.
+    pub reference_failed: Vec<String>,
     /// Differences with 2.6.0 that a rule declares, by the rule's kind (and its spec item).
     pub declared: BTreeMap<String, Kind>,
     /// Differences with 2.6.0 that no rule declares, by kind.
@@ -230,6 +236,9 @@ impl fmt::Display for Summary {
             total(&self.disagreements),
             self.reference_failures
         )?;
+        for failed in &self.reference_failed {
+            writeln!(f, "    reference failed: {failed}")?;
+        }
         write_kinds(f, &self.disagreements)?;
         let broke = self
             .per_backend
@@ -677,8 +686,17 @@ fn class_batch(
         }
         let expected = match reference.get(i) {
             Some(Ok(outcome)) => outcome,
-            Some(Err(_)) => {
+            Some(Err(why)) => {
                 summary.reference_failures += 1;
+                if summary.reference_failed.len() < SHOWN_REFERENCE_FAILURES {
+                    summary.reference_failed.push(format!(
+                        "{} {:?} on {}: {}",
+                        case.op.name(),
+                        case.path,
+                        dictwalk_corpus::outcome::clip(&case.doc),
+                        why
+                    ));
+                }
                 continue;
             }
             None => bail!("the reference skipped case {}", case.id),

@@ -51,6 +51,8 @@ pub struct Report {
     pub disagreements: Vec<KindReport>,
     /// Cases the reference itself crashed or hung on.
     pub reference_failures: usize,
+    /// The first of them, each on one line (operation, path, document, why).
+    pub reference_failed: Vec<String>,
     /// Present when legacy (2.6.0) ran.
     pub legacy: Option<Legacy>,
     /// Differences a rule declares, by the rule's kind (a core's declared limit is prefixed
@@ -151,6 +153,7 @@ impl Report {
                 .collect(),
             disagreements: kinds(&summary.disagreements),
             reference_failures: summary.reference_failures,
+            reference_failed: summary.reference_failed.clone(),
             legacy,
             declared_kinds: summary
                 .declared
@@ -258,6 +261,12 @@ impl Emitter<Report> for MarkdownEmitter {
                 "The reference failed (crashed or hung) on {} cases.\n",
                 report.reference_failures
             )?;
+            for failed in &report.reference_failed {
+                writeln!(out, "- `{}`", failed.replace('`', "'"))?;
+            }
+            if !report.reference_failed.is_empty() {
+                writeln!(out)?;
+            }
         }
         write_kinds(out, &report.disagreements)?;
         if let Some(legacy) = &report.legacy {
