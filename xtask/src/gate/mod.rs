@@ -158,6 +158,18 @@ fn gate(
         ));
     }
     let written = write_reports(ctx, &report, true, history::read(&history_file))?;
+    // The migration board is a section of the page: written from the reports the checks just
+    // wrote (a board that cannot be written is a warning, and the page says it is missing).
+    let board = crate::flags::Status {
+        reports_dir: ctx.reports_dir.clone(),
+        stale: false,
+    };
+    if let Err(err) = board.run(ctx.sh) {
+        term::warn(format_args!(
+            "gate: {} not written: {err:#}",
+            crate::migration::JSON
+        ));
+    }
     crate::report::html::after_gate(ctx.sh, &ctx.root, &ctx.reports_dir);
     eprint!(
         "{}",
