@@ -708,48 +708,11 @@ fn each_malformed_corpus_stops_the_run_before_any_case() -> anyhow::Result<()> {
     Ok(())
 }
 
-#[test]
-fn a_batch_goes_on_after_a_crash_on_a_worker_started_again() -> anyhow::Result<()> {
-    use super::{fuzz::Oracle, oracle::WorkerOracle};
-    let project = Project::new(&corpus())?;
-    let cases = dictwalk_corpus::load_dir(
-        &project.dir.path().join("cases"),
-        dictwalk_corpus::LoadOptions::default(),
-    )
-    .map_err(|error| anyhow::anyhow!("{error}"))?;
-    let started = project.dir.path().join("started");
-    let started_arg = started.to_string_lossy().into_owned();
-    let spec = fake(&["--crash-on", "t.three", "--started", &started_arg]);
-    let mut oracle = WorkerOracle::start(Backend::Python, spec, limits(TIMEOUT))?;
-    let answers = oracle.run_all(&cases);
-    let ids: Vec<(&str, bool)> = cases
-        .iter()
-        .zip(&answers)
-        .map(|(case, answer)| (case.id.as_str(), answer.is_ok()))
-        .collect();
-    assert_eq!(
-        ids,
-        [
-            ("t.one", true),
-            ("t.two", true),
-            ("t.three", false),
-            ("t.four", true),
-            ("t.five", true)
-        ]
-    );
-    assert!(answers
-        .get(2)
-        .is_some_and(|a| a.as_ref().is_err_and(|why| why.contains("crashed"))));
-    // The first worker, and one more after the crash for the rest of the batch.
-    assert_eq!(fs::read_to_string(&started)?.lines().count(), 2);
-    Ok(())
-}
-
-/// A worker that dies by a signal in the middle of a group takes the group's answers before
-/// the case along (the group is written out at its end): those cases are asked again one at
-/// a time, and the case that killed it is the one named.
-#[test]
-fn a_worker_killed_in_a_group_has_the_case_that_killed_it_named() -> anyhow::Result<()> {
+/// The test corpus run as one batch on a fake worker that misbehaves as `misbehaviour` says
+/// on t.three: the answers, and how many times a worker started.
+fn batch_on_fake(
+    misbehaviour: &str,
+) -> anyhow::Result<(Vec<Result<dictwalk_corpus::Outcome, String>>, usize)> {
     use super::{fuzz::Oracle, oracle::WorkerOracle};
     let project = Project::new(&corpus())?;
     let cases = dictwalk_corpus::load_dir(
@@ -762,26 +725,37 @@ fn a_worker_killed_in_a_group_has_the_case_that_killed_it_named() -> anyhow::Res
         .windows(2)
         .take(3)
         .all(|pair| pair[0].doc == pair[1].doc));
+    assert_eq!(cases.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), IDS);
     let started = project.dir.path().join("started");
     let started_arg = started.to_string_lossy().into_owned();
-    let spec = fake(&["--signal-on", "t.three", "--started", &started_arg]);
+    let spec = fake(&[misbehaviour, "t.three", "--started", &started_arg]);
     let mut oracle = WorkerOracle::start(Backend::Python, spec, limits(TIMEOUT))?;
     let answers = oracle.run_all(&cases);
-    let ids: Vec<(&str, bool)> = cases
-        .iter()
-        .zip(&answers)
-        .map(|(case, answer)| (case.id.as_str(), answer.is_ok()))
-        .collect();
-    assert_eq!(
-        ids,
-        [
-            ("t.one", true),
-            ("t.two", true),
-            ("t.three", false),
-            ("t.four", true),
-            ("t.five", true)
-        ]
-    );
+    drop(oracle);
+    Ok((answers, fs::read_to_string(&started)?.lines().count()))
+}
+
+#[test]
+fn a_batch_goes_on_after_a_crash_on_a_worker_started_again() -> anyhow::Result<()> {
+    let (answers, started) = batch_on_fake("--crash-on")?;
+    let answered: Vec<bool> = answers.iter().map(Result::is_ok).collect();
+    assert_eq!(answered, [true, true, false, true, true]);
+    assert!(answers
+        .get(2)
+        .is_some_and(|a| a.as_ref().is_err_and(|why| why.contains("crashed"))));
+    // The first worker, and one more after the crash for the rest of the batch.
+    assert_eq!(started, 2);
+    Ok(())
+}
+
+/// A worker that dies by a signal in the middle of a group takes the group's answers before
+/// the case along (the group is written out at its end): those cases are asked again one at
+/// a time, and the case that killed it is the one named.
+#[test]
+fn a_worker_killed_in_a_group_has_the_case_that_killed_it_named() -> anyhow::Result<()> {
+    let (answers, started) = batch_on_fake("--signal-on")?;
+    let answered: Vec<bool> = answers.iter().map(Result::is_ok).collect();
+    assert_eq!(answered, [true, true, false, true, true]);
     assert!(
         answers
             .get(2)
@@ -790,6 +764,6 @@ fn a_worker_killed_in_a_group_has_the_case_that_killed_it_named() -> anyhow::Res
     );
     // The first worker; one asking t.one, t.two and t.three alone, killed again by t.three; one
     // for the rest.
-    assert_eq!(fs::read_to_string(&started)?.lines().count(), 3);
+    assert_eq!(started, 3);
     Ok(())
 }
