@@ -307,7 +307,17 @@ fn project_version(root: &Path) -> String {
 
 /// HEAD's commit as the gate records it (12 hex digits), or `None` outside a repository.
 pub fn commit(sh: &Shell) -> Option<String> {
-    let output = cmd!(sh, "git rev-parse --short=12 HEAD")
+    head_commit(sh, "--short=12")
+}
+
+/// HEAD's full commit, or `None` outside a repository.
+pub fn full_commit(sh: &Shell) -> Option<String> {
+    head_commit(sh, "--verify")
+}
+
+/// `git rev-parse <form> HEAD`, or `None` outside a repository.
+fn head_commit(sh: &Shell, form: &str) -> Option<String> {
+    let output = cmd!(sh, "git rev-parse {form} HEAD")
         .quiet()
         .ignore_status()
         .ignore_stderr()

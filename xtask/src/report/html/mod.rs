@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use minijinja::{AutoEscape, Environment};
-use xshell::{cmd, Shell};
+use xshell::Shell;
 
 use crate::{
     flags,
@@ -78,7 +78,7 @@ fn conclusion(page: &str, missing: Vec<String>) -> Conclusion {
 /// Renders the page from the reports in `dir` and publishes it atomically; returns its path and
 /// the reasons of the reports it could not use.
 pub fn write(sh: &Shell, root: &Path, dir: &Path) -> anyhow::Result<(PathBuf, Vec<String>)> {
-    let page = render(root, dir, head(sh).as_deref())?;
+    let page = render(root, dir, crate::gate::full_commit(sh).as_deref())?;
     let written = publish("report", dir, &[(PAGE, page.html.into_bytes())], None)?;
     let path = written.into_iter().next().unwrap_or_else(|| dir.join(PAGE));
     Ok((path, page.missing))
@@ -137,18 +137,6 @@ pub fn chromium() -> Option<PathBuf> {
 /// The line `cargo xtask test` and the test itself print where no Chromium is found.
 pub const NO_CHROMIUM: &str = "no Chromium found (install Debian's chromium, or set CHROME): \
      the browser test of reports/index.html is skipped";
-
-/// HEAD's full commit, or `None` outside a repository.
-fn head(sh: &Shell) -> Option<String> {
-    let output = cmd!(sh, "git rev-parse HEAD")
-        .quiet()
-        .ignore_status()
-        .ignore_stderr()
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    (output.status.success() && !text.is_empty()).then_some(text)
-}
 
 /// The fixture reports the tests render: `xtask/tests/report/`.
 #[cfg(test)]
