@@ -327,12 +327,8 @@ impl Worker {
     /// along, so that failure names the rest of the group as its `suspects`.
     pub fn ask_all(&mut self, cases: &[Case], timeout: Duration) -> Vec<Result<Outcome, Failure>> {
         let mut sent = 0;
-        // Where each case's group ends, and whether the case opens it.
+        // Where each sent case's group ends, and whether the case opens it.
         let mut bounds = Vec::with_capacity(cases.len());
-        for group in groups(cases) {
-            let end = bounds.len() + group.len();
-            bounds.extend((0..group.len()).map(|k| (end, k == 0)));
-        }
         for group in groups(cases) {
             let line = match group {
                 [case] => serde_json::to_string(&Request::of(case)),
@@ -353,6 +349,7 @@ impl Worker {
                 break;
             }
             sent += group.len();
+            bounds.extend((0..group.len()).map(|k| (sent, k == 0)));
         }
         let mut answers = Vec::with_capacity(cases.len());
         for (i, case) in cases.iter().enumerate() {
