@@ -28,6 +28,7 @@ import pytest
 from corpus import encode, same
 
 from dictwalk.backends import load
+from dictwalk.backends.python.writer import MAX_PADDING
 from dictwalk.errors import DictWalkError, DictWalkResolutionError
 
 READ_PATHS = (
@@ -197,3 +198,20 @@ def test_writes_match_the_reference(candidate: ModuleType, path: str, name: str)
         doc = document()
         results.append((outcome(partial(WRITES[name], api, doc, path)), encode(doc)))
     assert results[1] == results[0]
+
+
+# The padding limit's boundary, which the corpus cannot hold: a case at the limit would record
+# a document of a million items. Beyond it (``write.index.pad_limit_*`` in the corpus) the
+# write fails and leaves the document as it was.
+
+
+def test_an_index_write_pads_up_to_the_limit_and_no_further(backend: ModuleType) -> None:
+    doc: dict[str, Any] = {"a": [1, 2]}
+    at_limit = 2 + MAX_PADDING
+    assert backend.set(doc, f"a[{at_limit}]", 9) is doc
+    assert len(doc["a"]) == at_limit + 1
+    assert doc["a"][-1] == 9 and doc["a"][2] is None and doc["a"][-2] is None
+    before = list(doc["a"])
+    with pytest.raises(DictWalkResolutionError, match=f"more than {MAX_PADDING} items"):
+        backend.set(doc, f"a[{2 * at_limit + 2}].b", 9)
+    assert doc["a"] == before

@@ -32,7 +32,11 @@ from dictwalk.backends.python.parser import (
 from dictwalk.backends.python.reader import Soft
 from dictwalk.errors import DictWalkParseError, DictWalkResolutionError
 
-__all__ = ["set_value", "unset_value"]
+__all__ = ["MAX_PADDING", "set_value", "unset_value"]
+
+# The most items an index write may append to reach its index: ``a[1000000000]`` is a
+# resolution error, not an attempt to allocate a billion items (dictwalk-core's MAX_PADDING).
+MAX_PADDING = 1 << 20
 
 
 class _Plan:
@@ -271,7 +275,7 @@ class _Setter:
                 return
             self.write_each(items, range(storage.length(items)), rest, create)
         elif isinstance(selector, Index):
-            self.write_index(items, selector.index, rest, create)
+            self.write_index(items, selector, rest, create)
         elif isinstance(selector, Slice):
             positions = range(storage.length(items))[selector.start : selector.stop]
             self.write_each(items, positions, rest, create)
@@ -290,14 +294,17 @@ class _Setter:
         for i in indexes:
             self.write_child(items, i, rest, create, loose=loose)
 
-    def write_index(self, items: list[Any], index: int, rest: tuple[Token, ...], create: bool) -> None:
-        size = storage.length(items)
+    def write_index(self, items: list[Any], selector: Index, rest: tuple[Token, ...], create: bool) -> None:
+        size, index = storage.length(items), selector.index
         if index < 0:
             if -index > size:
                 return
             index += size
         elif not create:
             return
+        if index - size > MAX_PADDING:
+            message = f"Writing index {index} would pad the list with more than {MAX_PADDING} items."
+            raise DictWalkResolutionError(self.path, selector.raw, message)
         if index >= size:
             for _ in range(size, index):
                 self.plan.append(items, self.plan.new({}) if rest else None)

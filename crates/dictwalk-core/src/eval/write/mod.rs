@@ -18,11 +18,12 @@
 //! it is planned directly, without the general planner (`Planned::Direct`); any other case,
 //! found by reading alone, takes the general route.
 //!
-//! Two reference behaviours are deliberately not copied, both out of reach of ordinary paths:
-//! a change that repeats an identical removal of a dict key (`**.**.k`) is not a raw
-//! `KeyError` halfway through applying (the reference then leaves the document half
-//! changed), and an index write that would pad a list by more than [`MAX_PADDING`] items is
-//! a resolution error where the reference would try to allocate them.
+//! One reference behaviour is deliberately not copied, out of reach of ordinary paths: a
+//! change that repeats an identical removal of a dict key (`**.**.k`) is not a raw `KeyError`
+//! halfway through applying (the reference then leaves the document half changed). An index
+//! write that would pad a list by more than [`MAX_PADDING`] items is a resolution error on
+//! both backends (the reference's `writer.MAX_PADDING`), raised while planning, so the
+//! document is left as it was.
 //!
 //! The module's parts follow the two phases: `plan` is the record of a write and the
 //! planner's view of values, `direct` plans writes through plain keys, `set` and `unset`

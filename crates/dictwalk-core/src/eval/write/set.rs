@@ -510,7 +510,7 @@ impl<D: Document> Setter<'_, '_, '_, D> {
         let padding = position - len;
         if padding > MAX_PADDING {
             let message = format!(
-                "MemoryError: writing index {index} would pad the list with more than {MAX_PADDING} items."
+                "Writing index {index} would pad the list with more than {MAX_PADDING} items."
             );
             return Err(Fail::Error(Error::resolution(
                 self.env.path,
