@@ -86,6 +86,7 @@ import decimal
 import importlib
 import itertools
 import json
+import marshal
 import math
 import pickle
 import re
@@ -1084,14 +1085,43 @@ def _load_case(name: str, index: int, entry: Any, docs: Mapping[str, Any]) -> Ca
 
 class Group:
     """The state that the cases of one group (requests on one document, as the worker gets a
-    fuzzed path's five operations) share: a read that left its plain JSON copy of the document
-    as it found it hands the copy and its ``Snapshot`` on to the next read, which thus skips a
-    decode and a snapshot and still gets the document unchanged."""
+    fuzzed path's five operations) share.
 
-    __slots__ = ("spare",)
+    - A read that left its plain JSON copy of the document as it found it hands the copy and
+      its ``Snapshot`` on to the next read, which thus skips a decode and a snapshot and still
+      gets the document unchanged.
+    - A plain JSON document is checked and copied in Python once (``_plain_copy``); each
+      further case gets its own copy from ``marshal``, which copies dicts (in order), lists,
+      strs, ints, floats, bools and None exactly, in C. The copies share no container with
+      each other nor with the document the group was sent with, which stays as sent: it is the
+      content a plain snapshot compares with.
+    """
+
+    __slots__ = ("_frozen", "_pristine", "_raw", "spare")
 
     def __init__(self) -> None:
         self.spare: tuple[Any, Snapshot] | None = None
+        self._raw: Any = None
+        self._pristine: Any = None
+        self._frozen: bytes | None = None
+
+    def fresh(self, raw: Any) -> Any:
+        """``decode(raw)``: a new copy of the group's document, ``raw``, for one case."""
+        if self._frozen is not None and raw is self._raw:
+            return marshal.loads(self._frozen)
+        try:
+            copy = _plain_copy(raw, 0, [ENCODE_BUDGET])
+        except _NotPlain:
+            return decode(raw)
+        self._raw, self._pristine, self._frozen = raw, raw, marshal.dumps(copy)
+        return copy
+
+    def snapshot(self, doc: Any) -> Snapshot:
+        """``Snapshot(doc)`` of a copy that ``fresh`` just gave: for a plain document, its
+        containers are listed and its content is the document as sent, not copied again."""
+        if self._frozen is None:
+            return Snapshot(doc)
+        return Snapshot(doc, plain=(_plain_containers(doc), self._pristine))
 
 
 def run_case(api: Any, case: Mapping[str, Any], group: Group | None = None) -> dict[str, Any]:
@@ -1113,6 +1143,9 @@ def run_case(api: Any, case: Mapping[str, Any], group: Group | None = None) -> d
     snapshot: Snapshot | None
     if reading and group is not None and group.spare is not None:
         (doc, snapshot), group.spare = group.spare, None
+    elif group is not None:
+        doc = group.fresh(case["doc"])
+        snapshot = group.snapshot(doc) if reading else None
     else:
         doc = decode(case["doc"])
         snapshot = Snapshot(doc) if reading else None
@@ -1189,8 +1222,33 @@ def _details(exc: BaseException) -> dict[str, Any]:
     return {
         "context": None if exc.__context__ is None else type(exc.__context__).__name__,
         "cause": None if exc.__cause__ is None else type(exc.__cause__).__name__,
-        "pickles": _survives(exc, lambda e: pickle.loads(pickle.dumps(e))) and _survives(exc, copy.copy),
+        "pickles": _pickles(exc),
     }
+
+
+# ``_pickles`` of the exceptions seen last, by what a pickle round trip and a copy read of one
+# (its class, args and attributes): a fuzzed path's operations mostly fail with the same error,
+# and the round trips cost five times the operation. Cleared when full.
+_PICKLES_SEEN: dict[Any, bool] = {}
+_PICKLES_KEPT = 64
+
+
+def _pickles(exc: BaseException) -> bool:
+    """Whether a pickle round trip and a copy of ``exc`` keep it (``_survives``)."""
+    try:
+        # What __reduce_ex__ gives pickle and copy to rebuild the exception from (its class,
+        # args and __dict__), and what ``_survives`` compares the result with.
+        fields = tuple(getattr(exc, name, None) for name in ("path", "token", "message"))
+        key = (type(exc), exc.args, tuple(sorted(vars(exc).items())), str(exc), fields)
+        known = _PICKLES_SEEN.get(key)
+    except Exception:  # unhashable or unsortable state, a str() that raises: no memo
+        return _survives(exc, lambda e: pickle.loads(pickle.dumps(e))) and _survives(exc, copy.copy)
+    if known is None:
+        known = _survives(exc, lambda e: pickle.loads(pickle.dumps(e))) and _survives(exc, copy.copy)
+        if len(_PICKLES_SEEN) >= _PICKLES_KEPT:
+            _PICKLES_SEEN.clear()
+        _PICKLES_SEEN[key] = known
+    return known
 
 
 def _survives(exc: BaseException, through: Callable[[BaseException], BaseException]) -> bool:
@@ -1215,9 +1273,11 @@ class Snapshot:
     counts as a change.
     """
 
-    def __init__(self, doc: Any) -> None:
+    def __init__(self, doc: Any, *, plain: tuple[list[Any], Any] | None = None) -> None:
+        """``plain``: what ``_plain_snapshot(doc)`` would give, when the caller knows it."""
         self.doc = doc
-        plain = _plain_snapshot(doc)
+        if plain is None:
+            plain = _plain_snapshot(doc)
         # Only a plain document's check sees everything: a general one's content may be too
         # large to encode, and then only its containers are compared.
         self.plain = plain is not None
@@ -1293,6 +1353,21 @@ def _plain_snapshot(doc: Any) -> tuple[list[Any], Any] | None:
     if len({id(container) for container in found}) != len(found):
         return None
     return found, content
+
+
+def _plain_containers(value: Any, found: list[Any] | None = None) -> list[Any]:
+    """Every list and dict in a plain JSON ``value`` that holds none twice (a copy made by
+    ``_plain_copy`` or ``marshal``), in depth-first pre-order, as ``_plain_snapshot`` lists
+    them; no deeper than ``_PLAIN_DEPTH``, as such a copy is."""
+    found = [] if found is None else found
+    kind = type(value)
+    if kind is list or kind is dict:
+        found.append(value)
+        for item in value if kind is list else value.values():
+            of = type(item)
+            if of is list or of is dict:
+                _plain_containers(item, found)
+    return found
 
 
 def _containers(doc: Any) -> list[Any]:

@@ -259,15 +259,18 @@ impl Case {
 
     /// Whether the case holds a tagged (Python-only) value anywhere.
     pub fn is_plain_json(&self) -> bool {
-        let tagged = |v: &Value| crate::codec::tag_in(v).is_some();
         let expect_tagged = match &self.expect {
-            Some(expect) => tagged(&expect.to_json()),
+            Some(expect) => crate::codec::tag_in(&expect.to_json()).is_some(),
             None => false,
         };
-        self.path_value.is_none()
-            && !tagged(&self.doc)
-            && !self.args.values().any(tagged)
-            && !expect_tagged
+        self.inputs_are_plain_json() && !expect_tagged
+    }
+
+    /// [`Case::is_plain_json`] of the case's inputs alone (the path, document and arguments),
+    /// whatever it expects.
+    pub fn inputs_are_plain_json(&self) -> bool {
+        let tagged = |v: &Value| crate::codec::tag_in(v).is_some();
+        self.path_value.is_none() && !tagged(&self.doc) && !self.args.values().any(tagged)
     }
 
     /// A boolean flag of `args`, or its default.

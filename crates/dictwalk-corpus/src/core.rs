@@ -9,10 +9,38 @@ use crate::outcome::{clip, same, Outcome};
 
 /// Why the core cannot run a case, or `None` when it can.
 pub fn inapplicable(case: &Case) -> Option<&'static str> {
+    let checks_details =
+        matches!(&case.expect, Some(Expect::Error { details, .. }) if !details.is_empty());
+    let other_object = matches!(case.expect, Some(Expect::Doc { same: false, .. }));
+    inapplicable_when(case, case.is_plain_json(), checks_details, other_object)
+}
+
+/// [`inapplicable`] for a case whose expectation is the outcome `expected` (the reference's
+/// answer to a generated case) rather than its own `expect`. An outcome, unlike a recorded
+/// expectation, checks no exception details.
+pub fn inapplicable_expecting(case: &Case, expected: &Outcome) -> Option<&'static str> {
+    let other_object = matches!(expected, Outcome::Doc { same: false, .. });
+    let tagged = match expected {
+        Outcome::Value(value) | Outcome::Doc { doc: value, .. } => codec::tag_in(value).is_some(),
+        Outcome::Error { .. } => false,
+    };
+    let plain = !tagged && case.inputs_are_plain_json();
+    inapplicable_when(case, plain, false, other_object)
+}
+
+/// [`inapplicable`], given whether the case and its expectation are plain JSON, whether the
+/// expectation checks a Python exception's details and whether it expects a write to return
+/// another object.
+fn inapplicable_when(
+    case: &Case,
+    plain: bool,
+    checks_details: bool,
+    other_object: bool,
+) -> Option<&'static str> {
     if case.op.is_python_api() {
         return Some("calls the Python API (a filter registry, DictWalk), which the core has not");
     }
-    if !case.is_plain_json() {
+    if !plain {
         return Some("holds a value JSON cannot express");
     }
     if case.path.contains(codec::CUSTOM_FILTER_CALL)
@@ -33,10 +61,10 @@ pub fn inapplicable(case: &Case) -> Option<&'static str> {
     }) {
         return Some("passes a flag that is not a bool, which only the Python API checks");
     }
-    if matches!(&case.expect, Some(Expect::Error { details, .. }) if !details.is_empty()) {
+    if checks_details {
         return Some("checks a Python exception's context, cause or pickling");
     }
-    if matches!(case.expect, Some(Expect::Doc { same: false, .. })) {
+    if other_object {
         return Some("expects a write to return another object; the core writes in place");
     }
     None

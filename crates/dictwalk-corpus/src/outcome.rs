@@ -23,10 +23,12 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Read a worker's `outcome` object; `Err` says why it is not one.
-    pub fn from_json(raw: &Value) -> Result<Outcome, String> {
-        let Some(map) = raw.as_object() else {
-            return Err(format!("outcome is not an object: {}", clip(raw)));
+    /// Read a worker's `outcome` object; `Err` says why it is not one. Takes the object, whose
+    /// document or value becomes the outcome's without a copy.
+    pub fn from_json(raw: Value) -> Result<Outcome, String> {
+        let mut map = match raw {
+            Value::Object(map) => map,
+            other => return Err(format!("outcome is not an object: {}", clip(&other))),
         };
         let known = [
             "value", "doc", "same", "error", "message", "context", "cause", "pickles",
@@ -34,35 +36,34 @@ impl Outcome {
         if let Some(key) = map.keys().find(|key| !known.contains(&key.as_str())) {
             return Err(format!("outcome has an unknown field '{key}'"));
         }
-        if let Some(class) = map.get("error") {
-            let class = class.as_str().ok_or("outcome's error is not a string")?;
-            let message = match map.get("message") {
+        if let Some(class) = map.remove("error") {
+            let Value::String(class) = class else {
+                return Err("outcome's error is not a string".into());
+            };
+            let message = match map.remove("message") {
                 None => String::new(),
-                Some(Value::String(message)) => message.clone(),
+                Some(Value::String(message)) => message,
                 Some(_) => return Err("outcome's message is not a string".into()),
             };
             return Ok(Outcome::Error {
-                class: class.to_owned(),
+                class,
                 message,
-                doc: map.get("doc").cloned(),
+                doc: map.remove("doc"),
                 details: crate::load::DETAIL_FIELDS
                     .iter()
-                    .filter_map(|name| Some(((*name).to_owned(), map.get(*name)?.clone())))
+                    .filter_map(|name| Some(((*name).to_owned(), map.remove(*name)?)))
                     .collect(),
             });
         }
-        if let Some(doc) = map.get("doc") {
+        if let Some(doc) = map.remove("doc") {
             let same = map
                 .get("same")
                 .and_then(Value::as_bool)
                 .ok_or("a write's outcome needs a boolean 'same'")?;
-            return Ok(Outcome::Doc {
-                doc: doc.clone(),
-                same,
-            });
+            return Ok(Outcome::Doc { doc, same });
         }
-        match map.get("value") {
-            Some(value) => Ok(Outcome::Value(value.clone())),
+        match map.remove("value") {
+            Some(value) => Ok(Outcome::Value(value)),
             None => Err("outcome holds no value, doc or error".into()),
         }
     }

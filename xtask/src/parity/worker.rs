@@ -421,7 +421,7 @@ impl Worker {
                 true,
             ));
         };
-        let Ok(reply) = serde_json::from_str::<Value>(text) else {
+        let Ok(mut reply) = serde_json::from_str::<Value>(text) else {
             return Err(garbage(
                 format!("the worker printed {}, which is not JSON", quote(text)),
                 true,
@@ -456,7 +456,7 @@ impl Worker {
                 suspects: 1,
             });
         }
-        let Some(outcome) = reply.get("outcome") else {
+        let Some(outcome) = reply.as_object_mut().and_then(|map| map.remove("outcome")) else {
             return Err(garbage(
                 format!(
                     "the worker's answer has neither outcome nor protocol_error: {}",
