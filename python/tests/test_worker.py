@@ -98,12 +98,35 @@ def test_a_group_is_answered_as_its_requests_each_on_its_own_copy() -> None:
     assert "unknown op 'walk'" in replies[5]["protocol_error"]
 
 
+def test_a_group_without_details_leaves_them_out_of_its_errors_only() -> None:
+    cases = [
+        {"id": "d.bad", "op": "get", "path": "a[?.id==1", "args": {}},
+        {"id": "d.strict", "op": "get", "path": "x", "args": {"strict": True}},
+        {"id": "d.good", "op": "get", "path": "a", "args": {}},
+    ]
+    doc = {"a": 1}
+    _, full, _ = serve("python", [json.dumps({"doc": doc, "group": cases})])
+    _, bare, _ = serve("python", [json.dumps({"doc": doc, "group": cases, "details": False})])
+    assert [set(reply["outcome"]) for reply in full[1:3]] == [
+        {"error", "message", "context", "cause", "pickles"}
+    ] * 2
+    for with_details, without in zip(full[1:], bare[1:], strict=True):
+        kept = {
+            key: value
+            for key, value in with_details["outcome"].items()
+            if key not in ("context", "cause", "pickles")
+        }
+        assert without["outcome"] == kept
+    assert bare[3]["outcome"] == {"value": 1}
+
+
 @pytest.mark.parametrize(
     ("line", "problem"),
     [
         ('{"doc": {}, "group": {"id": "x"}}', "a group must be a list of JSON objects"),
         ('{"doc": {}, "group": [1]}', "a group must be a list of JSON objects"),
         ('{"group": []}', "a group needs 'doc'"),
+        ('{"doc": {}, "group": [], "details": 0}', "a group's 'details' must be true or false"),
     ],
 )
 def test_a_malformed_group_gets_one_protocol_error(line: str, problem: str) -> None:

@@ -30,10 +30,13 @@ every line:
   "args"}, ...]}``, is answered as the requests it stands for, each with its own copy of the
   document (or, for a read, the copy that the read before it left unchanged: ``corpus.Group``):
   one reply line per request, in order, flushed together once the group is answered (one
-  write per group). A request that raises what no case catches (2.6.0's PanicException, a
-  BaseException) ends the worker, and Python writes out the replies before it as it exits; a
-  worker killed or dying by a signal (a segfault) loses them, and the caller asks the rest
-  of the group again one request at a time. The document is sent and parsed once.
+  write per group). With ``"details": false`` in the group, an error's outcome leaves out
+  ``context``, ``cause`` and ``pickles`` (``corpus._details``), which the fuzzers, comparing
+  outcomes by class and document, never read. A request that raises what no case catches
+  (2.6.0's PanicException, a BaseException) ends the worker, and Python writes out the
+  replies before it as it exits; a worker killed or dying by a signal (a segfault) loses
+  them, and the caller asks the rest of the group again one request at a time. The document
+  is sent and parsed once.
 - A request that is not a JSON object with those fields, or whose tagged values do not
   decode, gets ``{"id": <its id or null>, "protocol_error": "<one line>"}`` and the worker
   goes on; a malformed group gets one such reply, with id null.
@@ -137,7 +140,7 @@ def serve(api: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         if "group" not in message:
             _answer(target, message, stdout)
             continue
-        group = Group()
+        group = Group(details=message.get("details", True))
         for request in message["group"]:
             _answer(target, {**request, "doc": message["doc"]}, stdout, group)
         stdout.flush()
@@ -177,6 +180,8 @@ def _parse(line: str) -> tuple[dict[str, Any] | None, str | None]:
             return None, "a group must be a list of JSON objects"
         if "doc" not in message:
             return None, "a group needs 'doc'"
+        if not isinstance(message.get("details", True), bool):
+            return None, "a group's 'details' must be true or false"
         return message, None
     return message, _check(message)
 

@@ -508,6 +508,14 @@ pub fn run(
         backends: backends.clone(),
         ..Summary::default()
     };
+    // The reference is the slowest backend on every batch, and the others wait for it before
+    // the next: a second worker of it takes half of each batch (oracles of one backend stand
+    // side by side, as `run_batch` needs them).
+    if let Some(position) = oracles.iter().position(|o| o.backend() == Backend::Python) {
+        if let Some(second) = oracles.get(position).and_then(|oracle| oracle.another()) {
+            oracles.insert(position + 1, second?);
+        }
+    }
     // The declarations are checked on a second reference and 2.6.0 of their own, alongside the
     // paths (their robustness cases keep the reference busy for seconds); on the oracles
     // themselves, first, when a backend has no second one.
