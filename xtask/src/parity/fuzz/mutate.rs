@@ -15,7 +15,7 @@
 //! is run on the reference and 2.6.0, and must be covered by a rule: a declaration without
 //! a rule fails the run.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::{self, Write as _};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -31,7 +31,7 @@ use serde_json::{json, Map, Value};
 use super::generate::{generate, holds_python};
 use super::per_second;
 use super::rules::{outcome_kind, Difference, Rule, Rules};
-use super::run::{core_skips, run_batch, run_batch_on, REGRESSIONS_DESCRIPTION};
+use super::run::{core_skips, pipelined, run_batch_on, REGRESSIONS_DESCRIPTION};
 use super::shrink;
 use super::spec::{Spec, Target};
 use super::Oracle;
@@ -582,9 +582,10 @@ struct ToShrink {
     found: (Outcome, Result<Outcome, String>),
 }
 
-/// The batches of mutated paths, pipelined: while the main thread classes a batch's answers,
-/// the oracles already run the next batch; then the first differences of each undeclared kind
-/// are shrunk (the oracles are free again) and the cases found are written.
+/// The batches of mutated paths, pipelined ([`pipelined`]): the oracles run the next batches
+/// while the main thread classes a batch's answers and writes the disagreements found. The
+/// first differences of each undeclared kind are shrunk once every path has run (shrinking
+/// needs the oracles, which are busy until then), and written as cases then.
 fn run_paths(
     oracles: &mut [Box<dyn Oracle>],
     context: &Batches<'_>,
@@ -598,7 +599,8 @@ fn run_paths(
         rng: fastrand::Rng::with_seed(settings.seed),
         sources,
     };
-    let mut next_batch = |start: usize| -> Option<(usize, Vec<Case>)> {
+    let mut start = 0;
+    let next_batch = || -> Option<(usize, Vec<Case>)> {
         let out_of_time = settings
             .time_limit
             .is_some_and(|limit| context.started.elapsed() >= limit);
@@ -609,71 +611,57 @@ fn run_paths(
         let cases = (start..end)
             .flat_map(|n| cases_of(settings.seed, n, &mutator.mutated()))
             .collect();
+        start = end;
         Some((end, cases))
     };
-    let mut current = next_batch(0);
-    let mut answers = match &current {
-        Some((_, cases)) => Some(run_batch(oracles, cases)?),
-        None => None,
-    };
-    while let (Some((end, cases)), Some(got)) = (current.take(), answers.take()) {
-        let next = next_batch(end);
-        let (next_answers, classed) = std::thread::scope(|scope| {
-            let running = next
-                .as_ref()
-                .map(|(_, cases)| scope.spawn(|| run_batch(oracles, cases)));
-            let classed = class_batch(context, &cases, &got, summary, &mut existing);
-            let next_answers = running.map(|running| {
-                running
-                    .join()
-                    .map_err(|_| anyhow!("the thread running a batch panicked"))
-            });
-            (next_answers, classed)
-        });
-        let (to_shrink, mut new_regressions) = classed?;
-        let mut new_legacy = Vec::new();
-        for ToShrink { kind, case, found } in to_shrink {
-            let example = shrink_legacy(
-                oracles,
-                (context.rules, context.features),
-                &case,
-                found,
-                settings.shrink_attempts,
-            )?;
-            if existing.insert(example.case.id.clone()) {
-                new_legacy.push(case_json(&example, settings, "2.6.0"));
-                summary.written.push(example.case.id.clone());
-            }
-            summary
-                .undeclared
-                .entry(kind)
-                .or_default()
-                .examples
-                .push(example);
-        }
+    let mut to_shrink = Pending::default();
+    pipelined(oracles, next_batch, |end, cases, got| {
+        let new_regressions =
+            class_batch(context, cases, &got, summary, &mut existing, &mut to_shrink)?;
         write(
             context.corpus_dir,
             super::run::REGRESSIONS,
             REGRESSIONS_DESCRIPTION,
             &new_regressions,
         )?;
-        new_regressions.clear();
-        write(
-            context.corpus_dir,
-            LEGACY_REGRESSIONS,
-            LEGACY_DESCRIPTION,
-            &new_legacy,
-        )?;
         summary.paths += cases.len() / OPS_PER_PATH;
         summary.cases += cases.len();
         progress(end);
-        answers = match next_answers {
-            Some(joined) => Some(joined??),
-            None => None,
-        };
-        current = next;
+        Ok(())
+    })?;
+    let mut new_legacy = Vec::new();
+    for ToShrink { kind, case, found } in to_shrink.queue {
+        let example = shrink_legacy(
+            oracles,
+            (context.rules, context.features),
+            &case,
+            found,
+            settings.shrink_attempts,
+        )?;
+        if existing.insert(example.case.id.clone()) {
+            new_legacy.push(case_json(&example, settings, "2.6.0"));
+            summary.written.push(example.case.id.clone());
+        }
+        summary
+            .undeclared
+            .entry(kind)
+            .or_default()
+            .examples
+            .push(example);
     }
-    Ok(())
+    write(
+        context.corpus_dir,
+        LEGACY_REGRESSIONS,
+        LEGACY_DESCRIPTION,
+        &new_legacy,
+    )
+}
+
+/// The differences with 2.6.0 waiting to be shrunk, and how many of each kind wait.
+#[derive(Default)]
+struct Pending {
+    queue: Vec<ToShrink>,
+    per_kind: HashMap<String, usize>,
 }
 
 /// Classes every answer of a batch into `summary`; returns the differences with 2.6.0 to shrink
@@ -685,12 +673,12 @@ fn class_batch(
     answers: &BTreeMap<Backend, Vec<Result<Outcome, String>>>,
     summary: &mut Summary,
     existing: &mut HashSet<String>,
-) -> anyhow::Result<(Vec<ToShrink>, Vec<Value>)> {
+    to_shrink: &mut Pending,
+) -> anyhow::Result<Vec<Value>> {
     let (rules, settings) = (context.rules, context.settings);
     let Some(reference) = answers.get(&Backend::Python) else {
         bail!("the reference backend python gave no answers");
     };
-    let mut to_shrink: Vec<ToShrink> = Vec::new();
     let mut new_regressions = Vec::new();
     for (i, case) in cases.iter().enumerate() {
         let reference_failed = !matches!(reference.get(i), Some(Ok(_)));
@@ -751,9 +739,10 @@ fn class_batch(
                     let kind = summary.undeclared.entry(name.clone()).or_default();
                     kind.count += 1;
                     kind.first_after.get_or_insert(elapsed);
-                    let queued = to_shrink.iter().filter(|s| s.kind == name).count();
-                    if kind.examples.len() + queued < settings.shrink_per_kind {
-                        to_shrink.push(ToShrink {
+                    let queued = to_shrink.per_kind.entry(name.clone()).or_default();
+                    if kind.examples.len() + *queued < settings.shrink_per_kind {
+                        *queued += 1;
+                        to_shrink.queue.push(ToShrink {
                             kind: name,
                             case: case.clone(),
                             found: (expected.clone(), got.clone()),
@@ -811,7 +800,7 @@ fn class_batch(
             }
         }
     }
-    Ok((to_shrink, new_regressions))
+    Ok(new_regressions)
 }
 
 /// What the core's error says when a step's int result passes 64 bits (dictwalk-core's

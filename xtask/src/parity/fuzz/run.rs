@@ -1,10 +1,11 @@
 //! A fuzz run: the cases sent in batches to the oracles, each answer compared with the
 //! reference's, each disagreement shrunk, and the shrunk cases written to the corpus.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::fs;
 use std::path::Path;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context};
@@ -434,31 +435,15 @@ pub(super) fn run_batch_on(
         .iter_mut()
         .filter(|oracle| wanted(oracle.backend()))
         .collect();
-    // Which share of the batch each oracle runs: its position among its backend's oracles.
-    let mut group_sizes: BTreeMap<Backend, usize> = BTreeMap::new();
-    for oracle in oracles.iter() {
-        *group_sizes.entry(oracle.backend()).or_default() += 1;
-    }
-    let mut seen: BTreeMap<Backend, usize> = BTreeMap::new();
-    let mut shares = Vec::with_capacity(oracles.len());
-    for oracle in oracles.iter() {
-        let backend = oracle.backend();
-        let position = seen.entry(backend).or_default();
-        let size = group_sizes.get(&backend).copied().unwrap_or(1).max(1);
-        let per = cases.len().div_ceil(size);
-        let from = (*position * per).min(cases.len());
-        let to = ((*position + 1) * per).min(cases.len());
-        *position += 1;
-        shares.push((backend, from, to));
-    }
+    let shares = shares(oracles.iter().map(|oracle| oracle.backend()));
     let results = std::thread::scope(|scope| {
         let handles: Vec<_> = oracles
             .iter_mut()
             .zip(&shares)
-            .map(|(oracle, &(backend, from, to))| {
-                let chunk = cases.get(from..to).unwrap_or_default();
+            .map(|(oracle, share)| {
+                let chunk = share.of(cases);
                 let handle = scope.spawn(move || oracle.run_all(chunk));
-                (backend, handle)
+                (share.backend, handle)
             })
             .collect();
         handles
@@ -471,12 +456,130 @@ pub(super) fn run_batch_on(
             })
             .collect::<anyhow::Result<Vec<_>>>()
     })?;
+    Ok(gather(results))
+}
+
+/// Which part of every batch an oracle runs: oracles of one backend split each batch, in
+/// the order they stand (`position` of `size`).
+#[derive(Clone, Copy)]
+struct Share {
+    backend: Backend,
+    position: usize,
+    size: usize,
+}
+
+impl Share {
+    fn of(self, cases: &[Case]) -> &[Case] {
+        let per = cases.len().div_ceil(self.size.max(1));
+        let from = (self.position * per).min(cases.len());
+        let to = ((self.position + 1) * per).min(cases.len());
+        cases.get(from..to).unwrap_or_default()
+    }
+}
+
+/// Each oracle's [`Share`], given the oracles' backends in order.
+fn shares(backends: impl Iterator<Item = Backend> + Clone) -> Vec<Share> {
+    let mut sizes: BTreeMap<Backend, usize> = BTreeMap::new();
+    for backend in backends.clone() {
+        *sizes.entry(backend).or_default() += 1;
+    }
+    let mut seen: BTreeMap<Backend, usize> = BTreeMap::new();
+    backends
+        .map(|backend| {
+            let position = seen.entry(backend).or_default();
+            *position += 1;
+            Share {
+                backend,
+                position: *position - 1,
+                size: sizes.get(&backend).copied().unwrap_or(1),
+            }
+        })
+        .collect()
+}
+
+/// Every backend's answers in case order, from the oracles' parts in oracle order (each
+/// backend's parts follow each other, as [`shares`] cuts them).
+fn gather(
+    parts: Vec<(Backend, Vec<Result<Outcome, String>>)>,
+) -> BTreeMap<Backend, Vec<Result<Outcome, String>>> {
     let mut answers: BTreeMap<Backend, Vec<Result<Outcome, String>>> = BTreeMap::new();
-    // The threads were joined in oracle order, and each backend's shares follow each other.
-    for (backend, part) in results {
+    for (backend, part) in parts {
         answers.entry(backend).or_default().extend(part);
     }
-    Ok(answers)
+    answers
+}
+
+/// Batches run on every oracle with no wait between them: each oracle has a thread of its own
+/// that runs the batches as they come, so a backend that is done with a batch goes on with the
+/// next while a slower one finishes, and none waits for the others at the end of each batch.
+/// `next` gives the batches (None: no more); up to `AHEAD` of them are sent before the first
+/// one's answers are taken, which `answered` gets in order with every backend's answers.
+pub(super) fn pipelined<T>(
+    oracles: &mut [Box<dyn Oracle>],
+    mut next: impl FnMut() -> Option<(T, Vec<Case>)>,
+    mut answered: impl FnMut(
+        T,
+        &[Case],
+        BTreeMap<Backend, Vec<Result<Outcome, String>>>,
+    ) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    const AHEAD: usize = 2;
+    let shares = shares(oracles.iter().map(|oracle| oracle.backend()));
+    std::thread::scope(|scope| {
+        let mut lanes = Vec::with_capacity(oracles.len());
+        let mut threads = Vec::with_capacity(oracles.len());
+        for (oracle, share) in oracles.iter_mut().zip(&shares) {
+            let (send_batch, batches) = mpsc::channel::<Arc<Vec<Case>>>();
+            let (send_answers, answers) = mpsc::channel();
+            let share = *share;
+            threads.push(scope.spawn(move || {
+                for batch in batches {
+                    if send_answers.send(oracle.run_all(share.of(&batch))).is_err() {
+                        break;
+                    }
+                }
+            }));
+            lanes.push((share.backend, send_batch, answers));
+        }
+        let mut in_flight = VecDeque::with_capacity(AHEAD);
+        let mut run = || -> anyhow::Result<()> {
+            loop {
+                while in_flight.len() < AHEAD {
+                    let Some((tag, cases)) = next() else {
+                        break;
+                    };
+                    let cases = Arc::new(cases);
+                    for (backend, lane, _) in &lanes {
+                        if lane.send(Arc::clone(&cases)).is_err() {
+                            bail!("the {backend} oracle's thread stopped");
+                        }
+                    }
+                    in_flight.push_back((tag, cases));
+                }
+                let Some((tag, cases)) = in_flight.pop_front() else {
+                    return Ok(());
+                };
+                let mut parts = Vec::with_capacity(lanes.len());
+                for (backend, _, answers) in &lanes {
+                    let part = answers
+                        .recv()
+                        .map_err(|_| anyhow!("the {backend} oracle's thread panicked"))?;
+                    parts.push((*backend, part));
+                }
+                answered(tag, &cases, gather(parts))?;
+            }
+        };
+        let ran = run();
+        // No more batches: each thread ends after the one it runs (at once, after an error:
+        // its answers have nowhere to go). Joined here, a panic is an error, not a panic.
+        drop(lanes);
+        let joined = threads.into_iter().try_for_each(|thread| {
+            thread
+                .join()
+                .map_err(|_| anyhow!("an oracle's thread panicked"))
+        });
+        ran.and(joined)
+    })
 }
 
 /// Two distinct oracles: the first of `reference` and the first of `backend`.
