@@ -1,7 +1,10 @@
 //! `cargo xtask parity --fuzz N --seed S`: the fuzzer of `fuzz/` run on the real backends,
 //! each Python backend a worker process as in a corpus run ([`WorkerOracle`]).
 
-use std::{io::IsTerminal, time::Duration};
+use std::{
+    io::IsTerminal,
+    time::{Duration, Instant},
+};
 
 use anyhow::bail;
 use dictwalk_corpus::{Backend, Case, Outcome};
@@ -162,8 +165,9 @@ pub fn run(sh: &Shell, options: &RunOptions, cases: usize, seed: u64) -> anyhow:
         shown(&root, &corpus_dir.join("regressions.json"))
     ));
     let bar = progress_bar(cases as u64);
+    let mut log = ProgressLog::new(&bar, "parity --fuzz", cases);
     let summary = fuzz::run(oracles, &Settings::new(cases, seed), &corpus_dir, |done| {
-        bar.set_position(done as u64);
+        log.done(done);
     })?;
     bar.finish_and_clear();
     print!("{summary}");
@@ -215,10 +219,22 @@ pub fn run_mutate(
     ));
     let bar = progress_bar(paths as u64);
     let settings = fuzz::mutate::Settings::new(paths, seed);
-    let mut summary =
-        fuzz::mutate::run(oracles, &rules, &settings, (&corpus, &corpus_dir), |done| {
-            bar.set_position(done as u64);
-        })?;
+    let mut log = ProgressLog::new(&bar, "parity --mutate", paths);
+    let mut summary = fuzz::mutate::run(
+        oracles,
+        &rules,
+        &settings,
+        (&corpus, &corpus_dir),
+        |event| match event {
+            fuzz::mutate::Event::Done(done) => log.done(done),
+            fuzz::mutate::Event::Found { kind, after } => bar.suspend(|| {
+                term::info(format_args!(
+                    "parity --mutate: new kind after {:.1} s: {kind}",
+                    after.as_secs_f64()
+                ));
+            }),
+        },
+    )?;
     // The oracles were dropped at the end of the run, and every worker with them: their CPU
     // time is now the xtask's children's.
     summary.cpu = cpu_before.and_then(|before| Some(fuzz::cpu::used()?.saturating_sub(before)));
@@ -268,6 +284,44 @@ fn start(sh: &Shell, options: &RunOptions, backends: &[Backend]) -> anyhow::Resu
         oracles,
         cpu_before,
     })
+}
+
+/// A fuzz run's progress: on a terminal the bar, elsewhere (a CI log) a line every
+/// [`ProgressLog::EVERY`], so a long run is seen to move.
+struct ProgressLog<'a> {
+    bar: &'a ProgressBar,
+    what: &'static str,
+    total: usize,
+    started: Instant,
+    last: Instant,
+}
+
+impl<'a> ProgressLog<'a> {
+    const EVERY: Duration = Duration::from_secs(30);
+
+    fn new(bar: &'a ProgressBar, what: &'static str, total: usize) -> Self {
+        let now = Instant::now();
+        ProgressLog {
+            bar,
+            what,
+            total,
+            started: now,
+            last: now,
+        }
+    }
+
+    /// The first `done` of the run's `total` are done.
+    fn done(&mut self, done: usize) {
+        self.bar.set_position(done as u64);
+        if self.bar.is_hidden() && self.last.elapsed() >= Self::EVERY && done < self.total {
+            self.last = Instant::now();
+            let rate = fuzz::per_second(done, self.started.elapsed());
+            term::info(format_args!(
+                "{}: {done} of {} done, {rate:.0}/s",
+                self.what, self.total
+            ));
+        }
+    }
 }
 
 fn progress_bar(total: u64) -> ProgressBar {

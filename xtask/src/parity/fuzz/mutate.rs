@@ -473,6 +473,15 @@ fn compiled_features() -> anyhow::Result<Vec<(String, Regex)>> {
         .collect()
 }
 
+/// What a run tells as it goes.
+pub enum Event<'a> {
+    /// The first this many paths have run.
+    Done(usize),
+    /// A kind of undeclared difference, or of disagreement among python, rust and core, met
+    /// for the first time, this long into the run (its examples are shrunk at the end).
+    Found { kind: &'a str, after: Duration },
+}
+
 /// The corpus whose paths `--mutate` mutates and whose declarations it checks; loaded before
 /// the run sets its reports aside, so that a malformed corpus touches none.
 pub fn load_corpus(corpus_dir: &Path) -> anyhow::Result<Vec<Case>> {
@@ -488,7 +497,7 @@ pub fn run(
     rules: &Rules,
     settings: &Settings,
     (corpus, corpus_dir): (&[Case], &Path),
-    mut progress: impl FnMut(usize),
+    mut progress: impl FnMut(Event<'_>),
 ) -> anyhow::Result<Summary> {
     let started = Instant::now();
     let backends: Vec<Backend> = oracles.iter().map(|o| o.backend()).collect();
@@ -591,7 +600,7 @@ fn run_paths(
     context: &Batches<'_>,
     (corpus, sources): (&[Case], &[Source]),
     summary: &mut Summary,
-    progress: &mut impl FnMut(usize),
+    progress: &mut impl FnMut(Event<'_>),
 ) -> anyhow::Result<()> {
     let settings = context.settings;
     let mut existing: HashSet<String> = corpus.iter().map(|c| c.id.clone()).collect();
@@ -616,8 +625,21 @@ fn run_paths(
     };
     let mut to_shrink = Pending::default();
     pipelined(oracles, next_batch, |end, cases, got| {
-        let new_regressions =
-            class_batch(context, cases, &got, summary, &mut existing, &mut to_shrink)?;
+        let mut found = Vec::new();
+        let new_regressions = class_batch(
+            context,
+            cases,
+            &got,
+            summary,
+            &mut existing,
+            (&mut to_shrink, &mut found),
+        )?;
+        for (kind, after) in &found {
+            progress(Event::Found {
+                kind,
+                after: *after,
+            });
+        }
         write(
             context.corpus_dir,
             super::run::REGRESSIONS,
@@ -626,7 +648,7 @@ fn run_paths(
         )?;
         summary.paths += cases.len() / OPS_PER_PATH;
         summary.cases += cases.len();
-        progress(end);
+        progress(Event::Done(end));
         Ok(())
     })?;
     let mut new_legacy = Vec::new();
@@ -673,7 +695,7 @@ fn class_batch(
     answers: &BTreeMap<Backend, Vec<Result<Outcome, String>>>,
     summary: &mut Summary,
     existing: &mut HashSet<String>,
-    to_shrink: &mut Pending,
+    (to_shrink, found): (&mut Pending, &mut Vec<(String, Duration)>),
 ) -> anyhow::Result<Vec<Value>> {
     let (rules, settings) = (context.rules, context.settings);
     let Some(reference) = answers.get(&Backend::Python) else {
@@ -738,7 +760,10 @@ fn class_batch(
                     let elapsed = context.started.elapsed();
                     let kind = summary.undeclared.entry(name.clone()).or_default();
                     kind.count += 1;
-                    kind.first_after.get_or_insert(elapsed);
+                    if kind.first_after.is_none() {
+                        kind.first_after = Some(elapsed);
+                        found.push((name.clone(), elapsed));
+                    }
                     let queued = to_shrink.per_kind.entry(name.clone()).or_default();
                     if kind.examples.len() + *queued < settings.shrink_per_kind {
                         *queued += 1;
@@ -781,9 +806,12 @@ fn class_batch(
                         case.op
                     );
                     let elapsed = context.started.elapsed();
-                    let kind = summary.disagreements.entry(name).or_default();
+                    let kind = summary.disagreements.entry(name.clone()).or_default();
                     kind.count += 1;
-                    kind.first_after.get_or_insert(elapsed);
+                    if kind.first_after.is_none() {
+                        kind.first_after = Some(elapsed);
+                        found.push((name, elapsed));
+                    }
                     if kind.examples.len() < settings.shrink_per_kind {
                         let example = Example {
                             case: case.clone(),
