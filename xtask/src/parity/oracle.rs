@@ -233,6 +233,13 @@ pub fn run_mutate(
                     after.as_secs_f64()
                 ));
             }),
+            fuzz::mutate::Event::Shrinking { differences, kinds } => {
+                bar.finish_and_clear();
+                term::info(format_args!(
+                    "parity --mutate: every path has run; shrinking {differences} differences \
+                     of {kinds} kinds, each on the reference and 2.6.0"
+                ));
+            }
         },
     )?;
     // The oracles were dropped at the end of the run, and every worker with them: their CPU

@@ -480,6 +480,8 @@ pub enum Event<'a> {
     /// A kind of undeclared difference, or of disagreement among python, rust and core, met
     /// for the first time, this long into the run (its examples are shrunk at the end).
     Found { kind: &'a str, after: Duration },
+    /// Every path has run; this many differences of this many kinds are shrunk now.
+    Shrinking { differences: usize, kinds: usize },
 }
 
 /// The corpus whose paths `--mutate` mutates and whose declarations it checks; loaded before
@@ -651,6 +653,12 @@ fn run_paths(
         progress(Event::Done(end));
         Ok(())
     })?;
+    if !to_shrink.queue.is_empty() {
+        progress(Event::Shrinking {
+            differences: to_shrink.queue.len(),
+            kinds: to_shrink.per_kind.len(),
+        });
+    }
     let mut new_legacy = Vec::new();
     for ToShrink { kind, case, found } in to_shrink.queue {
         let example = shrink_legacy(
