@@ -1097,15 +1097,14 @@ class Group:
       content a plain snapshot compares with.
     """
 
-    __slots__ = ("_frozen", "_pristine", "_raw", "details", "spare")
+    __slots__ = ("_frozen", "_raw", "details", "spare")
 
     def __init__(self, *, details: bool = True) -> None:
         # Whether an error's outcome holds ``_details``: a fuzzer that compares outcomes by
         # class and document alone asks for none, and saves their pickle round trips.
         self.details = details
         self.spare: tuple[Any, Snapshot] | None = None
-        self._raw: Any = None
-        self._pristine: Any = None
+        self._raw: Any = None  # the document as sent, once it is known to be plain
         self._frozen: bytes | None = None
 
     def fresh(self, raw: Any) -> Any:
@@ -1116,7 +1115,7 @@ class Group:
             copy = _plain_copy(raw, 0, [ENCODE_BUDGET])
         except _NotPlain:
             return decode(raw)
-        self._raw, self._pristine, self._frozen = raw, raw, marshal.dumps(copy)
+        self._raw, self._frozen = raw, marshal.dumps(copy)
         return copy
 
     def snapshot(self, doc: Any) -> Snapshot:
@@ -1124,7 +1123,7 @@ class Group:
         containers are listed and its content is the document as sent, not copied again."""
         if self._frozen is None:
             return Snapshot(doc)
-        return Snapshot(doc, plain=(_plain_containers(doc), self._pristine))
+        return Snapshot(doc, plain=(_plain_containers(doc), self._raw))
 
 
 def run_case(api: Any, case: Mapping[str, Any], group: Group | None = None) -> dict[str, Any]:
@@ -1228,33 +1227,8 @@ def _details(exc: BaseException) -> dict[str, Any]:
     return {
         "context": None if exc.__context__ is None else type(exc.__context__).__name__,
         "cause": None if exc.__cause__ is None else type(exc.__cause__).__name__,
-        "pickles": _pickles(exc),
+        "pickles": _survives(exc, lambda e: pickle.loads(pickle.dumps(e))) and _survives(exc, copy.copy),
     }
-
-
-# ``_pickles`` of the exceptions seen last, by what a pickle round trip and a copy read of one
-# (its class, args and attributes): a fuzzed path's operations mostly fail with the same error,
-# and the round trips cost five times the operation. Cleared when full.
-_PICKLES_SEEN: dict[Any, bool] = {}
-_PICKLES_KEPT = 64
-
-
-def _pickles(exc: BaseException) -> bool:
-    """Whether a pickle round trip and a copy of ``exc`` keep it (``_survives``)."""
-    try:
-        # What __reduce_ex__ gives pickle and copy to rebuild the exception from (its class,
-        # args and __dict__), and what ``_survives`` compares the result with.
-        fields = tuple(getattr(exc, name, None) for name in ("path", "token", "message"))
-        key = (type(exc), exc.args, tuple(sorted(vars(exc).items())), str(exc), fields)
-        known = _PICKLES_SEEN.get(key)
-    except Exception:  # unhashable or unsortable state, a str() that raises: no memo
-        return _survives(exc, lambda e: pickle.loads(pickle.dumps(e))) and _survives(exc, copy.copy)
-    if known is None:
-        known = _survives(exc, lambda e: pickle.loads(pickle.dumps(e))) and _survives(exc, copy.copy)
-        if len(_PICKLES_SEEN) >= _PICKLES_KEPT:
-            _PICKLES_SEEN.clear()
-        _PICKLES_SEEN[key] = known
-    return known
 
 
 def _survives(exc: BaseException, through: Callable[[BaseException], BaseException]) -> bool:

@@ -155,6 +155,19 @@ pub struct Kind {
     pub first_after: Option<Duration>,
 }
 
+impl Kind {
+    /// Counts one more difference of this kind, met `after` this long into the run; whether
+    /// it is the first.
+    fn met(&mut self, after: Duration) -> bool {
+        self.count += 1;
+        let first = self.first_after.is_none();
+        if first {
+            self.first_after = Some(after);
+        }
+        first
+    }
+}
+
 /// What a mutation run found.
 #[derive(Debug, Default)]
 pub struct Summary {
@@ -521,7 +534,7 @@ pub fn run(
     };
     // The reference is the slowest backend on every batch, and the others wait for it before
     // the next: a second worker of it takes half of each batch (oracles of one backend stand
-    // side by side, as `run_batch` needs them).
+    // side by side, as `pipelined` shares a batch among them).
     if let Some(position) = oracles.iter().position(|o| o.backend() == Backend::Python) {
         if let Some(second) = oracles.get(position).and_then(|oracle| oracle.another()) {
             oracles.insert(position + 1, second?);
@@ -766,14 +779,17 @@ fn class_batch(
                     tally(summary, |c| &mut c.differed);
                     let name = undeclared_kind(case, &ours, &legacy, context.features);
                     let elapsed = context.started.elapsed();
-                    let kind = summary.undeclared.entry(name.clone()).or_default();
-                    kind.count += 1;
-                    if kind.first_after.is_none() {
-                        kind.first_after = Some(elapsed);
+                    if summary
+                        .undeclared
+                        .entry(name.clone())
+                        .or_default()
+                        .met(elapsed)
+                    {
                         found.push((name.clone(), elapsed));
                     }
+                    // Shrunk at the end of the run: the queue holds this run's examples.
                     let queued = to_shrink.per_kind.entry(name.clone()).or_default();
-                    if kind.examples.len() + *queued < settings.shrink_per_kind {
+                    if *queued < settings.shrink_per_kind {
                         *queued += 1;
                         to_shrink.queue.push(ToShrink {
                             kind: name,
@@ -815,9 +831,7 @@ fn class_batch(
                     );
                     let elapsed = context.started.elapsed();
                     let kind = summary.disagreements.entry(name.clone()).or_default();
-                    kind.count += 1;
-                    if kind.first_after.is_none() {
-                        kind.first_after = Some(elapsed);
+                    if kind.met(elapsed) {
                         found.push((name, elapsed));
                     }
                     if kind.examples.len() < settings.shrink_per_kind {
