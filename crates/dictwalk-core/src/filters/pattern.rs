@@ -155,9 +155,6 @@ fn translate(pattern: &str, search: bool) -> Res<String> {
                 'S' => out.push_str(&format!("[^{SPACE}]")),
                 'w' => out.push_str(&format!("[{WORD}]")),
                 'W' => out.push_str(&format!("[^{WORD}]")),
-                // Literals in Python: a non-ASCII escape (an error in the regex crate, written
-                // as its code point so that no mode reads it otherwise) and `\<`, `\>` (word
-                // boundaries in the regex crate).
                 // Python's octal escapes: `\0` and up to two more octal digits, or three
                 // octal digits (at most `\377`); `\1`..`\99` otherwise are group references.
                 '0'..='7' => {
@@ -189,6 +186,9 @@ fn translate(pattern: &str, search: bool) -> Res<String> {
                     index += digits.len() - 1;
                     out.push_str(&format!("\\x{{{value:x}}}"));
                 }
+                // Literals in Python: a non-ASCII escape (an error in the regex crate, written
+                // as its code point so that no mode reads it otherwise) and `\<`, `\>` (word
+                // boundaries in the regex crate).
                 other if !other.is_ascii() => {
                     out.push_str(&format!("\\x{{{:x}}}", u32::from(other)));
                 }

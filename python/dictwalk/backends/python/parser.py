@@ -535,6 +535,10 @@ def _literal(text: str) -> Any:
     # An invalid escape in a str literal ('\<') warns (DeprecationWarning; SyntaxWarning from
     # Python 3.12), and a caller whose filters turn warnings into errors would make it a
     # SyntaxError, so the raw text: what a path means must not depend on warning filters.
+    # Only a literal with a backslash can hold an escape: the others never touch the
+    # process-wide filters that catch_warnings saves, changes and restores.
+    if "\\" not in text:
+        return _literal_of(text)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", SyntaxWarning)
